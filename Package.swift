@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Vicinity",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vicinity", targets: ["vicinity"]),
+        .library(name: "VicinityMath", targets: ["VicinityMath"]),
+        .library(name: "VicinityData", targets: ["VicinityData"]),
+        .library(name: "VicinityLearning", targets: ["VicinityLearning"]),
+        .library(name: "VicinitySearch", targets: ["VicinitySearch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System-library shims: a module map and one header each, nothing else.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        .target(name: "VicinityMath", dependencies: ["COpenBLAS"]),
+        .target(name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG"]),
+        .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"]),
+        .target(name: "VicinitySearch", dependencies: ["VicinityMath"]),
+        .executableTarget(name: "vicinity", dependencies: [
+            "VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"]),
+        .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData"]),
+        .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning"]),
+        .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"]),
+        .testTarget(name: "VicinityCLITests", dependencies: ["VicinityData"]),
+    ]
+)
