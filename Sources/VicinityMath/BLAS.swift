@@ -1,0 +1,54 @@
+import COpenBLAS
+
+/// Whether a matrix operand enters a product as stored or transposed.
+public enum Transpose: Sendable {
+    case none, transposed
+    var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+}
+
+/// Pointer-level BLAS calls on row-major Float32 data. Hot paths that work on
+/// sub-blocks use these directly; everything else goes through `Matrix`.
+public enum BLAS {
+    /// C (m×n) = alpha · op(A) · op(B) + beta · C, with op(A) m×k and op(B) k×n.
+    /// `lda`, `ldb`, `ldc` are row strides of the arrays as stored.
+    public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// y = alpha · op(A) · x + beta · y for a row-major m×n matrix A.
+    public static func gemv(_ trans: Transpose, m: Int, n: Int, alpha: Float = 1,
+                            a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+                            beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemv(CblasRowMajor, trans.cblas, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
+    /// y += alpha · x over `count` elements.
+    public static func axpy(count: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
+        cblas_saxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+
+    /// x *= alpha over `count` elements.
+    public static func scale(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
+        cblas_sscal(Int32(count), alpha, x, 1)
+    }
+
+    public static func dot(count: Int, x: UnsafePointer<Float>, y: UnsafePointer<Float>) -> Float {
+        guard count > 0 else { return 0 }
+        return cblas_sdot(Int32(count), x, 1, y, 1)
+    }
+
+    /// The number of threads OpenBLAS uses for one call.
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+    }
+
+    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
+}

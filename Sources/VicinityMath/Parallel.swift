@@ -1,0 +1,19 @@
+import Dispatch
+import Foundation
+
+/// Wraps a value that is shared across worker threads where the caller
+/// guarantees the workers touch disjoint parts (e.g. separate rows of a buffer).
+public struct UnsafeSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}
+
+/// Runs `body(i)` for i in 0..<count on all cores; returns when all are done.
+public func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    if count == 1 { body(0); return }
+    guard count > 1 else { return }
+    DispatchQueue.concurrentPerform(iterations: count, execute: body)
+}
+
+/// The number of worker threads to split CPU work into.
+public var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }

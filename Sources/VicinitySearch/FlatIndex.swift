@@ -1,0 +1,93 @@
+import VicinityMath
+
+/// How a flat index scores a pair: squared Euclidean distance, or negated
+/// inner product (so that smaller is always better).
+public enum Metric: String, Sendable, CaseIterable {
+    case l2, innerProduct = "ip"
+}
+
+/// Exact search over Float32 vectors stored contiguously, row i = item i.
+///
+/// Batches go through blocked sgemm: ‖q − x‖² = ‖q‖² + ‖x‖² − 2·qᵀx with the
+/// norms precomputed and the result clamped at 0 (rounding can dip below).
+public struct FlatIndex: Sendable {
+    public let dims: Int
+    public let metric: Metric
+    public private(set) var vectors: Matrix
+    private var norms: [Float]
+
+    /// Query rows and database rows per sgemm block: 512×8192 floats = 16 MiB of scores.
+    static let queryBlock = 512
+    static let baseBlock = 8192
+
+    public init(dims: Int, metric: Metric = .l2) {
+        self.dims = dims
+        self.metric = metric
+        vectors = Matrix(rows: 0, cols: dims)
+        norms = []
+    }
+
+    public init(_ vectors: Matrix, metric: Metric = .l2) {
+        self.dims = vectors.cols
+        self.metric = metric
+        self.vectors = vectors
+        self.norms = vectors.rowSquaredNorms()
+    }
+
+    public var count: Int { vectors.rows }
+
+    public mutating func add(_ more: Matrix) {
+        precondition(more.cols == dims, "FlatIndex.add: vectors have \(more.cols) dims, index has \(dims)")
+        vectors = Matrix(rows: vectors.rows + more.rows, cols: dims, storage: vectors.storage + more.storage)
+        norms += more.rowSquaredNorms()
+    }
+
+    /// The k best rows for each query, best first; fewer when the index holds fewer than k.
+    public func search(_ queries: Matrix, k: Int) -> [[Neighbor]] {
+        precondition(queries.cols == dims, "FlatIndex.search: queries have \(queries.cols) dims, index has \(dims)")
+        let k = min(k, count)
+        var heaps = [TopK](repeating: TopK(k: k), count: queries.rows)
+        guard k > 0, queries.rows > 0 else { return heaps.map { $0.sorted() } }
+        let queryNorms = queries.rowSquaredNorms()
+        let l2 = metric == .l2
+        var scores = [Float](repeating: 0, count: FlatIndex.queryBlock * FlatIndex.baseBlock)
+        queries.storage.withUnsafeBufferPointer { q in
+        vectors.storage.withUnsafeBufferPointer { x in
+        norms.withUnsafeBufferPointer { xn in
+        queryNorms.withUnsafeBufferPointer { qn in
+        scores.withUnsafeMutableBufferPointer { s in
+        heaps.withUnsafeMutableBufferPointer { h in
+            let shared = UnsafeSendable((s.baseAddress!, h.baseAddress!, xn.baseAddress!, qn.baseAddress!))
+            for q0 in stride(from: 0, to: queries.rows, by: FlatIndex.queryBlock) {
+                let nq = min(FlatIndex.queryBlock, queries.rows - q0)
+                for b0 in stride(from: 0, to: count, by: FlatIndex.baseBlock) {
+                    let nb = min(FlatIndex.baseBlock, count - b0)
+                    BLAS.gemm(.none, .transposed, m: nq, n: nb, k: dims,
+                              a: q.baseAddress! + q0 * dims, lda: dims,
+                              b: x.baseAddress! + b0 * dims, ldb: dims,
+                              c: s.baseAddress!, ldc: nb)
+                    // Selection is split over cores by query rows; each worker owns its heaps.
+                    let workers = min(availableCores, nq)
+                    parallelFor(workers) { w in
+                        let (scores, heaps, xNorms, qNorms) = shared.value
+                        for r in stride(from: w, to: nq, by: workers) {
+                            let row = scores + r * nb
+                            let qNorm = qNorms[q0 + r]
+                            var heap = heaps[q0 + r]
+                            var bound = heap.threshold
+                            for j in 0..<nb {
+                                let d = l2 ? max(qNorm + xNorms[b0 + j] - 2 * row[j], 0) : -row[j]
+                                if d <= bound {
+                                    heap.insert(d, b0 + j)
+                                    bound = heap.threshold
+                                }
+                            }
+                            heaps[q0 + r] = heap
+                        }
+                    }
+                }
+            }
+        }}}}}}
+        return heaps.map { $0.sorted() }
+    }
+}

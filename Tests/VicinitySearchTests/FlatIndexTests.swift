@@ -1,0 +1,45 @@
+import Testing
+import VicinityMath
+@testable import VicinitySearch
+
+/// Brute force in Double, sorted by (distance, row): the oracle.
+func bruteForce(_ base: Matrix, _ query: [Float], k: Int, metric: Metric) -> [Int] {
+    let scored = (0..<base.rows).map { i -> (Double, Int) in
+        var s = 0.0
+        for j in 0..<base.cols {
+            let x = Double(base[i, j]), q = Double(query[j])
+            s += metric == .l2 ? (x - q) * (x - q) : -x * q
+        }
+        return (s, i)
+    }
+    return scored.sorted { $0 < $1 }.prefix(k).map(\.1)
+}
+
+@Suite struct FlatIndexTests {
+    @Test(arguments: [(0, 3), (1, 3), (10, 1), (100, 30), (3000, 17), (9000, 5)])
+    func matchesBruteForce(count: Int, dims: Int) {
+        var rng = SeededRNG(seed: UInt64(count * 31 + dims))
+        // Integer-valued coordinates give exact distances, so ties are real ties.
+        let base = Matrix(rows: count, cols: dims, storage: (0..<count * dims).map { _ in Float(rng.below(4)) })
+        let queries = Matrix(rows: 20, cols: dims, storage: (0..<20 * dims).map { _ in Float(rng.below(4)) })
+        for metric in Metric.allCases {
+            let index = FlatIndex(base, metric: metric)
+            for k in [1, 10, count + 5] {
+                let got = index.search(queries, k: k)
+                for q in 0..<queries.rows {
+                    #expect(got[q].map(\.index) == bruteForce(base, queries.row(q), k: k, metric: metric))
+                }
+            }
+        }
+    }
+
+    @Test func duplicatesAndIncrementalAdd() {
+        let row: [Float] = [1, 2, 3]
+        var index = FlatIndex(dims: 3)
+        index.add(Matrix(rows: 2, cols: 3, storage: row + row))
+        index.add(Matrix(rows: 1, cols: 3, storage: [0, 0, 0]))
+        let hits = index.search(Matrix(rows: 1, cols: 3, storage: row), k: 3)[0]
+        #expect(hits.map(\.index) == [0, 1, 2])
+        #expect(hits[0].distance == 0 && hits[1].distance == 0 && hits[2].distance == 14)
+    }
+}
