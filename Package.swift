@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "VicinityData", targets: ["VicinityData"]),
         .library(name: "VicinityLearning", targets: ["VicinityLearning"]),
         .library(name: "VicinitySearch", targets: ["VicinitySearch"]),
+        .library(name: "VicinityEval", targets: ["VicinityEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,8 +27,9 @@ let package = Package(
         .target(name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG"]),
         .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"]),
         .target(name: "VicinitySearch", dependencies: ["VicinityMath"]),
+        .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch"]),
         .executableTarget(name: "vicinity", dependencies: [
-            "VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch",
+            "VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch", "VicinityEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -35,6 +37,7 @@ let package = Package(
         .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData"]),
         .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning"]),
         .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"]),
-        .testTarget(name: "VicinityCLITests", dependencies: ["VicinityData"]),
+        .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval"]),
+        .testTarget(name: "VicinityCLITests", dependencies: ["VicinityData", "VicinityLearning"]),
     ]
 )

@@ -43,3 +43,20 @@ func bruteForce(_ base: Matrix, _ query: [Float], k: Int, metric: Metric) -> [In
         #expect(hits[0].distance == 0 && hits[1].distance == 0 && hits[2].distance == 14)
     }
 }
+
+@Suite struct KNNVoteTests {
+    @Test func majorityWinsAndTiesGoToTheNearestTiedClass() {
+        #expect(KNNVote.predict([3, 1, 1][...]) == 1)
+        #expect(KNNVote.predict([2, 1, 1, 2][...]) == 2)   // 2–2 tie: class 2 has the nearest member
+        #expect(KNNVote.predict([5, 1, 2][...]) == 5)      // all tied: the nearest wins
+        #expect(KNNVote.predict([0, 9, 9, 0, 7][...]) == 0)
+        #expect(KNNVote.predict([][...]) == -1)
+    }
+
+    @Test func errorPercentCountsWrongPredictions() {
+        let n = { (i: Int) in Neighbor(distance: 0, index: i) }
+        let hits = [[n(0), n(1), n(2)], [n(2), n(1), n(0)]]
+        let err = KNNVote.errorPercent(neighbours: hits, databaseLabels: [1, 2, 2], queryLabels: [2, 2], ks: [1, 3])
+        #expect(err[1] == 50 && err[3] == 0)
+    }
+}

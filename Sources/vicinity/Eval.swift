@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import VicinityData
+import VicinityEval
+import VicinityLearning
+
+extension Vicinity {
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure kNN classification error of an embedding: test queries against the embedded training set.",
+            discussion: """
+            Models: `pixels` (raw pixels), `pca:N` (PCA fitted on the training split), or a model file.
+            Error uses squared L2 in code space and a majority vote of the k nearest; a tie between
+            classes goes to the tied class whose member is nearest.
+            JSON keys: model, data, queries, database, dims, knn_error_percent {k: percent}, seconds.
+            """)
+
+        @Option(help: ArgumentHelp("`pixels`, `pca:N`, or models/NAME.safetensors.", valueName: "model"))
+        var model: String
+
+        @OptionGroup var dataOptions: DataOptions
+
+        @Option(help: "Comma-separated neighbour counts.")
+        var k = "1,3,5,10"
+
+        @Flag(help: "Print one JSON object instead of a table.")
+        var json = false
+
+        func validate() throws {
+            guard !ks.isEmpty, ks.allSatisfy({ $0 >= 1 }) else {
+                throw ValidationError("--k must be a comma-separated list of positive integers, got '\(k)'")
+            }
+        }
+
+        var ks: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+        func run() throws {
+            let train = try Dataset.load(dataOptions.data, split: .train)
+            let test = try Dataset.load(dataOptions.data, split: .test)
+            guard train.dims == test.dims else {
+                throw CLIError("train and test images differ in size: \(train.dims) vs \(test.dims) pixels")
+            }
+            let embedding = try makeEmbedding(model, training: train)
+            let report = KNNEvaluation.run(embedding: embedding, database: train, queries: test,
+                                           ks: ks, dataName: dataOptions.data)
+            if json {
+                try printJSON(report.json)
+            } else {
+                print("model \(report.model) · \(report.dims)-D · \(report.queries) queries against \(report.database) · \(String(format: "%.1f", report.seconds)) s")
+                print("k     kNN error")
+                for k in ks { print(String(format: "%-5d %6.2f %%", k, report.errorPercent[k]!)) }
+            }
+        }
+    }
+}
+
+/// Builds the embedding a `--model` value names.
+func makeEmbedding(_ spec: String, training: Dataset) throws -> any Embedding {
+    if spec == "pixels" { return PixelEmbedding(dims: training.dims) }
+    if spec.hasPrefix("pca:") {
+        guard let n = Int(spec.dropFirst(4)), n >= 1, n <= training.dims else {
+            throw CLIError("--model \(spec): expected pca:N with N in 1...\(training.dims)")
+        }
+        note("fitting PCA-\(n) on \(training.count) training images…")
+        return try PCAEmbedding(fitting: training.features, components: n)
+    }
+    guard FileManager.default.fileExists(atPath: spec) else {
+        throw CLIError("--model \(spec): no such model file (use pixels, pca:N, or a .safetensors path)")
+    }
+    throw CLIError("--model \(spec): trained model files are not yet supported by eval in this build")
+}
