@@ -81,3 +81,15 @@ extension Matrix {
         return out
     }
 }
+
+extension Elementwise {
+    /// tanh(x) = 2·σ(2x) − 1, on the same lanes as `logistic`.
+    @inlinable
+    public static func tanh(_ x: Lanes) -> Lanes { 2 / (1 + exp(-2 * x)) - 1 }
+
+    @inlinable
+    public static func relu(_ x: Lanes) -> Lanes { x.replacing(with: 0, where: x .< 0) }
+
+    public static func tanh(_ v: UnsafeMutableBufferPointer<Float>) { apply(v, tanh) }
+    public static func relu(_ v: UnsafeMutableBufferPointer<Float>) { apply(v, relu) }
+}

@@ -1,3 +1,5 @@
+import VicinityMath
+
 /// k-nearest-neighbour classification by majority vote.
 ///
 /// The rule (the one the reference figures use): the class with the most
