@@ -18,11 +18,12 @@ extension Dataset {
         try load(spec, split: split, environment: ProcessInfo.processInfo.environment)
     }
 
-    /// As `load(_:split:)`, with the environment passed in (for tests).
-    static func load(_ spec: String, split: Split, environment: [String: String]) throws -> Dataset {
+    /// As `load(_:split:)`, with the environment and default location passed in (for tests).
+    static func load(_ spec: String, split: Split, environment: [String: String],
+                     defaultDirectory: String = fashionMNISTDefaultDirectory) throws -> Dataset {
         let named = spec.lowercased() == "fashion-mnist"
         let fromEnv = named ? environment[fashionMNISTEnvironmentVariable].flatMap { $0.isEmpty ? nil : $0 } : nil
-        let dir = named ? (fromEnv ?? fashionMNISTDefaultDirectory) : spec
+        let dir = named ? (fromEnv ?? defaultDirectory) : spec
         let prefix = split == .train ? "train" : "t10k"
         let imagesName = "\(prefix)-images-idx3-ubyte", labelsName = "\(prefix)-labels-idx1-ubyte"
 
