@@ -163,7 +163,7 @@ public func decodeIDX(_ bytes: [UInt8], path: String) throws -> IDXArray {
         case .uint8:
             return .uint8(Array(src))
         case .int8:
-            return .int8(Array(src.bindMemory(to: Int8.self)))
+            return .int8(src.map { Int8(bitPattern: $0) })
         case .int16:
             return .int16(decodeBigEndian(src, count: n) { (b: UInt16) in Int16(bitPattern: UInt16(bigEndian: b)) })
         case .int32:
