@@ -41,6 +41,6 @@ let package = Package(
         .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing"]),
         .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"]),
         .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval"]),
-        .testTarget(name: "VicinityCLITests", dependencies: ["VicinityData", "VicinityLearning"]),
+        .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning"]),
     ]
 )

@@ -67,5 +67,9 @@ func makeEmbedding(_ spec: String, training: Dataset) throws -> any Embedding {
     guard FileManager.default.fileExists(atPath: spec) else {
         throw CLIError("--model \(spec): no such model file (use pixels, pca:N, or a .safetensors path)")
     }
-    throw CLIError("--model \(spec): trained model files are not yet supported by eval in this build")
+    let model = try EmbeddingModel.load(from: spec)
+    guard model.inputDims == training.dims else {
+        throw CLIError("\(spec): the model takes \(model.inputDims) inputs but the data has \(training.dims) pixels per image")
+    }
+    return model
 }

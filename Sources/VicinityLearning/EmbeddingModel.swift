@@ -1,0 +1,141 @@
+import Foundation
+import VicinityMath
+
+/// The shape of a saved network: layer sizes, each layer's activation, and
+/// where the encoder ends (the code layer). Stored as JSON under `architecture`.
+public struct Architecture: Sendable, Codable, Equatable {
+    public var sizes: [Int]
+    public var activations: [Activation]
+    /// Layers 0..<encoderDepth form the encoder; the rest, if any, the decoder.
+    public var encoderDepth: Int
+    /// How raw pixels become inputs; Vicinity always feeds pixels / 255 in [0, 1].
+    public var inputNormalisation = "pixels/255"
+    public var imageRows = 0
+    public var imageCols = 0
+
+    public init(network: Network, encoderDepth: Int, imageRows: Int = 0, imageCols: Int = 0) {
+        sizes = network.sizes
+        activations = network.layers.map(\.activation)
+        self.encoderDepth = encoderDepth
+        self.imageRows = imageRows
+        self.imageCols = imageCols
+    }
+
+    public var codeDims: Int { sizes[encoderDepth] }
+    public var hasDecoder: Bool { encoderDepth < activations.count }
+}
+
+/// How a model was made: recipe, seed, data and the figures measured at save time.
+public struct TrainingRecord: Sendable, Codable, Equatable {
+    public var recipe: String
+    public var seed: UInt64
+    public var dataFingerprint: String
+    public var epochs: Int = 0
+    public var settings: [String: String] = [:]
+    /// Validation and evaluation figures, e.g. "validation_loss", "knn_error_percent_5".
+    public var figures: [String: Double] = [:]
+    public init(recipe: String, seed: UInt64, dataFingerprint: String) {
+        self.recipe = recipe
+        self.seed = seed
+        self.dataFingerprint = dataFingerprint
+    }
+}
+
+/// A trained network that embeds images: an encoder, and a decoder when it was
+/// trained to reconstruct. Saved as a safetensors model file.
+public struct EmbeddingModel: Embedding {
+    public var network: Network
+    public var architecture: Architecture
+    public var record: TrainingRecord
+    /// The file it was loaded from, for messages.
+    public var source: String = ModelFile.inMemorySource
+
+    /// Rows per forward pass when embedding large sets, bounding the size of hidden activations.
+    public static let embedBatch = 4096
+
+    public init(network: Network, encoderDepth: Int, record: TrainingRecord, imageRows: Int = 0, imageCols: Int = 0) {
+        precondition(encoderDepth >= 1 && encoderDepth <= network.layers.count, "encoderDepth outside the network")
+        self.network = network
+        self.architecture = Architecture(network: network, encoderDepth: encoderDepth, imageRows: imageRows, imageCols: imageCols)
+        self.record = record
+    }
+
+    public var name: String { URL(fileURLWithPath: source).lastPathComponent }
+    public var inputDims: Int { network.inputDims }
+    public var outputDims: Int { architecture.codeDims }
+    public var encoderDepth: Int { architecture.encoderDepth }
+
+    public func embed(_ inputs: Matrix) -> Matrix {
+        batched(inputs, outputDims) { network.forward($0, layers: 0..<encoderDepth) }
+    }
+
+    /// Decoded reconstructions of the inputs; nil for a model without a decoder.
+    public func reconstruct(_ inputs: Matrix) -> Matrix? {
+        guard architecture.hasDecoder else { return nil }
+        return batched(inputs, network.outputDims) { network.forward($0) }
+    }
+
+    /// Decodes codes to the input space; nil without a decoder.
+    public func decode(_ codes: Matrix) -> Matrix? {
+        guard architecture.hasDecoder else { return nil }
+        return batched(codes, network.outputDims) { network.forward($0, layers: encoderDepth..<network.layers.count) }
+    }
+
+    private func batched(_ x: Matrix, _ outCols: Int, _ f: (Matrix) -> Matrix) -> Matrix {
+        if x.rows <= Self.embedBatch { return f(x) }
+        var out = Matrix(rows: x.rows, cols: outCols)
+        for start in stride(from: 0, to: x.rows, by: Self.embedBatch) {
+            let part = f(x.rows(in: start..<min(start + Self.embedBatch, x.rows)))
+            out.storage.replaceSubrange(start * outCols ..< start * outCols + part.count, with: part.storage)
+        }
+        return out
+    }
+}
+
+extension EmbeddingModel {
+    static let architectureKey = "architecture"
+    static let recordKey = "training"
+
+    /// The model as a model file: tensors `layers.N.weight` (I×O) and `layers.N.bias` (O).
+    public func modelFile() throws -> ModelFile {
+        var file = ModelFile()
+        for (i, layer) in network.layers.enumerated() {
+            file.setMatrix(layer.weights, forName: "layers.\(i).weight")
+            file.setVector(layer.bias.storage, forName: "layers.\(i).bias")
+        }
+        try file.setMetadata(architecture, forKey: Self.architectureKey)
+        try file.setMetadata(record, forKey: Self.recordKey)
+        return file
+    }
+
+    public func save(to path: String) throws {
+        var file = try modelFile()
+        try file.write(to: path)
+    }
+
+    /// Reads and validates a model file: every tensor the architecture names must be there with its shape.
+    public static func load(from path: String) throws -> EmbeddingModel {
+        try load(try ModelFile.read(from: path))
+    }
+
+    public static func load(_ file: ModelFile) throws -> EmbeddingModel {
+        let arch = try file.requireMetadata(Architecture.self, forKey: architectureKey)
+        let record = try file.requireMetadata(TrainingRecord.self, forKey: recordKey)
+        let layerCount = arch.activations.count
+        guard arch.sizes.count == layerCount + 1, layerCount >= 1, arch.sizes.allSatisfy({ $0 >= 1 }),
+              arch.encoderDepth >= 1, arch.encoderDepth <= layerCount else {
+            throw LearningError("\(file.source): architecture is inconsistent: sizes \(arch.sizes), \(layerCount) activations, encoder depth \(arch.encoderDepth)")
+        }
+        var layers: [DenseLayer] = []
+        for i in 0..<layerCount {
+            let w = try file.matrix("layers.\(i).weight", rows: arch.sizes[i], cols: arch.sizes[i + 1])
+            let b = try file.vector("layers.\(i).bias", count: arch.sizes[i + 1])
+            layers.append(DenseLayer(weights: w, bias: Matrix(rows: 1, cols: b.count, storage: b), activation: arch.activations[i]))
+        }
+        var model = EmbeddingModel(network: Network(layers: layers), encoderDepth: arch.encoderDepth, record: record,
+                                   imageRows: arch.imageRows, imageCols: arch.imageCols)
+        model.architecture = arch
+        model.source = file.source
+        return model
+    }
+}
