@@ -34,6 +34,8 @@ public struct TrainingRecord: Sendable, Codable, Equatable {
     public var settings: [String: String] = [:]
     /// Validation and evaluation figures, e.g. "validation_loss", "knn_error_percent_5".
     public var figures: [String: Double] = [:]
+    /// Per-epoch fine-tuning figures.
+    public var history: [EpochFigures] = []
     public init(recipe: String, seed: UInt64, dataFingerprint: String) {
         self.recipe = recipe
         self.seed = seed

@@ -89,3 +89,48 @@ public struct Adam: Optimizer {
         }
     }
 }
+
+extension SGD {
+    /// Velocity tensors for checkpoints, keyed by layer and role.
+    public var stateTensors: [String: Matrix] { velocity.map { exportNetwork($0, prefix: "sgd.v") } ?? [:] }
+    public mutating func restore(_ tensors: [String: Matrix], shape: Network) {
+        velocity = importNetwork(tensors, prefix: "sgd.v", shape: shape)
+    }
+}
+
+extension Adam {
+    public var stateTensors: [String: Matrix] {
+        guard let m, let v else { return [:] }
+        var out = exportNetwork(m, prefix: "adam.m").merging(exportNetwork(v, prefix: "adam.v")) { a, _ in a }
+        out["adam.t"] = Matrix(rows: 1, cols: 1, storage: [Float(t)])
+        return out
+    }
+    public mutating func restore(_ tensors: [String: Matrix], shape: Network) {
+        m = importNetwork(tensors, prefix: "adam.m", shape: shape)
+        v = importNetwork(tensors, prefix: "adam.v", shape: shape)
+        t = Int(tensors["adam.t"]?.storage.first ?? 0)
+    }
+}
+
+/// Names a network's tensors `prefix.N.weight` / `prefix.N.bias`.
+func exportNetwork(_ n: Network, prefix: String) -> [String: Matrix] {
+    var out: [String: Matrix] = [:]
+    for (i, l) in n.layers.enumerated() {
+        out["\(prefix).\(i).weight"] = l.weights
+        out["\(prefix).\(i).bias"] = l.bias
+    }
+    return out
+}
+
+/// The inverse of `exportNetwork`; nil when any tensor is missing or misshapen.
+func importNetwork(_ tensors: [String: Matrix], prefix: String, shape: Network) -> Network? {
+    var n = shape
+    for i in n.layers.indices {
+        guard let w = tensors["\(prefix).\(i).weight"], let b = tensors["\(prefix).\(i).bias"],
+              w.rows == n.layers[i].weights.rows, w.cols == n.layers[i].weights.cols, b.count == n.layers[i].bias.count
+        else { return nil }
+        n.layers[i].weights = w
+        n.layers[i].bias = b.reshaped(rows: 1, cols: b.count)
+    }
+    return n
+}

@@ -22,6 +22,16 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
         s = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The full generator state, for checkpoints: restoring it resumes the exact stream.
+    public var state: [UInt64] {
+        get { [s.0, s.1, s.2, s.3, spareGaussian.map { UInt64($0.bitPattern) | (1 << 32) } ?? 0] }
+        set {
+            precondition(newValue.count == 5, "SeededRNG state has 5 words")
+            s = (newValue[0], newValue[1], newValue[2], newValue[3])
+            spareGaussian = newValue[4] >> 32 == 1 ? Float(bitPattern: UInt32(truncatingIfNeeded: newValue[4])) : nil
+        }
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotl(s.1 &* 5, 7) &* 9
         let t = s.1 << 17

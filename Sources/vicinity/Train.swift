@@ -1,11 +1,137 @@
 import ArgumentParser
+import Foundation
+import VicinityData
+import VicinityEval
+import VicinityLearning
 
 extension Vicinity {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train an embedding model (RBM pretraining, autoencoders, nonlinear NCA, hashing) and save it as models/NAME.safetensors.",
-            discussion: "Not yet available in this build.")
+            abstract: "Train an embedding model (RBM pretraining, autoencoders, nonlinear NCA) and save it as a .safetensors model file.",
+            discussion: """
+            Recipes:
+            \(Recipe.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
 
-        func run() throws { throw notYetAvailable("train") }
+            Options left out take the recipe's defaults. A checkpoint (OUT.checkpoint) is written after
+            every epoch; Ctrl-C saves one and exits, and --resume continues from it with the same options.
+            The same --seed gives a bit-identical model on the same machine and thread count.
+            """)
+
+        @Option(help: "The recipe (see above).") var recipe: Recipe
+        @OptionGroup var dataOptions: DataOptions
+        @Option(help: "Where to save the model.") var out: String
+
+        @Option(help: "Encoder layer sizes after the input, e.g. 500,500,2000,30 (the last is the code).") var layers: String?
+        @Option(help: "Code size (replaces the last layer size).") var code: Int?
+        @Option(help: "Hidden units: logistic, tanh, relu, linear.") var hidden: Activation?
+        @Option(name: .customLong("code-units"), help: "Code-layer units: linear or logistic.") var codeUnits: Activation?
+        @Option(help: "Fine-tuning epochs.") var epochs: Int?
+        @Option(help: "Mini-batch size for fine-tuning.") var batch: Int?
+        @Option(name: .customLong("lr"), help: "Fine-tuning learning rate.") var learningRate: Float?
+        @Option(help: "adam or sgd (with momentum).") var optimizer: TrainingSettings.OptimizerKind?
+        @Option(help: "Momentum for sgd.") var momentum: Float?
+        @Option(help: "Learning-rate schedule: constant, cosine, or step:EVERY:FACTOR.") var schedule: String?
+        @Option(help: "CD-1 epochs per RBM for pretraining (0: start from random weights).") var pretrainEpochs: Int?
+        @Option(help: "CD learning rate for binary-hidden RBMs.") var rbmLr: Float?
+        @Option(help: "Input corruption: none, mask:P, gauss:SIGMA, salt:P.") var noise: String?
+        @Option(help: "Contractive penalty λ.") var contractive: Float?
+        @Option(help: "Weight of NCA against reconstruction (nca-regularised).") var lambda: Float?
+        @Option(help: "Std of Gaussian noise on the code layer's input (semantic hashing).") var codeNoise: Float?
+        @Option(help: "Weight decay (L2 on weights).") var weightDecay: Float?
+        @Option(help: "Reconstruction loss: cross-entropy or squared-error.") var loss: ReconstructionLoss?
+        @Flag(inversion: .prefixedNo, help: "Tie decoder weights to the encoder's (W* = Wᵀ).") var tied: Bool?
+        @Option(help: "Training items held out for validation.") var validation: Int?
+        @Option(help: "Epochs without improvement before stopping early.") var patience: Int?
+        @Option(help: "Train on the first N training images only (quick runs).") var limit: Int?
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+        @Flag(help: "Continue from OUT.checkpoint.") var resume = false
+
+        func run() throws {
+            var data = try Dataset.load(dataOptions.data, split: .train)
+            if let limit {
+                guard limit >= 10 else { throw ValidationError("--limit must be at least 10") }
+                data = data.prefix(min(limit, data.count))
+            }
+            let settings = try makeSettings(inputDims: data.dims)
+            let reporter = ProgressReporter()
+            let stop = StopSignal()
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: out).deletingLastPathComponent().path,
+                                                    withIntermediateDirectories: true)
+            let trainer = try Trainer(settings: settings, checkpointPath: out + ".checkpoint", resume: resume,
+                                      knnError: { KNNEvaluation.errorPercent(database: $0, databaseLabels: $1, queries: $2, queryLabels: $3) },
+                                      progress: reporter.handle, shouldStop: { stop.isRequested })
+            note("training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images (seed \(seed))")
+            let start = Date()
+            var model = try trainer.train(data)
+            model.record.figures["train_seconds"] = Date().timeIntervalSince(start)
+            // Test-set figures at save time, so the file says how good it is.
+            let test = try Dataset.load(dataOptions.data, split: .test)
+            if settings.objective.needsLabels {
+                let knn = KNNEvaluation.run(embedding: model, database: data, queries: test, dataName: dataOptions.data)
+                for (k, e) in knn.errorPercent { model.record.figures["test_knn_error_percent_\(k)"] = e }
+            }
+            if let rec = try ReconstructionReport.run(model: model, training: data, test: test) {
+                model.record.figures["test_reconstruction_mse_per_image"] = rec.msePerImage
+                model.record.figures["test_pca_mse_per_image"] = rec.pcaMSEPerImage
+            }
+            try model.save(to: out)
+            try? FileManager.default.removeItem(atPath: out + ".checkpoint")
+            note("saved \(out)")
+            for (key, value) in model.record.figures.sorted(by: { $0.key < $1.key }) {
+                print(String(format: "%-36@ %.4f", key, value))
+            }
+        }
+
+        func makeSettings(inputDims: Int) throws -> TrainingSettings {
+            var s = recipe.defaults(inputDims: inputDims)
+            if let layers {
+                let sizes = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+                    throw ValidationError("--layers must be positive integers separated by commas, got '\(layers)'")
+                }
+                s.sizes = [inputDims] + sizes.map { $0! }
+            }
+            if let code { s.sizes[s.sizes.count - 1] = code }
+            if let hidden { s.hidden = hidden }
+            if let codeUnits { s.codeActivation = codeUnits }
+            if let epochs { s.epochs = epochs }
+            if let batch { s.batch = batch }
+            if let learningRate { s.learningRate = learningRate }
+            if let optimizer { s.optimizer = optimizer }
+            if let momentum { s.momentum = momentum }
+            if let schedule { s.schedule = try parseSchedule(schedule, epochs: s.epochs) }
+            if let pretrainEpochs { s.pretrainEpochs = pretrainEpochs }
+            if let rbmLr { s.cd.learningRate = rbmLr }
+            if let noise { s.objective.corruption = try Corruption(parsing: noise) }
+            if let contractive { s.objective.contractive = contractive }
+            if let lambda { s.objective.ncaWeight = lambda }
+            if let codeNoise { s.objective.codeNoise = codeNoise }
+            if let weightDecay { s.objective.weightDecay = weightDecay }
+            if let loss { s.objective.loss = loss }
+            if let tied { s.objective.tied = tied }
+            if let validation { s.validation = validation }
+            if let patience { s.patience = patience }
+            s.seed = seed
+            if s.objective.tied && s.pretrainEpochs > 0 {
+                throw ValidationError("tied weights and RBM pretraining do not mix: the unrolled decoder is untied (use --no-tied)")
+            }
+            try s.validate()
+            return s
+        }
+
+        func parseSchedule(_ text: String, epochs: Int) throws -> LearningRateSchedule {
+            if text == "constant" { return .constant }
+            if text == "cosine" { return .cosine(epochs: epochs) }
+            let p = text.split(separator: ":")
+            if p.count == 3, p[0] == "step", let every = Int(p[1]), every >= 1, let f = Float(p[2]), f > 0 {
+                return .step(every: every, factor: f)
+            }
+            throw ValidationError("--schedule: expected constant, cosine or step:EVERY:FACTOR, got '\(text)'")
+        }
     }
 }
+
+extension Recipe: ExpressibleByArgument {}
+extension Activation: ExpressibleByArgument {}
+extension ReconstructionLoss: ExpressibleByArgument {}
+extension TrainingSettings.OptimizerKind: ExpressibleByArgument {}

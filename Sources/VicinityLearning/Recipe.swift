@@ -1,0 +1,108 @@
+/// The training recipes `vicinity train --recipe` offers, each with defaults that
+/// work on Fashion-MNIST out of the box.
+public enum Recipe: String, Sendable, Codable, CaseIterable {
+    case autoencoder
+    case denoising
+    case contractive
+    case deepAutoencoder = "deep-autoencoder"
+    case nca
+    case ncaRegularised = "nca-regularised"
+
+    public var summary: String {
+        switch self {
+        case .autoencoder: "one logistic hidden layer, tied weights, cross-entropy"
+        case .denoising: "autoencoder trained to undo masking noise"
+        case .contractive: "autoencoder with the contractive penalty ‖∂h/∂x‖²"
+        case .deepAutoencoder: "RBM-pretrained 784-1000-500-250-30 deep autoencoder, fine-tuned on cross-entropy"
+        case .nca: "RBM-pretrained 784-500-500-2000-30 encoder fine-tuned with nonlinear NCA"
+        case .ncaRegularised: "as nca, plus a decoder: λ·NCA + (1−λ)·reconstruction"
+        }
+    }
+
+    /// The defaults of this recipe for inputs of `inputDims` values.
+    public func defaults(inputDims: Int) -> TrainingSettings {
+        var s = TrainingSettings(recipe: self, sizes: [inputDims, 256])
+        switch self {
+        case .autoencoder, .denoising, .contractive:
+            s.codeActivation = .logistic
+            s.objective = Objective(kind: .reconstruction)
+            s.objective.tied = true
+            s.epochs = 20
+            s.batch = 100
+            if self == .denoising { s.objective.corruption = .masking(0.25) }
+            if self == .contractive { s.objective.contractive = 0.1 }
+        case .deepAutoencoder:
+            s.sizes = [inputDims, 1000, 500, 250, 30]
+            s.pretrainEpochs = 10
+            s.objective = Objective(kind: .reconstruction)
+            s.epochs = 30
+            s.batch = 200
+        case .nca, .ncaRegularised:
+            s.sizes = [inputDims, 500, 500, 2000, 30]
+            s.pretrainEpochs = 10
+            s.objective = Objective(kind: self == .nca ? .nca : .ncaRegularised)
+            s.epochs = 30
+            s.batch = 1000
+        }
+        return s
+    }
+}
+
+/// Everything that decides a training run; saved in the model file.
+public struct TrainingSettings: Sendable, Codable, Equatable {
+    public var recipe: Recipe
+    /// Encoder sizes from input to code, e.g. [784, 500, 500, 2000, 30]; a decoder mirrors them.
+    public var sizes: [Int]
+    public var hidden: Activation = .logistic
+    /// The code layer: linear for NCA and deep autoencoders, logistic for one-layer autoencoders.
+    public var codeActivation: Activation = .linear
+    /// Epochs of CD-1 per RBM in the greedy stack; 0 trains from a random start.
+    public var pretrainEpochs = 0
+    public var cd = CDSettings()
+    /// The learning rate of the RBM with linear hidden units (rbmhidlinear.m uses 0.001).
+    public var linearRBMLearningRate: Float = 0.001
+    public var epochs = 20
+    public var batch = 100
+    public var optimizer: OptimizerKind = .adam
+    public var learningRate: Float = 1e-3
+    public var momentum: Float = 0.9
+    public var schedule: LearningRateSchedule = .constant
+    public var objective = Objective(kind: .reconstruction)
+    /// Training items held out for validation and early stopping.
+    public var validation = 5000
+    /// Epochs without a better validation figure before training stops.
+    public var patience = 5
+    public var seed: UInt64 = 1
+
+    public init(recipe: Recipe, sizes: [Int]) {
+        self.recipe = recipe
+        self.sizes = sizes
+    }
+
+    public enum OptimizerKind: String, Sendable, Codable, CaseIterable { case adam, sgd }
+
+    /// The full layer sizes, with the decoder when the objective reconstructs.
+    public var networkSizes: [Int] {
+        objective.needsDecoder ? sizes + sizes.dropLast().reversed() : sizes
+    }
+
+    /// Checks that the settings make sense, naming what does not.
+    public func validate() throws {
+        guard sizes.count >= 2, sizes.allSatisfy({ $0 >= 1 }) else {
+            throw LearningError("layer sizes must be at least input and code, all positive: \(sizes)")
+        }
+        guard epochs >= 0, batch >= 2 else { throw LearningError("epochs must be ≥ 0 and batch ≥ 2") }
+        guard learningRate > 0, learningRate.isFinite else { throw LearningError("learning rate must be positive") }
+        guard objective.ncaWeight >= 0 && objective.ncaWeight <= 1 else { throw LearningError("λ must be in [0, 1]") }
+        guard objective.contractive >= 0, objective.weightDecay >= 0 else { throw LearningError("penalties must be ≥ 0") }
+        if objective.contractive > 0 && hidden != .logistic && sizes.count > 2 {
+            throw LearningError("the contractive penalty needs a logistic first layer")
+        }
+        if objective.contractive > 0 && sizes.count == 2 && codeActivation != .logistic {
+            throw LearningError("the contractive penalty needs a logistic code layer in a one-layer autoencoder")
+        }
+        if pretrainEpochs > 0 && hidden != .logistic {
+            throw LearningError("RBM pretraining builds logistic hidden layers; use --hidden logistic or --pretrain-epochs 0")
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import VicinityData
+import VicinityMath
+
+/// Runs a recipe: optional greedy RBM pretraining, then fine-tuning of the
+/// unrolled network on the recipe's objective with mini-batches, a validation
+/// split, early stopping, and a checkpoint after every epoch.
+public final class Trainer {
+    public let settings: TrainingSettings
+    let checkpointPath: String
+    let progress: (TrainingEvent) -> Void
+    let shouldStop: () -> Bool
+    let knnError: KNNErrorFunction?
+    var checkpoint: LoadedCheckpoint?
+
+    /// kNN error (percent) of query codes against database codes: supplied by the
+    /// caller (the search module sits below this one), used for early stopping.
+    public typealias KNNErrorFunction = (_ database: Matrix, _ databaseLabels: [Int],
+                                         _ queries: Matrix, _ queryLabels: [Int]) -> Double
+
+    /// - Parameters:
+    ///   - checkpointPath: written after each epoch; read first when `resume` is true.
+    ///   - shouldStop: polled between mini-batches; when true, a checkpoint is saved and `TrainingInterrupted` thrown.
+    ///   - knnError: when given, labelled objectives stop early on validation kNN error (k=5) instead of their loss.
+    public init(settings: TrainingSettings, checkpointPath: String, resume: Bool,
+                knnError: KNNErrorFunction? = nil,
+                progress: @escaping (TrainingEvent) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }) throws {
+        try settings.validate()
+        self.knnError = knnError
+        self.settings = settings
+        self.checkpointPath = checkpointPath
+        self.progress = progress
+        self.shouldStop = shouldStop
+        if resume {
+            guard FileManager.default.fileExists(atPath: checkpointPath) else {
+                throw LearningError("--resume: no checkpoint at \(checkpointPath)")
+            }
+            checkpoint = try Trainer.loadCheckpoint(checkpointPath, settings: settings)
+        }
+    }
+
+    /// A network of the settings' shape (values irrelevant): the template for importing tensors.
+    static func emptyNetwork(_ s: TrainingSettings) -> Network {
+        var rng = SeededRNG(seed: 0)
+        return makeNetwork(s, rng: &rng, scale: 0)
+    }
+
+    static func makeNetwork(_ s: TrainingSettings, rng: inout SeededRNG, scale: Float? = nil) -> Network {
+        let sizes = s.networkSizes
+        let encoderDepth = s.sizes.count - 1
+        var layers: [DenseLayer] = []
+        for i in 0..<(sizes.count - 1) {
+            let act: Activation
+            if i == encoderDepth - 1 { act = s.codeActivation }
+            else if i == sizes.count - 2 { act = s.objective.loss.outputActivation }
+            else { act = s.hidden }
+            layers.append(DenseLayer(inputs: sizes[i], outputs: sizes[i + 1], activation: act, scale: scale, rng: &rng))
+        }
+        var net = Network(layers: layers)
+        if s.objective.tied { net.tieDecoder(encoderDepth: encoderDepth) }
+        return net
+    }
+
+    /// Trains on `data` and returns the model with the best validation figure.
+    public func train(_ data: Dataset) throws -> EmbeddingModel {
+        guard data.dims == settings.sizes[0] else {
+            throw LearningError("the network takes \(settings.sizes[0]) inputs but \(data.name) has \(data.dims) per image")
+        }
+        if settings.objective.needsLabels && data.labels.contains(where: { $0 < 0 }) {
+            throw LearningError("recipe \(settings.recipe.rawValue) needs class labels, and \(data.name) has unlabelled items")
+        }
+        let encoderDepth = settings.sizes.count - 1
+        var rng = SeededRNG(seed: settings.seed)
+        // The validation split is drawn first, so it is the same whatever happens later.
+        let order = rng.permutation(data.count)
+        let validationCount = min(settings.validation, data.count / 5)
+        let validation = data.subset(Array(order[..<validationCount]))
+        let training = data.subset(Array(order[validationCount...]))
+        if let saved = checkpoint { rng.state = saved.state.rng }
+
+        // Pretraining, unless a checkpoint shows it is done.
+        var network: Network
+        if checkpoint?.state.phase == .finetune, let saved = checkpoint?.network {
+            network = saved
+        } else if settings.pretrainEpochs > 0 {
+            let stack = try pretrain(training.features, rng: &rng)
+            network = unroll(stack, withDecoder: settings.objective.needsDecoder)
+            if settings.objective.tied { network.tieDecoder(encoderDepth: encoderDepth) }
+            checkpoint = nil
+        } else {
+            network = Trainer.makeNetwork(settings, rng: &rng)
+            checkpoint = nil
+        }
+        return try fineTune(network, encoderDepth: encoderDepth, training: training, validation: validation, rng: &rng,
+                            fingerprint: data.fingerprint, imageRows: data.imageRows, imageCols: data.imageCols)
+    }
+
+    private func fineTune(_ start: Network, encoderDepth: Int, training: Dataset, validation: Dataset, rng: inout SeededRNG,
+                          fingerprint: String, imageRows: Int, imageCols: Int) throws -> EmbeddingModel {
+        var network = start
+        var optimizer: any Optimizer
+        switch settings.optimizer {
+        case .adam:
+            var adam = Adam(learningRate: settings.learningRate)
+            if let t = checkpoint?.optimizerTensors { adam.restore(t, shape: network) }
+            optimizer = adam
+        case .sgd:
+            var sgd = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
+            if let t = checkpoint?.optimizerTensors { sgd.restore(t, shape: network) }
+            optimizer = sgd
+        }
+        var state = checkpoint?.state ?? CheckpointState(phase: .finetune, epoch: 0, rng: rng.state)
+        if state.phase != .finetune { state = CheckpointState(phase: .finetune, epoch: 0, rng: rng.state) }
+        var best = checkpoint?.best ?? network
+        let batch = min(settings.batch, training.count)
+        let batches = training.count / batch
+        let objective = settings.objective
+        progress(.phase(name: "fine-tune \(objective.kind.rawValue)", epochs: settings.epochs,
+                        batchesPerEpoch: batches, samplesPerBatch: batch))
+        var epoch = state.epoch
+        while epoch < settings.epochs && state.badEpochs < settings.patience {
+            let clock = ContinuousClock.now
+            optimizer.learningRate = settings.schedule.rate(base: settings.learningRate, epoch: epoch)
+            let order = rng.permutation(training.count)
+            var total: Double = 0
+            for b in 0..<batches {
+                let rows = Array(order[b * batch ..< (b + 1) * batch])
+                let x = training.features.rows(rows)
+                let labels = rows.map { training.labels[$0] }
+                let (loss, grads) = objective.evaluate(network, encoderDepth: encoderDepth, batch: x, labels: labels, rng: &rng)
+                guard loss.isFinite else {
+                    throw LearningError("training diverged (loss \(loss)) in epoch \(epoch + 1); lower the learning rate")
+                }
+                optimizer.step(&network, gradients: grads)
+                if objective.tied { network.tieDecoder(encoderDepth: encoderDepth) }
+                total += Double(loss)
+                progress(.batch(epoch: epoch, batch: b, loss: loss))
+                if shouldStop() {
+                    state.epoch = epoch
+                    state.rng = rng.state
+                    try saveCheckpoint(state, rbms: [], current: nil, network: network, best: best,
+                                       optimizer: optimizerState(optimizer))
+                    throw TrainingInterrupted(checkpoint: checkpointPath)
+                }
+            }
+            let figure = validationFigure(network, encoderDepth: encoderDepth, training: training, validation: validation)
+            let seconds = clock.duration(to: .now).seconds
+            let meanLoss = total / Double(max(batches, 1))
+            state.history.append(EpochFigures(epoch: epoch + 1, loss: meanLoss, validation: figure, seconds: seconds))
+            if state.bestValidation == nil || figure < state.bestValidation! {
+                state.bestValidation = figure
+                state.badEpochs = 0
+                best = network
+            } else {
+                state.badEpochs += 1
+            }
+            progress(.epoch(epoch: epoch, loss: Float(meanLoss), validation: figure, seconds: seconds))
+            epoch += 1
+            state.epoch = epoch
+            state.rng = rng.state
+            try saveCheckpoint(state, rbms: [], current: nil, network: network, best: best, optimizer: optimizerState(optimizer))
+        }
+        if state.badEpochs >= settings.patience {
+            progress(.message("early stop: no better validation figure for \(settings.patience) epochs"))
+        }
+        var record = TrainingRecord(recipe: settings.recipe.rawValue, seed: settings.seed, dataFingerprint: fingerprint)
+        record.epochs = state.history.count
+        record.settings = settingsSummary
+        record.figures["validation_\(validationName)"] = state.bestValidation ?? .nan
+        record.history = state.history
+        return EmbeddingModel(network: best, encoderDepth: encoderDepth, record: record, imageRows: imageRows, imageCols: imageCols)
+    }
+
+    private func optimizerState(_ o: any Optimizer) -> [String: Matrix] {
+        (o as? Adam)?.stateTensors ?? (o as? SGD)?.stateTensors ?? [:]
+    }
+
+    /// What early stopping watches: kNN error (k=5, %) for labelled objectives, else the reconstruction loss.
+    var validationName: String {
+        settings.objective.needsLabels && knnError != nil ? "knn_error_percent_5" : "\(settings.objective.kind.rawValue)_loss"
+    }
+
+    /// The validation figure (lower is better).
+    func validationFigure(_ network: Network, encoderDepth: Int, training: Dataset, validation: Dataset) -> Double {
+        guard validation.count > 0 else { return .nan }
+        if settings.objective.needsLabels, let knnError {
+            // kNN of the held-out items against (at most 20k) training items, as the eval command does.
+            let database = training.prefix(min(training.count, 20_000))
+            let model = EmbeddingModel(network: network, encoderDepth: encoderDepth,
+                                       record: TrainingRecord(recipe: "", seed: 0, dataFingerprint: ""))
+            return knnError(model.embed(database.features), database.labels, model.embed(validation.features), validation.labels)
+        }
+        var clean = settings.objective
+        clean.corruption = .none
+        clean.codeNoise = 0
+        var rng = SeededRNG(seed: 0)
+        var total: Double = 0
+        let step = 1000
+        for start in stride(from: 0, to: validation.count, by: step) {
+            let rows = Array(start..<min(start + step, validation.count))
+            total += Double(clean.evaluate(network, encoderDepth: encoderDepth, batch: validation.features.rows(rows),
+                                           labels: rows.map { validation.labels[$0] }, rng: &rng).loss) * Double(rows.count)
+        }
+        return total / Double(validation.count)
+    }
+
+    var settingsSummary: [String: String] {
+        let s = settings
+        return [
+            "sizes": s.networkSizes.map(String.init).joined(separator: "-"),
+            "hidden": s.hidden.rawValue, "code": s.codeActivation.rawValue,
+            "pretrain_epochs": "\(s.pretrainEpochs)", "epochs": "\(s.epochs)", "batch": "\(s.batch)",
+            "optimizer": s.optimizer.rawValue, "learning_rate": "\(s.learningRate)",
+            "objective": s.objective.kind.rawValue, "loss": s.objective.loss.rawValue,
+            "noise": s.objective.corruption.text, "contractive": "\(s.objective.contractive)",
+            "lambda": "\(s.objective.ncaWeight)", "tied": "\(s.objective.tied)", "weight_decay": "\(s.objective.weightDecay)",
+        ]
+    }
+}
