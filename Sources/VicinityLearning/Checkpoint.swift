@@ -8,9 +8,19 @@ struct CheckpointState: Codable {
     /// The next epoch to run in this phase.
     var epoch: Int
     var rng: [UInt64]
+    /// Set when the run stopped inside `epoch`: where to pick the epoch up again.
+    var position: EpochPosition? = nil
     var bestValidation: Double? = nil
     var badEpochs = 0
     var history: [EpochFigures] = []
+}
+
+/// A place inside an epoch: the next mini-batch, the RNG state that drew the
+/// epoch's order (so the same order is drawn again), and the loss so far.
+struct EpochPosition: Codable {
+    var batch: Int
+    var orderRNG: [UInt64]
+    var runningLoss: Double
 }
 
 /// One fine-tuning epoch's figures, kept in the model file's record.

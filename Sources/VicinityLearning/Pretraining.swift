@@ -14,12 +14,17 @@ extension Trainer {
             let hiddenKind: UnitKind = top && settings.codeActivation == .linear ? .linear : .binary
             var cd = settings.cd
             if hiddenKind == .linear { cd.learningRate = settings.linearRBMLearningRate }
-            var rbm = RBM(visibleUnits: sizes[i], hiddenUnits: sizes[i + 1], hidden: hiddenKind, rng: &rng)
-            var state = CDState(for: rbm)
+            var rbm: RBM
+            var state: CDState
             var firstEpoch = 0
+            var position: EpochPosition? = nil
             if let saved = checkpoint?.currentRBM, saved.rbm.visibleUnits == sizes[i], saved.rbm.hiddenUnits == sizes[i + 1] {
                 (rbm, state, firstEpoch) = (saved.rbm, saved.state, saved.epoch)
+                position = checkpoint?.state.position
                 checkpoint?.currentRBM = nil
+            } else {
+                rbm = RBM(visibleUnits: sizes[i], hiddenUnits: sizes[i + 1], hidden: hiddenKind, rng: &rng)
+                state = CDState(for: rbm)
             }
             let batch = 100
             let batches = input.rows / batch
@@ -27,29 +32,57 @@ extension Trainer {
                             epochs: settings.pretrainEpochs, batchesPerEpoch: batches, samplesPerBatch: batch))
             for epoch in firstEpoch..<settings.pretrainEpochs {
                 let clock = ContinuousClock.now
-                let order = rng.permutation(input.rows)
+                var cursor = EpochCursor(count: input.rows, rng: &rng, resuming: position)
+                position = nil
                 let momentum = epoch < cd.momentumSwitchEpoch ? cd.initialMomentum : cd.finalMomentum
-                var total: Float = 0
-                for b in 0..<batches {
-                    let v = input.rows(order[b * batch ..< (b + 1) * batch])
+                for b in cursor.firstBatch..<batches {
+                    let v = input.rows(cursor.order[b * batch ..< (b + 1) * batch])
                     let err = rbm.contrastiveDivergence(v, settings: cd, momentum: momentum, state: &state, rng: &rng)
-                    total += err
+                    cursor.runningLoss += Double(err)
                     progress(.batch(epoch: epoch, batch: b, loss: err))
-                    if shouldStop() {
-                        try saveCheckpoint(.init(phase: .pretrain, epoch: epoch, rng: rng.state), rbms: stack,
-                                           current: (rbm, state, epoch), network: nil, best: nil)
+                    if shouldStop() && b + 1 < batches {
+                        try saveCheckpoint(.init(phase: .pretrain, epoch: epoch, rng: rng.state, position: cursor.position(next: b + 1)),
+                                           rbms: stack, current: (rbm, state, epoch), network: nil, best: nil)
                         throw TrainingInterrupted(checkpoint: checkpointPath)
                     }
                 }
-                progress(.epoch(epoch: epoch, loss: total / Float(max(batches, 1)), validation: nil,
+                progress(.epoch(epoch: epoch, loss: Float(cursor.runningLoss / Double(max(batches, 1))), validation: nil,
                                 seconds: clock.duration(to: .now).seconds))
                 try saveCheckpoint(.init(phase: .pretrain, epoch: epoch + 1, rng: rng.state), rbms: stack,
                                    current: (rbm, state, epoch + 1), network: nil, best: nil)
+                if shouldStop() && (epoch + 1 < settings.pretrainEpochs || stack.count + 1 < sizes.count - 1) {
+                    throw TrainingInterrupted(checkpoint: checkpointPath)
+                }
             }
             stack.append(rbm)
             input = rbm.hiddenMeans(input)
         }
         return stack
+    }
+}
+
+/// The order of one epoch's mini-batches, drawn so that an interrupted epoch
+/// can be drawn again identically and picked up at the batch where it stopped.
+struct EpochCursor {
+    let order: [Int]
+    let orderRNG: [UInt64]
+    let firstBatch: Int
+    var runningLoss: Double
+
+    /// Draws the epoch's order from `rng`; when `resuming`, redraws the saved epoch's
+    /// order and leaves `rng` where the interrupted run left it.
+    init(count: Int, rng: inout SeededRNG, resuming: EpochPosition?) {
+        var drawer = rng
+        if let p = resuming { drawer.state = p.orderRNG }
+        orderRNG = drawer.state
+        order = drawer.permutation(count)
+        if resuming == nil { rng = drawer }
+        firstBatch = resuming?.batch ?? 0
+        runningLoss = resuming?.runningLoss ?? 0
+    }
+
+    func position(next batch: Int) -> EpochPosition {
+        EpochPosition(batch: batch, orderRNG: orderRNG, runningLoss: runningLoss)
     }
 }
 

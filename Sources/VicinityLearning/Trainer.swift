@@ -118,13 +118,14 @@ public final class Trainer {
         progress(.phase(name: "fine-tune \(objective.kind.rawValue)", epochs: settings.epochs,
                         batchesPerEpoch: batches, samplesPerBatch: batch))
         var epoch = state.epoch
+        var position = state.position
         while epoch < settings.epochs && state.badEpochs < settings.patience {
             let clock = ContinuousClock.now
             optimizer.learningRate = settings.schedule.rate(base: settings.learningRate, epoch: epoch)
-            let order = rng.permutation(training.count)
-            var total: Double = 0
-            for b in 0..<batches {
-                let rows = Array(order[b * batch ..< (b + 1) * batch])
+            var cursor = EpochCursor(count: training.count, rng: &rng, resuming: position)
+            position = nil
+            for b in cursor.firstBatch..<batches {
+                let rows = Array(cursor.order[b * batch ..< (b + 1) * batch])
                 let x = training.features.rows(rows)
                 let labels = rows.map { training.labels[$0] }
                 let (loss, grads) = objective.evaluate(network, encoderDepth: encoderDepth, batch: x, labels: labels, rng: &rng)
@@ -133,11 +134,12 @@ public final class Trainer {
                 }
                 optimizer.step(&network, gradients: grads)
                 if objective.tied { network.tieDecoder(encoderDepth: encoderDepth) }
-                total += Double(loss)
+                cursor.runningLoss += Double(loss)
                 progress(.batch(epoch: epoch, batch: b, loss: loss))
-                if shouldStop() {
+                if shouldStop() && b + 1 < batches {
                     state.epoch = epoch
                     state.rng = rng.state
+                    state.position = cursor.position(next: b + 1)
                     try saveCheckpoint(state, rbms: [], current: nil, network: network, best: best,
                                        optimizer: optimizerState(optimizer))
                     throw TrainingInterrupted(checkpoint: checkpointPath)
@@ -145,20 +147,26 @@ public final class Trainer {
             }
             let figure = validationFigure(network, encoderDepth: encoderDepth, training: training, validation: validation)
             let seconds = clock.duration(to: .now).seconds
-            let meanLoss = total / Double(max(batches, 1))
+            let meanLoss = cursor.runningLoss / Double(max(batches, 1))
             state.history.append(EpochFigures(epoch: epoch + 1, loss: meanLoss, validation: figure, seconds: seconds))
-            if state.bestValidation == nil || figure < state.bestValidation! {
-                state.bestValidation = figure
-                state.badEpochs = 0
-                best = network
+            if let figure {
+                if state.bestValidation == nil || figure < state.bestValidation! {
+                    state.bestValidation = figure
+                    state.badEpochs = 0
+                    best = network
+                } else {
+                    state.badEpochs += 1
+                }
             } else {
-                state.badEpochs += 1
+                best = network  // nothing held out: the latest network is the result
             }
             progress(.epoch(epoch: epoch, loss: Float(meanLoss), validation: figure, seconds: seconds))
             epoch += 1
             state.epoch = epoch
             state.rng = rng.state
+            state.position = nil
             try saveCheckpoint(state, rbms: [], current: nil, network: network, best: best, optimizer: optimizerState(optimizer))
+            if shouldStop() && epoch < settings.epochs { throw TrainingInterrupted(checkpoint: checkpointPath) }
         }
         if state.badEpochs >= settings.patience {
             progress(.message("early stop: no better validation figure for \(settings.patience) epochs"))
@@ -166,7 +174,7 @@ public final class Trainer {
         var record = TrainingRecord(recipe: settings.recipe.rawValue, seed: settings.seed, dataFingerprint: fingerprint)
         record.epochs = state.history.count
         record.settings = settingsSummary
-        record.figures["validation_\(validationName)"] = state.bestValidation ?? .nan
+        if let best = state.bestValidation { record.figures["validation_\(validationName)"] = best }
         record.history = state.history
         return EmbeddingModel(network: best, encoderDepth: encoderDepth, record: record, imageRows: imageRows, imageCols: imageCols)
     }
@@ -180,9 +188,9 @@ public final class Trainer {
         settings.objective.needsLabels && knnError != nil ? "knn_error_percent_5" : "\(settings.objective.kind.rawValue)_loss"
     }
 
-    /// The validation figure (lower is better).
-    func validationFigure(_ network: Network, encoderDepth: Int, training: Dataset, validation: Dataset) -> Double {
-        guard validation.count > 0 else { return .nan }
+    /// The validation figure (lower is better); nil when nothing is held out.
+    func validationFigure(_ network: Network, encoderDepth: Int, training: Dataset, validation: Dataset) -> Double? {
+        guard validation.count > 0 else { return nil }
         if settings.objective.needsLabels, let knnError {
             // kNN of the held-out items against (at most 20k) training items, as the eval command does.
             let database = training.prefix(min(training.count, 20_000))

@@ -12,10 +12,17 @@ public enum Elementwise {
     /// The floor applied before log, so log(0) is a large negative number, not -inf.
     public static let logFloor: Float = 1e-30
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func exp(_ x: Lanes) -> Lanes {
-        let x = x.clamped(lowerBound: Lanes(repeating: expMin), upperBound: Lanes(repeating: expMax))
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        var x = x
+        x.replace(with: Lanes(repeating: expMin), where: x .< expMin)
+        x.replace(with: Lanes(repeating: expMax), where: x .> expMax)
+        // Round x·log2(e) to the nearest integer n with the 1.5·2²³ trick: adding it
+        // leaves n in the low mantissa bits, so both n as a float and 2ⁿ's exponent
+        // come out without any float-to-int conversion (which SIMD8 does lane by lane).
+        let magic = Lanes(repeating: 12_582_912)
+        let shifted = x * 1.442_695_04 + magic
+        let n = shifted - magic
         let r = x - n * 0.693_359_375 + n * 2.121_944_4e-4
         var p = Lanes(repeating: 1.987_569_15e-4)
         p = p * r + 1.398_199_95e-3
@@ -24,15 +31,15 @@ public enum Elementwise {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_1e-1
         p = p * r * r + r + 1
-        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        return p * unsafeBitCast(bits, to: Lanes.self)
+        let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127
+        return p * unsafeBitCast(bits &<< 23, to: Lanes.self)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func logistic(_ x: Lanes) -> Lanes { 1 / (1 + exp(-x)) }
 
     /// Applies a lane kernel to every element of `values`, in place.
-    @inlinable
+    @inlinable @inline(__always)
     public static func apply(_ values: UnsafeMutableBufferPointer<Float>, _ kernel: (Lanes) -> Lanes) {
         guard let base = values.baseAddress else { return }
         let n = values.count
@@ -51,8 +58,8 @@ public enum Elementwise {
         }
     }
 
-    public static func exp(_ v: UnsafeMutableBufferPointer<Float>) { apply(v, exp) }
-    public static func logistic(_ v: UnsafeMutableBufferPointer<Float>) { apply(v, logistic) }
+    public static func exp(_ v: UnsafeMutableBufferPointer<Float>) { apply(v) { exp($0) } }
+    public static func logistic(_ v: UnsafeMutableBufferPointer<Float>) { apply(v) { logistic($0) } }
 
     /// log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so it never overflows.
     public static func softplus(_ v: UnsafeMutableBufferPointer<Float>) {
@@ -84,12 +91,12 @@ extension Matrix {
 
 extension Elementwise {
     /// tanh(x) = 2·σ(2x) − 1, on the same lanes as `logistic`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func tanh(_ x: Lanes) -> Lanes { 2 / (1 + exp(-2 * x)) - 1 }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func relu(_ x: Lanes) -> Lanes { x.replacing(with: 0, where: x .< 0) }
 
-    public static func tanh(_ v: UnsafeMutableBufferPointer<Float>) { apply(v, tanh) }
-    public static func relu(_ v: UnsafeMutableBufferPointer<Float>) { apply(v, relu) }
+    public static func tanh(_ v: UnsafeMutableBufferPointer<Float>) { apply(v) { tanh($0) } }
+    public static func relu(_ v: UnsafeMutableBufferPointer<Float>) { apply(v) { relu($0) } }
 }
