@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "VicinityLearning", targets: ["VicinityLearning"]),
         .library(name: "VicinityHashing", targets: ["VicinityHashing"]),
         .library(name: "VicinitySearch", targets: ["VicinitySearch"]),
+        .library(name: "VicinityStore", targets: ["VicinityStore"]),
         .library(name: "VicinityEval", targets: ["VicinityEval"]),
     ],
     dependencies: [
@@ -29,9 +30,10 @@ let package = Package(
         .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"]),
         .target(name: "VicinityHashing", dependencies: ["VicinityMath"]),
         .target(name: "VicinitySearch", dependencies: ["VicinityMath", "VicinityHashing"]),
+        .target(name: "VicinityStore", dependencies: ["CLMDB", "VicinityMath"]),
         .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch"]),
         .executableTarget(name: "vicinity", dependencies: [
-            "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityEval",
+            "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore", "VicinityEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -40,7 +42,8 @@ let package = Package(
         .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning"]),
         .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing"]),
         .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"]),
+        .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore"]),
         .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval"]),
-        .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning"]),
+        .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore"]),
     ]
 )
