@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import VicinityData
+import VicinityLearning
 import VicinityMath
 
 extension Vicinity {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Benchmarks that print figures as JSON (release builds only give meaningful numbers).",
-            subcommands: [Gemm.self, Read.self])
+            subcommands: [Gemm.self, Read.self, TrainStep.self])
     }
 }
 
@@ -42,6 +43,30 @@ extension Vicinity.Bench {
             let seconds = Date().timeIntervalSince(start)
             try printJSON(["images": set.count, "dims": set.dims, "seconds": seconds,
                            "images_per_second": Double(set.count) / seconds])
+        }
+    }
+}
+
+extension Vicinity.Bench {
+    struct TrainStep: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "train",
+            abstract: "Fine-tuning throughput (samples/s, effective GFLOP/s) next to the raw sgemm rate of the same run.")
+
+        @Option(help: "Layer sizes from input to code.") var sizes = "784,500,500,2000,30"
+        @Option(help: "Mini-batch size.") var batch = 1000
+        @Option(help: "Timed steps.") var steps = 20
+        @Option(help: "nca, reconstruction or nca-regularised.") var objective = "nca"
+
+        func run() throws {
+            let layerSizes = sizes.split(separator: ",").compactMap { Int($0) }
+            guard layerSizes.count >= 2, layerSizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--sizes: positive integers, comma-separated") }
+            guard let kind = Objective.Kind(rawValue: objective) else { throw ValidationError("--objective: nca, reconstruction or nca-regularised") }
+            let r = TrainingBenchmark.run(sizes: layerSizes, batch: batch, steps: steps, objective: Objective(kind: kind))
+            try printJSON(["sizes": sizes, "batch": batch, "objective": objective, "samples_per_second": r.samplesPerSecond,
+                           "seconds_per_60k_epoch": r.secondsPerEpoch60k, "effective_gflops": r.effectiveGFLOPS,
+                           "sgemm_gflops": r.sgemmGFLOPS, "fraction_of_sgemm": r.effectiveGFLOPS / r.sgemmGFLOPS,
+                           "step_ms": r.stepMilliseconds])
         }
     }
 }
