@@ -12,10 +12,12 @@ let package = Package(
         .library(name: "VicinityHashing", targets: ["VicinityHashing"]),
         .library(name: "VicinitySearch", targets: ["VicinitySearch"]),
         .library(name: "VicinityStore", targets: ["VicinityStore"]),
+        .library(name: "VicinityServer", targets: ["VicinityServer"]),
         .library(name: "VicinityEval", targets: ["VicinityEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
@@ -31,9 +33,14 @@ let package = Package(
         .target(name: "VicinityHashing", dependencies: ["VicinityMath"]),
         .target(name: "VicinitySearch", dependencies: ["VicinityMath", "VicinityHashing"]),
         .target(name: "VicinityStore", dependencies: ["CLMDB", "VicinityMath"]),
+        .target(name: "VicinityServer", dependencies: [
+            "VicinityMath", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch"]),
         .executableTarget(name: "vicinity", dependencies: [
-            "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore", "VicinityEval",
+            "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore", "VicinityServer", "VicinityEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -43,6 +50,9 @@ let package = Package(
         .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing"]),
         .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"]),
         .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore"]),
+        .testTarget(name: "VicinityServerTests", dependencies: [
+            "VicinityServer", .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval"]),
         .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore"]),
     ]

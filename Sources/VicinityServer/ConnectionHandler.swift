@@ -1,0 +1,108 @@
+import NIOCore
+
+/// One client connection: splits the byte stream into requests, runs each
+/// through the command table in order, and writes the replies in the request's
+/// style. A framing error gets one error reply, then the connection closes; no
+/// error here ever reaches the server itself.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let engine: any SearchEngine
+    private let policy: CommandPolicy
+    private let stats: ServerStats
+    private var decoder: RequestDecoder
+    private var session: Session
+    private var pending: ByteBuffer?
+    private var closing = false
+
+    init(engine: any SearchEngine, policy: CommandPolicy, limits: ProtocolLimits, stats: ServerStats) {
+        self.engine = engine
+        self.policy = policy
+        self.stats = stats
+        decoder = RequestDecoder(limits: limits)
+        session = Session(authenticated: policy.authToken == nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closing else { return }
+        var incoming = unwrapInboundIn(data)
+        if pending == nil { pending = incoming } else { pending!.writeBuffer(&incoming) }
+        processPending(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Requests that waited while the client was not reading run now.
+        if context.channel.isWritable { processPending(context: context); context.flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Runs every complete request in the buffer, pausing while the client is not
+    /// reading its replies (the BackPressureHandler then stops reading from it too).
+    private func processPending(context: ChannelHandlerContext) {
+        guard var buffer = pending else { return }
+        defer { pending = buffer.readableBytes > 0 ? buffer : nil }
+        var out = context.channel.allocator.buffer(capacity: 256)
+        while !closing && context.channel.isWritable {
+            let request: Request?
+            do {
+                request = try decoder.next(&buffer)
+            } catch let error as ProtocolError {
+                fail(error, buffer: buffer, out: &out, context: context)
+                return
+            } catch {
+                closing = true
+                context.close(promise: nil)
+                return
+            }
+            guard let request else { break }
+            guard !request.words.isEmpty else { continue }
+            let started = NIODeadline.now()
+            let reply = CommandTable.dispatch(request.words, engine: engine, policy: policy, session: &session)
+            stats.record(command: request.words[0], nanoseconds: (NIODeadline.now() - started).nanoseconds,
+                         failed: { if case .error = reply { return true } else { return false } }())
+            reply.write(to: &out, style: request.style)
+            if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
+                context.write(wrapOutboundOut(out), promise: nil)
+                out = context.channel.allocator.buffer(capacity: 256)
+            }
+            if session.closeAfterReply {
+                closing = true
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+                return
+            }
+        }
+        if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
+    }
+
+    private func fail(_ error: ProtocolError, buffer: ByteBuffer, out: inout ByteBuffer, context: ChannelHandlerContext) {
+        closing = true
+        stats.recordProtocolError()
+        if error.kind != .httpRequest {
+            let style: Request.Style = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*") ? .resp : .inline
+            Reply.err("PROTOCOL", error.message + "; closing the connection").write(to: &out, style: style)
+        }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            closing = true
+            context.close(promise: nil)  // idle too long
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A vanished or misbehaving client: drop it; the server carries on.
+        closing = true
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,37 @@
+import NIOCore
+
+/// One request: its words, and how it was framed (which decides the reply style).
+public struct Request: Sendable, Equatable {
+    public enum Style: Sendable, Equatable {
+        /// A plain line, as typed into nc: plain-text replies.
+        case inline
+        /// A RESP array, as Redis clients send: RESP2 replies.
+        case resp
+    }
+    public var words: [String]
+    public var style: Style
+
+    public init(words: [String], style: Style) {
+        self.words = words
+        self.style = style
+    }
+}
+
+/// Limits the decoder enforces; every one of them is stated in docs/PROTOCOL.md.
+public struct ProtocolLimits: Sendable {
+    /// Longest inline line, and longest single RESP argument, in bytes.
+    public var maxLineBytes = 64 * 1024
+    /// Most arguments in one RESP array.
+    public var maxArguments = 4096
+    /// Most bytes one RESP request may carry in total.
+    public var maxRequestBytes = 1024 * 1024
+    public init() {}
+}
+
+/// A framing error: the reply goes out, then the connection closes, because the
+/// stream can no longer be split into requests reliably.
+public struct ProtocolError: Error, Equatable, Sendable {
+    public enum Kind: Sendable, Equatable { case lineTooLong, malformed, tooManyArguments, requestTooLarge, httpRequest }
+    public var kind: Kind
+    public var message: String
+}

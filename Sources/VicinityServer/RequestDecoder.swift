@@ -1,0 +1,124 @@
+import NIOCore
+
+/// Splits a byte stream into requests: RESP arrays (first byte `*`) or inline
+/// lines ending in LF (CR LF accepted). Incremental: returns nil until a whole
+/// request has arrived, consuming nothing; throws `ProtocolError` for streams
+/// that cannot be framed.
+public struct RequestDecoder: Sendable {
+    public let limits: ProtocolLimits
+    /// Whether a request has been decoded on this connection yet (HTTP is only checked on the first).
+    private var sawRequest = false
+    /// Bytes at the front of the buffer already known to hold no LF, so a line
+    /// arriving a byte at a time is scanned once, not once per byte.
+    private var scanned = 0
+
+    public init(limits: ProtocolLimits = ProtocolLimits()) { self.limits = limits }
+
+    private static let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+
+    public mutating func next(_ buffer: inout ByteBuffer) throws -> Request? {
+        while buffer.readableBytes > 0 {
+            let request: Request?
+            if buffer.readableBytes > 0, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*") {
+                request = try nextRESP(&buffer)
+                guard let request else { return nil }
+                sawRequest = true
+                return request
+            }
+            guard let line = try nextLine(&buffer) else { return nil }
+            scanned = 0
+            if !sawRequest && looksLikeHTTP(line) {
+                throw ProtocolError(kind: .httpRequest, message: "this is not an HTTP server")
+            }
+            let words = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+                .map { String(decoding: $0, as: UTF8.self) }
+            // Empty lines are skipped, as Redis does, so a stray newline gets no reply.
+            if words.isEmpty { continue }
+            request = Request(words: words, style: .inline)
+            sawRequest = true
+            return request
+        }
+        return nil
+    }
+
+    /// The next LF-terminated line without its terminator, or nil when it has not all arrived.
+    private mutating func nextLine(_ buffer: inout ByteBuffer) throws -> [UInt8]? {
+        let view = buffer.readableBytesView
+        let from = view.startIndex + min(scanned, view.count)
+        guard let end = view[from...].firstIndex(of: Self.lf) else {
+            scanned = view.count
+            if view.count > limits.maxLineBytes {
+                throw ProtocolError(kind: .lineTooLong, message: "line longer than \(limits.maxLineBytes) bytes")
+            }
+            return nil
+        }
+        let length = end - view.startIndex
+        guard length <= limits.maxLineBytes else {
+            throw ProtocolError(kind: .lineTooLong, message: "line longer than \(limits.maxLineBytes) bytes")
+        }
+        var line = Array(view[view.startIndex..<end])
+        if line.last == Self.cr { line.removeLast() }
+        buffer.moveReaderIndex(forwardBy: length + 1)
+        return line
+    }
+
+    /// `*N\r\n` then N × `$len\r\n<bytes>\r\n`.
+    private func nextRESP(_ buffer: inout ByteBuffer) throws -> Request? {
+        var cursor = buffer  // parse on a copy; commit only when the request is complete
+        guard let header = try headerLine(&cursor, prefix: "*") else { return nil }
+        guard header >= 0 else { throw malformed("negative array length") }
+        guard header <= limits.maxArguments else {
+            throw ProtocolError(kind: .tooManyArguments, message: "more than \(limits.maxArguments) arguments")
+        }
+        var words: [String] = []
+        words.reserveCapacity(header)
+        var total = 0
+        for _ in 0..<header {
+            guard let length = try headerLine(&cursor, prefix: "$") else { return nil }
+            guard length >= 0 else { throw malformed("null or negative bulk length in a request") }
+            guard length <= limits.maxLineBytes else {
+                throw ProtocolError(kind: .lineTooLong, message: "argument longer than \(limits.maxLineBytes) bytes")
+            }
+            total += length
+            guard total <= limits.maxRequestBytes else {
+                throw ProtocolError(kind: .requestTooLarge, message: "request larger than \(limits.maxRequestBytes) bytes")
+            }
+            guard cursor.readableBytes >= length + 2 else { return nil }
+            let bytes = cursor.readBytes(length: length)!
+            guard cursor.readInteger(as: UInt8.self) == Self.cr, cursor.readInteger(as: UInt8.self) == Self.lf else {
+                throw malformed("bulk string not followed by CRLF")
+            }
+            words.append(String(decoding: bytes, as: UTF8.self))
+        }
+        buffer = cursor
+        // An empty array is a no-op, like an empty line.
+        return words.isEmpty ? Request(words: [], style: .resp) : Request(words: words, style: .resp)
+    }
+
+    /// Reads `<prefix><integer>\r\n`; nil when incomplete.
+    private func headerLine(_ buffer: inout ByteBuffer, prefix: Character) throws -> Int? {
+        let view = buffer.readableBytesView
+        guard let end = view.firstIndex(of: Self.lf) else {
+            if view.count > 32 { throw malformed("RESP header too long") }
+            return nil
+        }
+        let line = Array(view[view.startIndex..<end])
+        guard line.count >= 3, line.first == prefix.asciiValue, line.last == Self.cr,
+              let value = Int(String(decoding: line[1..<(line.count - 1)], as: UTF8.self)) else {
+            throw malformed("expected '\(prefix)<number>\\r\\n'")
+        }
+        buffer.moveReaderIndex(forwardBy: line.count + 1)
+        return value
+    }
+
+    private func malformed(_ what: String) -> ProtocolError {
+        ProtocolError(kind: .malformed, message: "malformed RESP request: \(what)")
+    }
+
+    /// An HTTP request line (`GET / HTTP/1.1`) or header (`Host:`) as the first line.
+    private func looksLikeHTTP(_ line: [UInt8]) -> Bool {
+        let text = String(decoding: line.prefix(256), as: UTF8.self)
+        return text.hasSuffix(" HTTP/1.0") || text.hasSuffix(" HTTP/1.1") || text.hasPrefix("POST ")
+            || text.lowercased().hasPrefix("host:")
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Settings of a running server.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 7878
+    public var maxConnections = 1024
+    /// Seconds a connection may sit with no traffic before it is closed.
+    public var idleTimeout: Int64 = 300
+    public var limits = ProtocolLimits()
+    public var policy = CommandPolicy()
+    public var threads = System.coreCount
+    public init() {}
+
+    /// Whether `host` is a loopback address (binding elsewhere needs a token).
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// The SwiftNIO server: a bootstrap around `ConnectionHandler`.
+public final class LineServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let stats = ServerStats()
+    private let engine: any SearchEngine
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+
+    /// Binds and starts accepting. Throws with a clear message when the address is taken or refused.
+    public init(engine: any SearchEngine, configuration: ServerConfiguration) throws {
+        if !configuration.isLoopback && configuration.policy.authToken == nil {
+            throw ServerError("refusing to listen on \(configuration.host) without --auth-token (only loopback addresses may go without one)")
+        }
+        self.engine = engine
+        self.configuration = configuration
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        let stats = self.stats
+        let config = configuration
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard stats.admit(limit: config.maxConnections) else {
+                        var b = channel.allocator.buffer(capacity: 64)
+                        Reply.err("MAXCLIENTS", "too many connections (\(config.maxConnections)); try again later")
+                            .write(to: &b, style: .inline)
+                        channel.writeAndFlush(b).whenComplete { _ in channel.close(promise: nil) }
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in stats.release() }
+                    try channel.pipeline.syncOperations.addHandlers([
+                        IdleStateHandler(allTimeout: .seconds(config.idleTimeout)),
+                        BackPressureHandler(),
+                        ConnectionHandler(engine: engine, policy: config.policy, limits: config.limits, stats: stats),
+                    ])
+                }
+            }
+        do {
+            channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw ServerError("cannot listen on \(configuration.host):\(configuration.port): \(describe(error))")
+        }
+    }
+
+    /// The port actually bound (useful with port 0).
+    public var port: Int { channel.localAddress?.port ?? configuration.port }
+
+    /// Stops accepting, lets open connections finish what they have read, then closes them and stops the loops.
+    public func shutdown(grace: TimeAmount = .seconds(2)) {
+        try? channel.close().wait()
+        let deadline = NIODeadline.now() + grace
+        while stats.openConnections > 0 && NIODeadline.now() < deadline { usleep(20_000) }
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Blocks until the listening socket closes.
+    public func wait() throws { try channel.closeFuture.wait() }
+}
+
+public struct ServerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+private func describe(_ error: Error) -> String {
+    let text = "\(error)"
+    if text.contains("Address already in use") || text.contains("errno: 98") { return "the address is already in use" }
+    return text
+}

@@ -1,0 +1,104 @@
+import NIOCore
+import Testing
+@testable import VicinityServer
+
+/// Feeds `bytes` to a decoder in chunks of `chunk` bytes, collecting requests.
+func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLimits()) throws -> [Request] {
+    var decoder = RequestDecoder(limits: limits)
+    var buffer = ByteBuffer()
+    var out: [Request] = []
+    var i = 0
+    while i < bytes.count {
+        buffer.writeBytes(bytes[i..<min(i + chunk, bytes.count)])
+        i += chunk
+        while let r = try decoder.next(&buffer) { out.append(r) }
+    }
+    return out
+}
+
+@Suite struct RequestDecoderTests {
+    static let stream = Array("PING\r\nKNN 5 ID train-1\n\n*3\r\n$3\r\nGET\r\n$2\r\nab\r\n$0\r\n\r\n  COUNT  \t\n*0\r\n".utf8)
+    static let expected = [
+        Request(words: ["PING"], style: .inline),
+        Request(words: ["KNN", "5", "ID", "train-1"], style: .inline),
+        Request(words: ["GET", "ab", ""], style: .resp),
+        Request(words: ["COUNT"], style: .inline),
+        Request(words: [], style: .resp),
+    ]
+
+    @Test(arguments: [1, 2, 3, 7, 1000])
+    func sameRequestsWhateverTheChunking(chunk: Int) throws {
+        #expect(try decodeAll(Self.stream, chunk: chunk) == Self.expected)
+    }
+
+    @Test func incompleteRequestsConsumeNothing() throws {
+        var decoder = RequestDecoder()
+        var buffer = ByteBuffer(string: "*2\r\n$4\r\nPING\r\n$3\r\nab")
+        #expect(try decoder.next(&buffer) == nil)
+        #expect(buffer.readableBytes == 20)
+        buffer.writeString("c\r\n")
+        #expect(try decoder.next(&buffer) == Request(words: ["PING", "abc"], style: .resp))
+    }
+
+    @Test func overlongLinesAreRefusedEvenWhenTheyArriveSlowly() throws {
+        var limits = ProtocolLimits()
+        limits.maxLineBytes = 100
+        let long = Array(repeating: UInt8(ascii: "a"), count: 150)
+        #expect(throws: ProtocolError.self) { try decodeAll(long, chunk: 1, limits: limits) }
+        #expect(throws: ProtocolError.self) { try decodeAll(long + [10], chunk: 1000, limits: limits) }
+        #expect(try decodeAll(Array(repeating: UInt8(ascii: "a"), count: 100) + [10], chunk: 7, limits: limits).count == 1)
+        let bulk = Array("*1\r\n$150\r\n".utf8) + long + Array("\r\n".utf8)
+        #expect(throws: ProtocolError.self) { try decodeAll(bulk, chunk: 5, limits: limits) }
+    }
+
+    @Test(arguments: ["*x\r\n", "*1\r\n:5\r\n", "*1\r\n$-1\r\n", "*1\r\n$3\r\nabcXY", "*-2\r\n", "*99999999\r\n"])
+    func malformedRESPIsAnError(_ text: String) {
+        #expect(throws: ProtocolError.self) { try decodeAll(Array(text.utf8), chunk: 1) }
+    }
+
+    @Test func httpOnTheFirstLineIsRecognised() throws {
+        #expect { try decodeAll(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), chunk: 4) } throws: {
+            ($0 as? ProtocolError)?.kind == .httpRequest
+        }
+        #expect { try decodeAll(Array("POST /x\r\n".utf8), chunk: 100) } throws: { ($0 as? ProtocolError)?.kind == .httpRequest }
+        // GET is also a command of ours: only the HTTP shape closes the connection.
+        #expect(try decodeAll(Array("GET train-1\n".utf8), chunk: 3) == [Request(words: ["GET", "train-1"], style: .inline)])
+    }
+
+    @Test func binaryGarbageNeverCrashes() throws {
+        var state: UInt64 = 7
+        for round in 0..<200 {
+            let bytes = (0..<(round * 3 % 300)).map { _ -> UInt8 in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return UInt8(truncatingIfNeeded: state >> 56)
+            }
+            _ = try? decodeAll(bytes, chunk: 1 + round % 9)
+        }
+    }
+}
+
+@Suite struct ReplyTests {
+    func encode(_ r: Reply, _ style: Request.Style) -> String {
+        var b = ByteBuffer()
+        r.write(to: &b, style: style)
+        return b.readString(length: b.readableBytes)!
+    }
+
+    @Test func bothStyles() {
+        #expect(encode(.status("PONG"), .inline) == "PONG\n")
+        #expect(encode(.status("PONG"), .resp) == "+PONG\r\n")
+        #expect(encode(.integer(7), .resp) == ":7\r\n")
+        #expect(encode(.null, .inline) == "(nil)\n" && encode(.null, .resp) == "$-1\r\n")
+        #expect(encode(.text("héllo"), .resp) == "$6\r\nhéllo\r\n")
+        let rows = Reply.rows([[.int(1), .string("a"), .string("0.5"), .int(3)]])
+        #expect(encode(rows, .inline) == "1 a 0.5 3\nEND\n")
+        #expect(encode(rows, .resp) == "*1\r\n*4\r\n:1\r\n$1\r\na\r\n$3\r\n0.5\r\n:3\r\n")
+        #expect(encode(.lines(["a: 1"]), .inline) == "a: 1\nEND\n")
+    }
+
+    @Test func errorRepliesCannotBeSplitByClientText() {
+        let e = Reply.err("UNKNOWN", "unknown command 'X\r\n+OK\r\n\u{7}'")
+        #expect(encode(e, .resp) == "-ERR UNKNOWN unknown command 'X??+OK???'\r\n")
+        #expect(encode(e, .inline) == "ERR UNKNOWN unknown command 'X??+OK???'\n")
+    }
+}
