@@ -39,6 +39,35 @@ public final class Trainer {
         }
     }
 
+    /// Where to keep the unrolled RBM stack so later runs with the same pretraining skip it.
+    public var pretrainedCache: String?
+
+    /// The unrolled RBM stack: from `pretrainedCache` when it holds one made with the same
+    /// pretraining settings, seed and data (the RNG continues exactly as if pretraining had run), else trained now.
+    func pretrainedNetwork(_ data: Matrix, fingerprint: String, rng: inout SeededRNG) throws -> Network {
+        let key = "\(settings.sizes)|\(settings.codeActivation)|\(settings.pretrainEpochs)|\(settings.cd)|\(settings.linearRBMLearningRate)|\(settings.seed)|\(settings.validation)|\(fingerprint)"
+        if let path = pretrainedCache, FileManager.default.fileExists(atPath: path) {
+            let cached = try EmbeddingModel.load(from: path)
+            if cached.record.settings["pretraining"] == key, let words = cached.record.settings["rng_state"] {
+                let state = words.split(separator: ",").compactMap { UInt64($0) }
+                if state.count == 5 {
+                    rng.state = state
+                    progress(.message("using the pretrained stack in \(path)"))
+                    let n = cached.network
+                    return settings.objective.needsDecoder ? n : Network(layers: Array(n.layers[0..<cached.encoderDepth]))
+                }
+            }
+            progress(.message("\(path) was pretrained with other settings; pretraining again"))
+        }
+        let stack = try pretrain(data, rng: &rng)
+        if let path = pretrainedCache {
+            var record = TrainingRecord(recipe: "rbm-stack", seed: settings.seed, dataFingerprint: fingerprint)
+            record.settings = ["pretraining": key, "rng_state": rng.state.map(String.init).joined(separator: ",")]
+            try EmbeddingModel(network: unroll(stack, withDecoder: true), encoderDepth: stack.count, record: record).save(to: path)
+        }
+        return unroll(stack, withDecoder: settings.objective.needsDecoder)
+    }
+
     /// A network of the settings' shape (values irrelevant): the template for importing tensors.
     static func emptyNetwork(_ s: TrainingSettings) -> Network {
         var rng = SeededRNG(seed: 0)
@@ -83,8 +112,7 @@ public final class Trainer {
         if checkpoint?.state.phase == .finetune, let saved = checkpoint?.network {
             network = saved
         } else if settings.pretrainEpochs > 0 {
-            let stack = try pretrain(training.features, rng: &rng)
-            network = unroll(stack, withDecoder: settings.objective.needsDecoder)
+            network = try pretrainedNetwork(training.features, fingerprint: data.fingerprint, rng: &rng)
             if settings.objective.tied { network.tieDecoder(encoderDepth: encoderDepth) }
             checkpoint = nil
         } else {

@@ -42,9 +42,52 @@ public struct FlatIndex: Sendable {
         norms += more.rowSquaredNorms()
     }
 
+    /// Below this many queries, each query is scanned directly instead of through sgemm.
+    public static let directQueryLimit = 16
+
     /// The k best rows for each query, best first; fewer when the index holds fewer than k.
     public func search(_ queries: Matrix, k: Int) -> [[Neighbor]] {
         precondition(queries.cols == dims, "FlatIndex.search: queries have \(queries.cols) dims, index has \(dims)")
+        if queries.rows < FlatIndex.directQueryLimit {
+            return (0..<queries.rows).map { searchOne(queries.row($0), k: k) }
+        }
+        return searchBatch(queries, k: k)
+    }
+
+    /// One query by a direct scan, the base split across cores; no sgemm set-up cost.
+    public func searchOne(_ query: [Float], k: Int) -> [Neighbor] {
+        precondition(query.count == dims, "FlatIndex.search: query has \(query.count) dims, index has \(dims)")
+        let k = min(k, count)
+        guard k > 0 else { return [] }
+        let workers = count >= 4096 ? availableCores : 1
+        let chunk = (count + workers - 1) / workers
+        var partial = [TopK](repeating: TopK(k: k), count: workers)
+        let l2 = metric == .l2
+        let d = dims
+        query.withUnsafeBufferPointer { q in
+        vectors.storage.withUnsafeBufferPointer { x in
+        partial.withUnsafeMutableBufferPointer { heaps in
+            let shared = UnsafeSendable((q.baseAddress!, x.baseAddress!, heaps.baseAddress!))
+            parallelFor(workers) { w in
+                let (q, x, heaps) = shared.value
+                var heap = TopK(k: k)
+                var bound = Float.infinity
+                for i in (w * chunk)..<min((w + 1) * chunk, count) {
+                    let score = l2 ? Kernels.squaredL2(q, x + i * d, d) : -Kernels.dot(q, x + i * d, d)
+                    if score <= bound {
+                        heap.insert(score, i)
+                        bound = heap.threshold
+                    }
+                }
+                heaps[w] = heap
+            }
+        }}}
+        var merged = TopK(k: k)
+        for h in partial { for n in h.sorted() { merged.insert(n.distance, n.index) } }
+        return merged.sorted()
+    }
+
+    private func searchBatch(_ queries: Matrix, k: Int) -> [[Neighbor]] {
         let k = min(k, count)
         var heaps = [TopK](repeating: TopK(k: k), count: queries.rows)
         guard k > 0, queries.rows > 0 else { return heaps.map { $0.sorted() } }

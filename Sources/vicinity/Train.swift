@@ -45,6 +45,8 @@ extension Vicinity {
         @Option(help: "Train on the first N training images only (quick runs).") var limit: Int?
         @Option(help: "Random seed.") var seed: UInt64 = 1
         @Flag(help: "Continue from OUT.checkpoint.") var resume = false
+        @Option(help: "Keep the pretrained RBM stack in this file and reuse it when the pretraining settings match.")
+        var pretrained: String?
 
         func run() throws {
             var data = try Dataset.load(dataOptions.data, split: .train)
@@ -60,6 +62,7 @@ extension Vicinity {
             let trainer = try Trainer(settings: settings, checkpointPath: out + ".checkpoint", resume: resume,
                                       knnError: { KNNEvaluation.errorPercent(database: $0, databaseLabels: $1, queries: $2, queryLabels: $3) },
                                       progress: reporter.handle, shouldStop: { stop.isRequested })
+            trainer.pretrainedCache = pretrained
             note("training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images (seed \(seed))")
             let start = Date()
             var model = try trainer.train(data)

@@ -60,3 +60,20 @@ func bruteForce(_ base: Matrix, _ query: [Float], k: Int, metric: Metric) -> [In
         #expect(err[1] == 50 && err[3] == 0)
     }
 }
+
+@Suite struct FlatIndexPathTests {
+    /// The direct single-query path and the sgemm batch path agree with each other and with the oracle.
+    @Test(arguments: [1, 7, 16, 33, 200])
+    func directAndBatchedPathsAgree(dims: Int) {
+        var rng = SeededRNG(seed: UInt64(dims))
+        let base = Matrix(rows: 3000, cols: dims, storage: (0..<3000 * dims).map { _ in Float(rng.below(3)) })
+        let queries = Matrix(rows: 40, cols: dims, storage: (0..<40 * dims).map { _ in Float(rng.below(3)) })
+        let index = FlatIndex(base)
+        let batched = index.search(queries, k: 7)
+        for q in 0..<queries.rows {
+            let direct = index.searchOne(queries.row(q), k: 7)
+            #expect(direct.map(\.index) == batched[q].map(\.index))
+            #expect(direct.map(\.index) == bruteForce(base, queries.row(q), k: 7, metric: .l2))
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import VicinityMath
+
+/// PCA-hashing: the signs of the top `bits` principal components, optionally
+/// followed by a learned rotation (ITQ), which balances variance across bits.
+public struct PCAHash: Hasher {
+    public let pca: PCA
+    /// bits×bits rotation applied after the projection; the identity for plain PCA-hash.
+    public let rotation: Matrix
+    public let isRotated: Bool
+    public var kind: String { isRotated ? "itq" : "pca-hash" }
+    public var bits: Int { pca.outputDims }
+    public var inputDims: Int { pca.inputDims }
+
+    public init(pca: PCA, rotation: Matrix? = nil) {
+        self.pca = pca
+        self.rotation = rotation ?? .identity(pca.outputDims)
+        isRotated = rotation != nil
+    }
+
+    public static func fit(_ data: Matrix, bits: Int) throws -> PCAHash {
+        PCAHash(pca: try PCA.fit(data, components: bits))
+    }
+
+    public func project(_ x: Matrix) -> Matrix {
+        let z = pca.transform(x)
+        return isRotated ? z.multiplied(by: rotation) : z
+    }
+
+    public var tensors: [String: Matrix] {
+        ["mean": Matrix(rows: 1, cols: inputDims, storage: pca.mean), "components": pca.components,
+         "eigenvalues": Matrix(rows: 1, cols: bits, storage: pca.eigenvalues), "rotation": rotation]
+    }
+}
+
+/// Iterative quantisation (Gong & Lazebnik 2011): find the rotation R of the
+/// PCA projection V that minimises the quantisation loss ‖B − V·R‖²_F, alternating
+/// B = sign(V·R) with the orthogonal Procrustes solution for R.
+public enum ITQ {
+    /// The fitted hasher, and the loss after each iteration (non-increasing).
+    public static func fit(_ data: Matrix, bits: Int, iterations: Int = 50, seed: UInt64) throws -> (hasher: PCAHash, losses: [Float]) {
+        let pca = try PCA.fit(data, components: bits)
+        let v = pca.transform(data)
+        var rng = SeededRNG(seed: seed)
+        var r = try randomOrthonormalRows(bits, bits, rng: &rng)
+        var losses: [Float] = []
+        for _ in 0..<iterations {
+            var b = v.multiplied(by: r)
+            b.applyElementwise { p in for i in p.indices { p[i] = p[i] >= 0 ? 1 : -1 } }
+            // Procrustes: with Vᵀ·B = U·S·Wᵀ, R = U·Wᵀ maximises tr(Bᵀ·V·R).
+            let (u, _, wt) = try LAPACK.svd(v.multiplied(by: b, transposeSelf: true))
+            r = u.multiplied(by: wt)
+            losses.append(quantisationLoss(v, r))
+        }
+        return (PCAHash(pca: pca, rotation: r), losses)
+    }
+
+    /// ‖sign(V·R) − V·R‖²_F.
+    public static func quantisationLoss(_ v: Matrix, _ r: Matrix) -> Float {
+        let vr = v.multiplied(by: r)
+        var total: Double = 0
+        for x in vr.storage { let d = Double((x >= 0 ? 1 : -1) - x); total += d * d }
+        return Float(total)
+    }
+}
