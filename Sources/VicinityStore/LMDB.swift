@@ -114,13 +114,14 @@ final class LMDBEnvironment: @unchecked Sendable {
             try self.check(mdb_dbi_open(txn.txn, name, f, &dbi), "mdb_dbi_open(\(name))")
             return LMDBDatabase(dbi: dbi, name: name)
         }
-        return create ? try write(body) : try read(body)
+        // Handles opened in a transaction that aborts are closed again, so even the read one commits.
+        return create ? try write(body) : try read(commit: true, body)
     }
 
     // MARK: transactions
 
     /// Runs `body` in a read-only transaction: one consistent snapshot.
-    func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+    func read<T>(commit: Bool = false, _ body: (LMDBTransaction) throws -> T) throws -> T {
         while true {
             enterRead()
             var handle: OpaquePointer?
@@ -134,11 +135,20 @@ final class LMDBEnvironment: @unchecked Sendable {
                 leaveRead()
                 throw LMDBError(code: rc, operation: "mdb_txn_begin(read)", path: path)
             }
-            defer {
+            defer { leaveRead() }
+            let result: T
+            do {
+                result = try body(LMDBTransaction(txn: handle, env: self))
+            } catch {
                 mdb_txn_abort(handle)
-                leaveRead()
+                throw error
             }
-            return try body(LMDBTransaction(txn: handle, env: self))
+            if commit {
+                try check(mdb_txn_commit(handle), "mdb_txn_commit(read)")
+            } else {
+                mdb_txn_abort(handle)
+            }
+            return result
         }
     }
 
