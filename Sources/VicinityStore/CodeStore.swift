@@ -225,7 +225,8 @@ public final class CodeStore: @unchecked Sendable {
                             } else {
                                 row = count
                                 count += 1
-                                try txn.put(rowsDB, Self.rowKey(row), keys[i])
+                                // Rows are dense, so a new row is the largest key: append.
+                                try txn.put(rowsDB, Self.rowKey(row), keys[i], append: true)
                             }
                             let size = ItemRecord.size(dims: dims, words: words, sourceBytes: source.count)
                             let label = Int32(clamping: batch.labels[i])
@@ -409,6 +410,14 @@ public final class CodeStore: @unchecked Sendable {
         try env.read { txn in
             ["meta": try txn.entries(metaDB), "items": try txn.entries(itemsDB),
              "rows": try txn.entries(rowsDB), "addr": try txn.entries(addrDB)]
+        }
+    }
+
+    /// Pages (of the OS page size LMDB uses, normally 4 KiB) used by each database.
+    public func databasePages() throws -> [String: Int] {
+        try env.read { txn in
+            ["meta": try txn.pages(metaDB), "items": try txn.pages(itemsDB),
+             "rows": try txn.pages(rowsDB), "addr": try txn.pages(addrDB)]
         }
     }
 

@@ -263,15 +263,16 @@ struct LMDBTransaction {
         try key.withUnsafeBytes { try get(db, $0).map { Array($0) } }
     }
 
-    /// Stores `value` under `key` (for DUPSORT databases: adds the pair).
-    func put(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws {
+    /// Stores `value` under `key` (for DUPSORT databases: adds the pair). `append`:
+    /// the key sorts after every key there (MDB_APPEND: pages fill completely).
+    func put(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool = false) throws {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
-        try env.check(mdb_put(txn, db.dbi, &k, &v, 0), "mdb_put(\(db.name))")
+        try env.check(mdb_put(txn, db.dbi, &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_put(\(db.name))")
     }
 
-    func put(_ db: LMDBDatabase, _ key: [UInt8], _ value: [UInt8]) throws {
-        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try put(db, k, v) } }
+    func put(_ db: LMDBDatabase, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws {
+        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try put(db, k, v, append: append) } }
     }
 
     /// Stores a value of `count` bytes under `key`, written in place by `fill` (MDB_RESERVE: no copy).

@@ -17,6 +17,8 @@ extension Vicinity {
             (3/x for labelled folders) for folders.
 
             Codes are written in transactions of --batch items; each is on disk when it commits.
+            Items are written in id order (byte-wise), which keeps LMDB's pages full; rows (the
+            dense numbering servers use) follow that order.
             Running again with the same inputs resumes: ids already in the store are skipped.
             The store remembers the model's fingerprint (FNV-1a 64 of the model file); another
             model is refused unless --rebuild, which clears the store first.
@@ -136,31 +138,40 @@ extension Vicinity {
             let already = total - todo
             if already > 0 { note("resuming: \(already) of \(total) items already in \(store)") }
 
+            // Write in id byte order (LMDB's key order): each insert then lands at the end of a
+            // page and pages fill up, instead of splitting half-empty. Rows follow this order.
+            var order: [(part: Int, index: Int)] = []
+            order.reserveCapacity(todo)
+            for (p, m) in missing.enumerated() { for i in m { order.append((p, i)) } }
+            order.sort { parts[$0.part].dataset.ids[$0.index].utf8.lexicographicallyPrecedes(parts[$1.part].dataset.ids[$1.index].utf8) }
+
             let progress = EmbedProgress(total: todo)
             let stop = StopSignal()
             let words = (bitCount + 63) / 64
-            var written = 0
-            var embedSeconds = 0.0, writeSeconds = 0.0
-            outer: for (p, part) in parts.enumerated() {
-                let ds = part.dataset
-                for chunkStart in stride(from: 0, to: missing[p].count, by: batch) {
-                    if stop.isRequested { break outer }
-                    let idx = Array(missing[p][chunkStart ..< min(chunkStart + batch, missing[p].count)])
-                    let t0 = Date()
-                    let input = idx.count == ds.count ? ds.features : ds.features.rows(idx)
-                    let codes = net.embed(input)
-                    let packed = bitCount == 0 ? [] : packBits(codes, bits: bitCount, words: words, threshold: threshold)
-                    let items = ItemBatch(ids: idx.map { ds.ids[$0] }, labels: idx.map { ds.labels[$0] }, codes: codes,
-                                          bits: packed, wordsPerItem: bitCount == 0 ? 0 : words, sources: idx.map(part.source))
-                    let t1 = Date()
-                    do { try codeStore.put(items) } catch let e as StoreError { throw CLIError("\(e)") }
-                    let t2 = Date()
-                    embedSeconds += t1.timeIntervalSince(t0)
-                    writeSeconds += t2.timeIntervalSince(t1)
-                    written += idx.count
-                    progress.update(done: written)
-                }
+            let writes = BatchWriter(store: codeStore)
+            var embedSeconds = 0.0
+            var cursor = 0
+            while cursor < order.count && !stop.isRequested && writes.error == nil {
+                // One batch: up to --batch items, all from one part.
+                let p = order[cursor].part
+                var end = cursor
+                while end < order.count && end - cursor < batch && order[end].part == p { end += 1 }
+                let idx = order[cursor ..< end].map(\.index)
+                cursor = end
+                let part = parts[p], ds = part.dataset
+                let t0 = Date()
+                let codes = net.embed(ds.features.rows(idx))
+                let packed = bitCount == 0 ? [] : packBits(codes, bits: bitCount, words: words, threshold: threshold)
+                let items = ItemBatch(ids: idx.map { ds.ids[$0] }, labels: idx.map { ds.labels[$0] }, codes: codes,
+                                      bits: packed, wordsPerItem: bitCount == 0 ? 0 : words, sources: idx.map(part.source))
+                embedSeconds += Date().timeIntervalSince(t0)
+                writes.submit(items)   // commits in the background while the next batch is embedded
+                progress.update(done: writes.written)
             }
+            writes.finish()
+            progress.update(done: writes.written)
+            if let error = writes.error { throw CLIError("\(error)") }
+            let written = writes.written, writeSeconds = writes.seconds
             progress.finish()
             let seconds = Date().timeIntervalSince(start)
             let count = try codeStore.count()
@@ -179,6 +190,44 @@ extension Vicinity {
             if interrupted { throw CLIError("stopped after \(written) of \(todo) items; run the same command again to finish") }
         }
     }
+}
+
+/// Commits batches on a background queue, one at a time and in order, with at most
+/// one more waiting, so writing overlaps embedding. After an error nothing more is written.
+final class BatchWriter: @unchecked Sendable {
+    private let store: CodeStore
+    private let queue = DispatchQueue(label: "vicinity.embed.writer")
+    private let slots = DispatchSemaphore(value: 2)
+    private let group = DispatchGroup()
+    private let lock = NSLock()
+    private var _written = 0
+    private var _seconds = 0.0
+    private var _error: (any Error)?
+
+    init(store: CodeStore) { self.store = store }
+
+    var written: Int { lock.withLock { _written } }
+    var seconds: Double { lock.withLock { _seconds } }
+    var error: (any Error)? { lock.withLock { _error } }
+
+    func submit(_ batch: ItemBatch) {
+        slots.wait()
+        group.enter()
+        queue.async {
+            defer { self.slots.signal(); self.group.leave() }
+            guard self.error == nil else { return }
+            let t0 = Date()
+            do {
+                try self.store.put(batch)
+                self.lock.withLock { self._written += batch.count; self._seconds += Date().timeIntervalSince(t0) }
+            } catch {
+                self.lock.withLock { self._error = error }
+            }
+        }
+    }
+
+    /// Waits until everything submitted is committed (or failed).
+    func finish() { group.wait() }
 }
 
 /// Bit j of item i is set when code (i, j) is above the threshold.

@@ -11,7 +11,7 @@ extension Vicinity {
             reports; LMDB files are sparse); payload is the bytes the items hold (ids, labels, codes,
             bits, sources), and the ratio is size over payload.
             JSON keys: store, schema_version, model_fingerprint, model, data, created, code_dims, bits,
-            count, databases {meta, items, rows, addr}, labels {label: count}, disk_bytes,
+            count, databases {meta, items, rows, addr} (entries), database_pages (4 KiB pages), labels {label: count}, disk_bytes,
             apparent_bytes, payload_bytes, size_ratio, map_bytes, problems (with --check).
             """)
 
@@ -32,7 +32,7 @@ extension Vicinity {
                 var object: [String: Any] = [
                     "store": store, "schema_version": meta.schemaVersion, "model_fingerprint": meta.modelFingerprint,
                     "created": meta.created, "code_dims": meta.codeDims, "bits": meta.bits, "count": meta.count,
-                    "databases": entries, "labels": Dictionary(uniqueKeysWithValues: labels.map { (String($0.key), $0.value) }),
+                    "databases": entries, "database_pages": try codeStore.databasePages(), "labels": Dictionary(uniqueKeysWithValues: labels.map { (String($0.key), $0.value) }),
                     "disk_bytes": usage.allocatedBytes, "apparent_bytes": usage.apparentBytes, "payload_bytes": payload,
                     "size_ratio": ratio, "map_bytes": codeStore.mapSize,
                 ]
