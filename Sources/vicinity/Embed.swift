@@ -1,11 +1,282 @@
 import ArgumentParser
+import Foundation
+import VicinityData
+import VicinityLearning
+import VicinityMath
+import VicinityStore
 
 extension Vicinity {
     struct Embed: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Embed an image set in batches through a model and write every item's codes into an LMDB store.",
-            discussion: "Not yet available in this build.")
+            discussion: """
+            Input: --data (fashion-mnist or an MNIST-layout folder; --split train by default, the
+            database half, or test, or all = train then test) or --images (an image folder, an IDX
+            file, or a CSV file, with --labels to supply labels). Ids come from the data set:
+            train-17 / test-3 for --data, the row number for IDX and CSV files, the file name
+            (3/x for labelled folders) for folders.
 
-        func run() throws { throw notYetAvailable("embed") }
+            Codes are written in transactions of --batch items; each is on disk when it commits.
+            Items are written in id order (byte-wise), which keeps LMDB's pages full; rows (the
+            dense numbering servers use) follow that order.
+            Running again with the same inputs resumes: ids already in the store are skipped.
+            The store remembers the model's fingerprint (FNV-1a 64 of the model file); another
+            model is refused unless --rebuild, which clears the store first.
+
+            Bits: `auto` keeps bits when the code layer is logistic (threshold 0.5), `threshold`
+            always (0.5 for logistic codes, else 0), `none` never. Stores of at most 32 bits also
+            get an address table (code → ids).
+
+            Images that cannot be decoded are skipped and reported; with --strict they make the
+            command fail before anything is written.
+            """)
+
+        enum SplitChoice: String, ExpressibleByArgument, CaseIterable { case train, test, all }
+        enum BitsChoice: String, ExpressibleByArgument, CaseIterable { case auto, threshold, none }
+
+        @Option(help: ArgumentHelp("The model file (.safetensors).", valueName: "file")) var model: String
+        @Option(help: ArgumentHelp("`fashion-mnist` or an MNIST-layout folder (default: fashion-mnist unless --images).", valueName: "name|dir"))
+        var data: String?
+        @Option(help: "With --data: train (default), test, or all.") var split: SplitChoice?
+        @Option(help: ArgumentHelp("An image folder, IDX file (.gz) or CSV file.", valueName: "path")) var images: String?
+        @Option(help: ArgumentHelp("With --images: labels (IDX labels file or one integer per line).", valueName: "file"))
+        var labels: String?
+        @Option(help: ArgumentHelp("The store directory, e.g. stores/NAME.", valueName: "dir")) var store: String
+        @Option(help: "Items per transaction (and per embedding batch).") var batch = 5000
+        @Option(help: "Packed bits to keep: auto, threshold, none.") var bits: BitsChoice = .auto
+        @Flag(help: "Fail (writing nothing) if any image cannot be used.") var strict = false
+        @Flag(help: "Clear the store first (needed to switch models).") var rebuild = false
+        @Flag(help: "Print the summary as one JSON object.") var json = false
+
+        func validate() throws {
+            if images != nil && data != nil { throw ValidationError("give --data or --images, not both") }
+            if images == nil && labels != nil { throw ValidationError("--labels goes with --images") }
+            if images != nil && split != nil { throw ValidationError("--split goes with --data") }
+            guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        }
+
+        /// One input set, with where each row came from.
+        struct Part {
+            var dataset: Dataset
+            var source: (Int) -> String
+        }
+
+        func run() throws {
+            let start = Date()
+            guard FileManager.default.fileExists(atPath: model) else { throw CLIError("--model \(model): no such model file") }
+            let net = try EmbeddingModel.load(from: model)
+            let fingerprint = try CodeStore.fingerprint(ofFile: model)
+            let codeUnits = net.architecture.activations[net.encoderDepth - 1]
+            let bitCount: Int, threshold: Float
+            switch bits {
+            case .none: bitCount = 0
+            case .auto: bitCount = codeUnits == .logistic ? net.outputDims : 0
+            case .threshold: bitCount = net.outputDims
+            }
+            threshold = codeUnits == .logistic ? 0.5 : 0
+
+            // Read the input.
+            var parts: [Part] = []
+            var skipped: [ImageFailure] = []
+            var dataName: String
+            if let images {
+                let (ds, bad) = try Dataset.loadSkippingBad(images: images, labels: labels)
+                skipped = bad
+                let base = (images as NSString).standardizingPath
+                if pathIsDirectory(images) {
+                    parts.append(Part(dataset: ds, source: { [ids = ds.ids] in "\(base)/\(ids[$0])" }))
+                } else {
+                    parts.append(Part(dataset: ds, source: { "\(base)#\($0)" }))
+                }
+                dataName = base
+            } else {
+                let spec = data ?? "fashion-mnist"
+                let choice = split ?? .train
+                let splits: [Split] = choice == .all ? [.train, .test] : [choice == .train ? .train : .test]
+                for s in splits {
+                    let ds = try Dataset.load(spec, split: s)
+                    parts.append(Part(dataset: ds, source: { [name = ds.name] in "\(name)#\($0)" }))
+                }
+                dataName = "\(spec) (\(choice.rawValue))"
+            }
+            if !skipped.isEmpty {
+                let shown = skipped.prefix(5).map(\.description).joined(separator: "\n  ")
+                let more = skipped.count > 5 ? "\n  … and \(skipped.count - 5) more" : ""
+                let message = "\(skipped.count) image\(skipped.count == 1 ? "" : "s") could not be used:\n  \(shown)\(more)"
+                if strict { throw CLIError(message + "\n(--strict: nothing was written)") }
+                note("skipping " + message)
+            }
+            for p in parts where p.dataset.dims != net.inputDims {
+                throw CLIError("\(model): the model takes \(net.inputDims) inputs but \(p.dataset.name) has \(p.dataset.dims) pixels per image")
+            }
+            let loadSeconds = Date().timeIntervalSince(start)
+
+            // Open the store and check it belongs to this model.
+            let codeStore: CodeStore
+            do { codeStore = try CodeStore(path: store, create: true) } catch { throw CLIError("\(error)") }
+            let extra = ["model": (model as NSString).lastPathComponent, "data": dataName]
+            if rebuild {
+                try codeStore.clear()
+                note("--rebuild: cleared \(store)")
+            }
+            if let meta = try codeStore.meta() {
+                if meta.modelFingerprint != fingerprint || meta.codeDims != net.outputDims || meta.bits != bitCount {
+                    let made = meta.extra["model"].map { " (\($0))" } ?? ""
+                    throw CLIError("""
+                        \(store) holds \(meta.count) items of model \(meta.modelFingerprint)\(made), \(meta.codeDims)-D with \(meta.bits) bits; \
+                        \(model) is \(fingerprint), \(net.outputDims)-D with \(bitCount) bits. Use --rebuild to clear the store and start over.
+                        """)
+                }
+            } else {
+                try codeStore.configure(modelFingerprint: fingerprint, codeDims: net.outputDims, bits: bitCount, extra: extra)
+            }
+
+            // What is left to do.
+            let total = parts.reduce(0) { $0 + $1.dataset.count }
+            let missing = try parts.map { try codeStore.missing($0.dataset.ids) }
+            let todo = missing.reduce(0) { $0 + $1.count }
+            let already = total - todo
+            if already > 0 { note("resuming: \(already) of \(total) items already in \(store)") }
+
+            // Write in id byte order (LMDB's key order): each insert then lands at the end of a
+            // page and pages fill up, instead of splitting half-empty. Rows follow this order.
+            var order: [(part: Int, index: Int)] = []
+            order.reserveCapacity(todo)
+            for (p, m) in missing.enumerated() { for i in m { order.append((p, i)) } }
+            order.sort { parts[$0.part].dataset.ids[$0.index].utf8.lexicographicallyPrecedes(parts[$1.part].dataset.ids[$1.index].utf8) }
+
+            let progress = EmbedProgress(total: todo)
+            let stop = StopSignal()
+            let words = (bitCount + 63) / 64
+            let writes = BatchWriter(store: codeStore)
+            var embedSeconds = 0.0
+            var cursor = 0
+            while cursor < order.count && !stop.isRequested && writes.error == nil {
+                // One batch: up to --batch items, all from one part.
+                let p = order[cursor].part
+                var end = cursor
+                while end < order.count && end - cursor < batch && order[end].part == p { end += 1 }
+                let idx = order[cursor ..< end].map(\.index)
+                cursor = end
+                let part = parts[p], ds = part.dataset
+                let t0 = Date()
+                let codes = net.embed(ds.features.rows(idx))
+                let packed = bitCount == 0 ? [] : packBits(codes, bits: bitCount, words: words, threshold: threshold)
+                let items = ItemBatch(ids: idx.map { ds.ids[$0] }, labels: idx.map { ds.labels[$0] }, codes: codes,
+                                      bits: packed, wordsPerItem: bitCount == 0 ? 0 : words, sources: idx.map(part.source))
+                embedSeconds += Date().timeIntervalSince(t0)
+                writes.submit(items)   // commits in the background while the next batch is embedded
+                progress.update(done: writes.written)
+            }
+            writes.finish()
+            progress.update(done: writes.written)
+            if let error = writes.error { throw CLIError("\(error)") }
+            let written = writes.written, writeSeconds = writes.seconds
+            progress.finish()
+            let seconds = Date().timeIntervalSince(start)
+            let count = try codeStore.count()
+            let interrupted = written < todo
+            let rate = Double(written) / max(seconds, 1e-9)
+            if json {
+                try printJSON(["store": store, "model": model, "model_fingerprint": fingerprint, "dims": net.outputDims,
+                               "bits": bitCount, "input_items": total, "embedded": written, "already_stored": already,
+                               "skipped": skipped.count, "skipped_names": skipped.prefix(20).map(\.name), "count": count,
+                               "complete": !interrupted, "seconds": seconds, "items_per_second": rate,
+                               "load_seconds": loadSeconds, "embed_seconds": embedSeconds, "write_seconds": writeSeconds])
+            } else {
+                print("embedded \(written) items into \(store) in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", rate)) items/s; load \(String(format: "%.2f", loadSeconds)) s, embed \(String(format: "%.2f", embedSeconds)) s, write \(String(format: "%.2f", writeSeconds)) s)")
+                print("store holds \(count) items: \(net.outputDims)-D codes\(bitCount > 0 ? ", \(bitCount) bits" : ""); \(already) were already there, \(skipped.count) images skipped")
+            }
+            if interrupted { throw CLIError("stopped after \(written) of \(todo) items; run the same command again to finish") }
+        }
+    }
+}
+
+/// Commits batches on a background queue, one at a time and in order, with at most
+/// one more waiting, so writing overlaps embedding. After an error nothing more is written.
+final class BatchWriter: @unchecked Sendable {
+    private let store: CodeStore
+    private let queue = DispatchQueue(label: "vicinity.embed.writer")
+    private let slots = DispatchSemaphore(value: 2)
+    private let group = DispatchGroup()
+    private let lock = NSLock()
+    private var _written = 0
+    private var _seconds = 0.0
+    private var _error: (any Error)?
+
+    init(store: CodeStore) { self.store = store }
+
+    var written: Int { lock.withLock { _written } }
+    var seconds: Double { lock.withLock { _seconds } }
+    var error: (any Error)? { lock.withLock { _error } }
+
+    func submit(_ batch: ItemBatch) {
+        slots.wait()
+        group.enter()
+        queue.async {
+            defer { self.slots.signal(); self.group.leave() }
+            guard self.error == nil else { return }
+            let t0 = Date()
+            do {
+                try self.store.put(batch)
+                self.lock.withLock { self._written += batch.count; self._seconds += Date().timeIntervalSince(t0) }
+            } catch {
+                self.lock.withLock { self._error = error }
+            }
+        }
+    }
+
+    /// Waits until everything submitted is committed (or failed).
+    func finish() { group.wait() }
+}
+
+/// Bit j of item i is set when code (i, j) is above the threshold.
+func packBits(_ codes: Matrix, bits: Int, words: Int, threshold: Float) -> [UInt64] {
+    var out = [UInt64](repeating: 0, count: codes.rows * words)
+    codes.storage.withUnsafeBufferPointer { c in
+        for i in 0..<codes.rows {
+            for j in 0..<bits where c[i * codes.cols + j] > threshold {
+                out[i * words + j / 64] |= 1 << UInt64(j % 64)
+            }
+        }
+    }
+    return out
+}
+
+func pathIsDirectory(_ path: String) -> Bool {
+    var dir: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &dir) && dir.boolValue
+}
+
+/// A progress bar with items/s and ETA on a terminal; a plain line every few seconds otherwise.
+final class EmbedProgress {
+    private let total: Int
+    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private let start = Date()
+    private var last = Date.distantPast
+    private var drew = false
+
+    init(total: Int) { self.total = total }
+
+    func update(done: Int) {
+        let now = Date()
+        guard now.timeIntervalSince(last) >= (isTerminal ? 0.2 : 2) || done == total else { return }
+        last = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = Double(done) / max(elapsed, 1e-9)
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        if isTerminal {
+            let width = 28
+            let filled = total == 0 ? width : width * done / total
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data(String(format: "\r  [%@] %d/%d  %.0f items/s  ETA %.0fs ", bar, done, total, rate, eta).utf8))
+            drew = true
+        } else {
+            note(String(format: "  %d/%d items  %.0f items/s  ETA %.0fs", done, total, rate, eta))
+        }
+    }
+
+    func finish() {
+        if drew { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }
