@@ -1,6 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The kernels (popcount, SIMD distance and exp loops) need the instruction set
+// of this project's machines: Haswell or later (AVX2, FMA, POPCNT, BMI2). Without it the
+// compiler targets 2003's SSE2 and emulates popcount in software.
+#if arch(x86_64)
+let kernels: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let kernels: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Vicinity",
     platforms: [.macOS(.v13)],
@@ -27,33 +36,33 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
-        .target(name: "VicinityMath", dependencies: ["COpenBLAS"]),
-        .target(name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG"]),
-        .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"]),
-        .target(name: "VicinityHashing", dependencies: ["VicinityMath"]),
-        .target(name: "VicinitySearch", dependencies: ["VicinityMath", "VicinityHashing"]),
-        .target(name: "VicinityStore", dependencies: ["CLMDB", "VicinityMath"]),
+        .target(name: "VicinityMath", dependencies: ["COpenBLAS"], swiftSettings: kernels),
+        .target(name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG"], swiftSettings: kernels),
+        .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),
+        .target(name: "VicinityHashing", dependencies: ["VicinityMath", "VicinityLearning"], swiftSettings: kernels),
+        .target(name: "VicinitySearch", dependencies: ["VicinityMath", "VicinityHashing"], swiftSettings: kernels),
+        .target(name: "VicinityStore", dependencies: ["CLMDB", "VicinityMath"], swiftSettings: kernels),
         .target(name: "VicinityServer", dependencies: [
             "VicinityMath", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
-        .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch"]),
+        ], swiftSettings: kernels),
+        .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch"], swiftSettings: kernels),
         .executableTarget(name: "vicinity", dependencies: [
             "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore", "VicinityServer", "VicinityEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], swiftSettings: kernels),
 
-        .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"]),
-        .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData"]),
-        .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning"]),
-        .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing"]),
-        .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"]),
-        .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore"]),
+        .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData"], swiftSettings: kernels),
+        .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning"], swiftSettings: kernels),
+        .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing"], swiftSettings: kernels),
+        .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"], swiftSettings: kernels),
+        .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore"], swiftSettings: kernels),
         .testTarget(name: "VicinityServerTests", dependencies: [
             "VicinityServer", .product(name: "NIOEmbedded", package: "swift-nio"),
-        ]),
-        .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval"]),
-        .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore"]),
+        ], swiftSettings: kernels),
+        .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval"], swiftSettings: kernels),
+        .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore"], swiftSettings: kernels),
     ]
 )

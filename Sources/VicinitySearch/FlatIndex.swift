@@ -42,6 +42,21 @@ public struct FlatIndex: Sendable {
         norms += more.rowSquaredNorms()
     }
 
+    /// Removes `row` by moving the last row into its place, so rows stay dense
+    /// (the same move the store makes on delete).
+    public mutating func removeSwappingLast(_ row: Int) {
+        precondition(row >= 0 && row < count, "FlatIndex.remove: row \(row) outside 0..<\(count)")
+        let last = count - 1
+        var storage = vectors.storage
+        if row != last {
+            for j in 0..<dims { storage[row * dims + j] = storage[last * dims + j] }
+            norms[row] = norms[last]
+        }
+        storage.removeLast(dims)
+        norms.removeLast()
+        vectors = Matrix(rows: last, cols: dims, storage: storage)
+    }
+
     /// Below this many queries, each query is scanned directly instead of through sgemm.
     public static let directQueryLimit = 16
 

@@ -1,5 +1,5 @@
 import VicinityHashing
-@_exported import VicinityMath
+import VicinityMath
 
 /// What every Hamming-space index answers. Rows are numbered in the order they were
 /// added (row = `Neighbor.index`), starting at 0, and keep their number for good:

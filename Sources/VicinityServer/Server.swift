@@ -23,20 +23,20 @@ public struct ServerConfiguration: Sendable {
 /// The SwiftNIO server: a bootstrap around `ConnectionHandler`.
 public final class LineServer: Sendable {
     public let configuration: ServerConfiguration
-    public let stats = ServerStats()
+    public let stats: ServerStats
     private let engine: any SearchEngine
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
 
     /// Binds and starts accepting. Throws with a clear message when the address is taken or refused.
-    public init(engine: any SearchEngine, configuration: ServerConfiguration) throws {
+    public init(engine: any SearchEngine, configuration: ServerConfiguration, stats: ServerStats = ServerStats()) throws {
+        self.stats = stats
         if !configuration.isLoopback && configuration.policy.authToken == nil {
             throw ServerError("refusing to listen on \(configuration.host) without --auth-token (only loopback addresses may go without one)")
         }
         self.engine = engine
         self.configuration = configuration
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
-        let stats = self.stats
         let config = configuration
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)

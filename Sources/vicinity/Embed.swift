@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VicinityData
+import VicinityHashing
 import VicinityLearning
 import VicinityMath
 import VicinityStore
@@ -32,7 +33,6 @@ extension Vicinity {
             """)
 
         enum SplitChoice: String, ExpressibleByArgument, CaseIterable { case train, test, all }
-        enum BitsChoice: String, ExpressibleByArgument, CaseIterable { case auto, threshold, none }
 
         @Option(help: ArgumentHelp("The model file (.safetensors).", valueName: "file")) var model: String
         @Option(help: ArgumentHelp("`fashion-mnist` or an MNIST-layout folder (default: fashion-mnist unless --images).", valueName: "name|dir"))
@@ -43,7 +43,7 @@ extension Vicinity {
         var labels: String?
         @Option(help: ArgumentHelp("The store directory, e.g. stores/NAME.", valueName: "dir")) var store: String
         @Option(help: "Items per transaction (and per embedding batch).") var batch = 5000
-        @Option(help: "Packed bits to keep: auto, threshold, none.") var bits: BitsChoice = .auto
+        @Option(help: "Packed bits to keep: auto, threshold, none.") var bits: ItemEncoder.BitsChoice = .auto
         @Flag(help: "Fail (writing nothing) if any image cannot be used.") var strict = false
         @Flag(help: "Clear the store first (needed to switch models).") var rebuild = false
         @Flag(help: "Print the summary as one JSON object.") var json = false
@@ -66,14 +66,8 @@ extension Vicinity {
             guard FileManager.default.fileExists(atPath: model) else { throw CLIError("--model \(model): no such model file") }
             let net = try EmbeddingModel.load(from: model)
             let fingerprint = try CodeStore.fingerprint(ofFile: model)
-            let codeUnits = net.architecture.activations[net.encoderDepth - 1]
-            let bitCount: Int, threshold: Float
-            switch bits {
-            case .none: bitCount = 0
-            case .auto: bitCount = codeUnits == .logistic ? net.outputDims : 0
-            case .threshold: bitCount = net.outputDims
-            }
-            threshold = codeUnits == .logistic ? 0.5 : 0
+            let encoder = ItemEncoder(model: net, bits: bits)
+            let bitCount = encoder.bits
 
             // Read the input.
             var parts: [Part] = []
@@ -160,10 +154,10 @@ extension Vicinity {
                 cursor = end
                 let part = parts[p], ds = part.dataset
                 let t0 = Date()
-                let codes = net.embed(ds.features.rows(idx))
-                let packed = bitCount == 0 ? [] : packBits(codes, bits: bitCount, words: words, threshold: threshold)
+                let (codes, packed) = encoder.encode(ds.features.rows(idx))
                 let items = ItemBatch(ids: idx.map { ds.ids[$0] }, labels: idx.map { ds.labels[$0] }, codes: codes,
-                                      bits: packed, wordsPerItem: bitCount == 0 ? 0 : words, sources: idx.map(part.source))
+                                      bits: bitCount == 0 ? [] : packed.words, wordsPerItem: bitCount == 0 ? 0 : words,
+                                      sources: idx.map(part.source))
                 embedSeconds += Date().timeIntervalSince(t0)
                 writes.submit(items)   // commits in the background while the next batch is embedded
                 progress.update(done: writes.written)
@@ -230,19 +224,6 @@ final class BatchWriter: @unchecked Sendable {
     func finish() { group.wait() }
 }
 
-/// Bit j of item i is set when code (i, j) is above the threshold.
-func packBits(_ codes: Matrix, bits: Int, words: Int, threshold: Float) -> [UInt64] {
-    var out = [UInt64](repeating: 0, count: codes.rows * words)
-    codes.storage.withUnsafeBufferPointer { c in
-        for i in 0..<codes.rows {
-            for j in 0..<bits where c[i * codes.cols + j] > threshold {
-                out[i * words + j / 64] |= 1 << UInt64(j % 64)
-            }
-        }
-    }
-    return out
-}
-
 func pathIsDirectory(_ path: String) -> Bool {
     var dir: ObjCBool = false
     return FileManager.default.fileExists(atPath: path, isDirectory: &dir) && dir.boolValue
@@ -280,3 +261,5 @@ final class EmbedProgress {
         if drew { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }
+
+extension ItemEncoder.BitsChoice: ExpressibleByArgument {}

@@ -9,7 +9,8 @@ final class StopSignal: Sendable {
     // Kept alive for the life of the process; only touched in init.
     private nonisolated(unsafe) let sources: [any DispatchSourceSignal]
 
-    init(signals: [Int32] = [SIGINT, SIGTERM]) {
+    /// - Parameter announce: print that the run will stop after the current mini-batch.
+    init(signals: [Int32] = [SIGINT, SIGTERM], announce: Bool = true) {
         var sources: [any DispatchSourceSignal] = []
         for sig in signals {
             signal(sig, SIG_IGN)
@@ -20,7 +21,7 @@ final class StopSignal: Sendable {
         for (source, sig) in zip(sources, signals) {
             source.setEventHandler { [self] in
                 self.requested.store(true, ordering: .relaxed)
-                note("\nstopping after this mini-batch (press Ctrl-C again to quit at once)…")
+                if announce { note("\nstopping after this mini-batch (press Ctrl-C again to quit at once)…") }
                 signal(sig, SIG_DFL)
             }
             source.resume()

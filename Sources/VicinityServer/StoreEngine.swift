@@ -1,0 +1,186 @@
+import Foundation
+import Synchronization
+import VicinityHashing
+import VicinityLearning
+import VicinityMath
+import VicinitySearch
+import VicinityStore
+
+/// The engine behind a served store: its codes in a FlatIndex, its bits in a
+/// Hamming index, the id ↔ row maps, and optionally the model for RAW queries
+/// and ADD. Readers take the current immutable state and search without locks;
+/// a writer commits to LMDB first (durable), then publishes a new state.
+public final class StoreEngine: SearchEngine {
+    /// One consistent view of the data, rows as in the store.
+    struct State: Sendable {
+        var flat: FlatIndex
+        var hamming: HammingIndex?
+        var ids: [String]
+        var labels: [Int]
+        var rowOf: [String: Int]
+    }
+
+    public let store: CodeStore
+    public let meta: StoreMeta
+    public let encoder: ItemEncoder?
+    public let modelPath: String?
+    private let state: Mutex<State>
+    private let writer = Mutex(())
+    private let stats: ServerStats?
+
+    /// Opens the store and loads it; with a model, checks that the store was made by it.
+    public init(storePath: String, modelPath: String?, readOnly: Bool, stats: ServerStats? = nil) throws {
+        guard FileManager.default.fileExists(atPath: storePath) else {
+            throw ServerError("no store at \(storePath) (make one with vicinity embed)")
+        }
+        store = try CodeStore(path: storePath, access: readOnly ? .readOnly : .readWrite)
+        let snapshot = try store.snapshot()
+        meta = snapshot.meta
+        if let modelPath {
+            let model = try EmbeddingModel.load(from: modelPath)
+            let fingerprint = try CodeStore.fingerprint(ofFile: modelPath)
+            guard fingerprint == meta.modelFingerprint, model.outputDims == meta.codeDims else {
+                throw ServerError("\(modelPath) (\(fingerprint), \(model.outputDims)-D) is not the model \(storePath) was embedded with (\(meta.modelFingerprint), \(meta.codeDims)-D)")
+            }
+            encoder = ItemEncoder(model: model, storeBits: meta.bits)
+        } else {
+            encoder = nil
+        }
+        self.modelPath = modelPath
+        self.stats = stats
+        var hamming: HammingIndex? = nil
+        if meta.bits > 0 {
+            hamming = HammingIndex(try BinaryCodes(bits: meta.bits, words: snapshot.bits))
+        }
+        var rowOf: [String: Int] = [:]
+        rowOf.reserveCapacity(snapshot.ids.count)
+        for (i, id) in snapshot.ids.enumerated() { rowOf[id] = i }
+        state = Mutex(State(flat: FlatIndex(snapshot.codes), hamming: hamming, ids: snapshot.ids,
+                            labels: snapshot.labels, rowOf: rowOf))
+    }
+
+    private var current: State { state.withLock { $0 } }
+
+    public func info() -> [(String, String)] {
+        let s = current
+        var fields: [(String, String)] = [
+            ("store", store.path), ("items", "\(s.ids.count)"), ("code_dims", "\(meta.codeDims)"), ("bits", "\(meta.bits)"),
+            ("model", modelPath ?? "none (RAW and ADD unavailable)"), ("model_fingerprint", meta.modelFingerprint),
+            ("read_only", "\(store.access == .readOnly)"),
+        ]
+        fields += stats?.fields() ?? []
+        return fields
+    }
+
+    public func count() -> Int { current.ids.count }
+
+    public func get(_ id: String) throws -> ItemView? {
+        let s = current
+        guard let row = s.rowOf[id] else { return nil }
+        let hex = s.hamming.map { $0.codes.hex(row) } ?? ""
+        return ItemView(id: id, label: s.labels[row], code: s.flat.vectors.row(row), bitsHex: hex)
+    }
+
+    public func knn(k: Int, query: VectorQuery) throws -> [Hit] {
+        let s = current
+        let vector: [Float]
+        switch query {
+        case .id(let id):
+            guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
+            vector = s.flat.vectors.row(row)
+        case .vector(let v):
+            guard v.count == meta.codeDims else {
+                throw EngineError("DIM", "VEC has \(v.count) values; codes have \(meta.codeDims)")
+            }
+            vector = v
+        case .raw(let pixels):
+            vector = try embed(pixels).codes.row(0)
+        }
+        return s.flat.searchOne(vector, k: k).map { hit(s, $0) }
+    }
+
+    public func hamming(k: Int, query: BitsQuery) throws -> [Hit] {
+        let s = current
+        let (index, code) = try bitsQuery(s, query)
+        return index.search(code, k: k).map { hit(s, $0) }
+    }
+
+    public func radius(_ r: Int, query: BitsQuery) throws -> [Hit] {
+        let s = current
+        let (index, code) = try bitsQuery(s, query)
+        return index.radius(code, r: r).map { hit(s, $0) }
+    }
+
+    public func add(id: String, label: Int, pixels: [Float]) throws {
+        do { try CodeStore.validateID(id) } catch { throw EngineError("BADID", "\(error)") }
+        let (codes, bits) = try embed(pixels)
+        try writer.withLock { _ in
+            guard current.rowOf[id] == nil else { throw EngineError("EXISTS", "id '\(id)' is already stored; DEL it first") }
+            try store.put(ItemBatch(ids: [id], labels: [label], codes: codes,
+                                    bits: meta.bits > 0 ? bits.words : [], wordsPerItem: meta.wordsPerItem,
+                                    sources: ["ADD"]))
+            // Durable now; publish. The store appended a row, so the indexes append too.
+            var next = current
+            next.flat.add(codes)
+            if meta.bits > 0 { next.hamming?.add(bits) }
+            next.rowOf[id] = next.ids.count
+            next.ids.append(id)
+            next.labels.append(label)
+            state.withLock { $0 = next }
+        }
+    }
+
+    public func delete(_ id: String) throws -> Bool {
+        try writer.withLock { _ in
+            guard let row = current.rowOf[id] else { return false }
+            guard try store.delete(id) else { return false }
+            // Mirror the store: the last row moves into the hole.
+            var next = current
+            let last = next.ids.count - 1
+            next.flat.removeSwappingLast(row)
+            if var h = next.hamming {
+                var codes = h.codes
+                codes.swapRemove(row)
+                h = HammingIndex(codes)
+                next.hamming = h
+            }
+            next.rowOf[id] = nil
+            if row != last {
+                next.ids[row] = next.ids[last]
+                next.labels[row] = next.labels[last]
+                next.rowOf[next.ids[row]] = row
+            }
+            next.ids.removeLast()
+            next.labels.removeLast()
+            state.withLock { $0 = next }
+            return true
+        }
+    }
+
+    private func embed(_ pixels: [Float]) throws -> (codes: Matrix, bits: BinaryCodes) {
+        guard let encoder else { throw EngineError("NOMODEL", "the server was started without --model; RAW needs one") }
+        guard pixels.count == encoder.model.inputDims else {
+            throw EngineError("DIM", "RAW has \(pixels.count) pixels; the model takes \(encoder.model.inputDims)")
+        }
+        return encoder.encode(Matrix(rows: 1, cols: pixels.count, storage: pixels))
+    }
+
+    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> (HammingIndex, [UInt64]) {
+        guard let index = s.hamming else { throw EngineError("NOBITS", "this store keeps no binary codes") }
+        switch query {
+        case .id(let id):
+            guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
+            return (index, index.codes.code(row))
+        case .hex(let text):
+            do {
+                return (index, try BinaryCodes(hex: text, bits: meta.bits).code(0))
+            } catch {
+                throw EngineError("BADARG", "\(error)")
+            }
+        }
+    }
+
+    private func hit(_ s: State, _ n: Neighbor) -> Hit {
+        Hit(id: s.ids[n.index], distance: n.distance, label: s.labels[n.index])
+    }
+}
