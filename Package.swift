@@ -63,6 +63,6 @@ let package = Package(
             "VicinityServer", .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: kernels),
         .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval"], swiftSettings: kernels),
-        .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore"], swiftSettings: kernels),
+        .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer"], swiftSettings: kernels),
     ]
 )

@@ -17,43 +17,69 @@ public enum NCA {
         guard b > 1 else { return LossGradient(loss: 0, gradient: Matrix(rows: b, cols: f.cols)) }
         // Squared distances through one gemm: D = n_i + n_j − 2·F·Fᵀ.
         let norms = f.rowSquaredNorms()
-        var d = Matrix(rows: b, cols: b)
-        Matrix.gemm(f, .none, f, .transposed, alpha: -2, into: &d)
-        var objective = 0.0
         var w = Matrix(rows: b, cols: b)
-        d.storage.withUnsafeMutableBufferPointer { dp in
-            w.storage.withUnsafeMutableBufferPointer { wp in
-                for i in 0..<b {
-                    let row = dp.baseAddress! + i * b
+        Matrix.gemm(f, .none, f, .transposed, alpha: -2, into: &w)
+        // Row i of w becomes W_i· = p_i·(P_i − [same class]); rows are independent, so cores split them.
+        let workers = min(availableCores, b)
+        var objectives = [Double](repeating: 0, count: workers)
+        var rowSums = [Float](repeating: 0, count: b)
+        w.storage.withUnsafeMutableBufferPointer { wp in
+        norms.withUnsafeBufferPointer { np in
+        labels.withUnsafeBufferPointer { lp in
+        objectives.withUnsafeMutableBufferPointer { op in
+        rowSums.withUnsafeMutableBufferPointer { rp in
+            let shared = UnsafeSendable((wp.baseAddress!, np.baseAddress!, lp.baseAddress!, op.baseAddress!, rp.baseAddress!))
+            parallelFor(workers) { worker in
+                let (w, norms, labels, objectives, rowSums) = shared.value
+                var objective = 0.0
+                for i in stride(from: worker, to: b, by: workers) {
+                    let row = w + i * b
                     // Softmax over −D_ij, j ≠ i, shifted by the smallest distance for stability.
                     var smallest = Float.infinity
-                    for j in 0..<b where j != i {
-                        row[j] = max(row[j] + norms[i] + norms[j], 0)
-                        smallest = min(smallest, row[j])
+                    for j in 0..<b {
+                        let d = max(row[j] + norms[i] + norms[j], 0)
+                        row[j] = d
+                        if j != i { smallest = min(smallest, d) }
                     }
                     for j in 0..<b { row[j] = smallest - row[j] }
                     Elementwise.exp(UnsafeMutableBufferPointer(start: row, count: b))
                     row[i] = 0
                     var z: Float = 0
                     for j in 0..<b { z += row[j] }
+                    let inverse = 1 / z
+                    let li = labels[i]
                     var pSame: Float = 0
                     for j in 0..<b {
-                        row[j] /= z
-                        if labels[j] == labels[i] { pSame += row[j] }
+                        row[j] *= inverse
+                        if labels[j] == li { pSame += row[j] }
                     }
                     objective += Double(pSame)
-                    let wRow = wp.baseAddress! + i * b
-                    for j in 0..<b { wRow[j] = row[j] * (pSame - (labels[j] == labels[i] && j != i ? 1 : 0)) }
+                    var sum: Float = 0
+                    for j in 0..<b {
+                        let v = row[j] * (pSame - (labels[j] == li && j != i ? 1 : 0))
+                        row[j] = v
+                        sum += v
+                    }
+                    rowSums[i] = sum
+                }
+                objectives[worker] = objective
+            }
+        }}}}}
+        // With S = W + Wᵀ: grad of −O/B = (2/B)·(S·F − (S·1) ⊙ F), and S·1 = row sums + column sums of W.
+        let columnSums = w.multiplied(by: [Float](repeating: 1, count: b), transposed: true)
+        var gradient = Matrix(rows: b, cols: f.cols)
+        let scale = 2 / Float(b)
+        Matrix.gemm(w, .none, f, .none, alpha: scale, into: &gradient)
+        Matrix.gemm(w, .transposed, f, .none, alpha: scale, beta: 1, into: &gradient)
+        let d = f.cols
+        f.storage.withUnsafeBufferPointer { fp in
+            gradient.storage.withUnsafeMutableBufferPointer { gp in
+                for i in 0..<b {
+                    let s = scale * (rowSums[i] + columnSums[i])
+                    for j in 0..<d { gp[i * d + j] -= s * fp[i * d + j] }
                 }
             }
         }
-        // S = W + Wᵀ, then L = diag(S·1) − S; grad of −O/B is −(2/B)·L·F.
-        var s = w.transposed
-        s.add(w)
-        let rowSums = s.multiplied(by: [Float](repeating: 1, count: b))
-        for i in 0..<b { s[i, i] -= rowSums[i] }   // s now holds S − diag(S·1) = −L
-        var gradient = Matrix(rows: b, cols: f.cols)
-        Matrix.gemm(s, .none, f, .none, alpha: 2 / Float(b), into: &gradient)
-        return LossGradient(loss: Float(-objective / Double(b)), gradient: gradient)
+        return LossGradient(loss: Float(-objectives.reduce(0, +) / Double(b)), gradient: gradient)
     }
 }

@@ -55,8 +55,10 @@ public struct Network: Sendable, Equatable {
         for l in range.reversed() {
             let needInput = l > range.lowerBound || inputGradient
             let a = l - range.lowerBound
+            // Turn ∂L/∂y into ∂L/∂z in place here: g is owned by this loop, so no copy is made.
+            if !pre { layers[l].activation.backpropagate(&g, outputs: activations[a + 1]) }
             guard let dx = layers[l].backward(input: activations[a], output: activations[a + 1], gradient: g,
-                                              preActivation: pre, into: &grads.layers[l], inputGradient: needInput)
+                                              preActivation: true, into: &grads.layers[l], inputGradient: needInput)
             else { return nil }
             g = dx
             pre = false

@@ -94,3 +94,22 @@ private func describe(_ error: Error) -> String {
     if text.contains("Address already in use") || text.contains("errno: 98") { return "the address is already in use" }
     return text
 }
+
+/// Raises the soft limit on open files to the hard limit, so `maxConnections`
+/// sockets fit; returns the limit now in force.
+@discardableResult
+public func raiseOpenFileLimit() -> Int {
+    var limit = rlimit()
+    guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return 0 }
+    if limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(RLIMIT_NOFILE_VALUE, &limit)
+    }
+    return Int(limit.rlim_cur)
+}
+
+#if canImport(Glibc)
+private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+#else
+private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+#endif

@@ -39,6 +39,10 @@ extension Vicinity {
             config.policy.readOnly = readOnly
             config.policy.maxK = maxK
             if let threads { config.threads = max(1, threads) }
+            let files = raiseOpenFileLimit()
+            if files < maxConnections + 64 {
+                note("vicinity serve: warning: only \(files) open files allowed; --max-connections \(maxConnections) cannot all be served")
+            }
             let stop = StopSignal(announce: false)
             let stats = ServerStats()
             let server: LineServer
