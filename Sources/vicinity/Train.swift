@@ -97,7 +97,10 @@ extension Vicinity {
             if let code { s.sizes[s.sizes.count - 1] = code }
             if let hidden { s.hidden = hidden }
             if let codeUnits { s.codeActivation = codeUnits }
-            if let epochs { s.epochs = epochs }
+            if let epochs {
+                s.epochs = epochs
+                if case .cosine = s.schedule { s.schedule = .cosine(epochs: epochs) }
+            }
             if let batch { s.batch = batch }
             if let learningRate { s.learningRate = learningRate }
             if let optimizer { s.optimizer = optimizer }
