@@ -15,5 +15,9 @@ public func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
     DispatchQueue.concurrentPerform(iterations: count, execute: body)
 }
 
-/// The number of worker threads to split CPU work into.
-public var availableCores: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+/// The number of worker threads to split CPU work into: the cores, or
+/// VICINITY_THREADS when set (read once, at first use).
+public let availableCores: Int = {
+    if let text = ProcessInfo.processInfo.environment["VICINITY_THREADS"], let n = Int(text), n >= 1 { return n }
+    return max(1, ProcessInfo.processInfo.activeProcessorCount)
+}()

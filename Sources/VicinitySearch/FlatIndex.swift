@@ -69,12 +69,13 @@ public struct FlatIndex: Sendable {
         return searchBatch(queries, k: k)
     }
 
-    /// One query by a direct scan, the base split across cores; no sgemm set-up cost.
-    public func searchOne(_ query: [Float], k: Int) -> [Neighbor] {
+    /// One query by a direct scan, the base split across `threads` cores; no sgemm set-up cost.
+    /// A server that already runs queries side by side passes 1.
+    public func searchOne(_ query: [Float], k: Int, threads: Int = availableCores) -> [Neighbor] {
         precondition(query.count == dims, "FlatIndex.search: query has \(query.count) dims, index has \(dims)")
         let k = min(k, count)
         guard k > 0 else { return [] }
-        let workers = count >= 4096 ? availableCores : 1
+        let workers = count >= 4096 ? max(1, threads) : 1
         let chunk = (count + workers - 1) / workers
         var partial = [TopK](repeating: TopK(k: k), count: workers)
         let l2 = metric == .l2
@@ -108,7 +109,9 @@ public struct FlatIndex: Sendable {
         guard k > 0, queries.rows > 0 else { return heaps.map { $0.sorted() } }
         let queryNorms = queries.rowSquaredNorms()
         let l2 = metric == .l2
-        var scores = [Float](repeating: 0, count: FlatIndex.queryBlock * FlatIndex.baseBlock)
+        // Scratch for one block of scores, sized to the work (sgemm overwrites it, so no zeroing).
+        let scratch = min(queries.rows, FlatIndex.queryBlock) * min(count, FlatIndex.baseBlock)
+        var scores = [Float](unsafeUninitializedCapacity: scratch) { _, n in n = scratch }
         queries.storage.withUnsafeBufferPointer { q in
         vectors.storage.withUnsafeBufferPointer { x in
         norms.withUnsafeBufferPointer { xn in

@@ -11,6 +11,11 @@ public enum Kernels {
             acc1 += d1 * d1
             i += 16
         }
+        if i + 8 <= n {
+            let d0 = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc0 += d0 * d0
+            i += 8
+        }
         var s = (acc0 + acc1).sum()
         while i < n { let d = a[i] - b[i]; s += d * d; i += 1 }
         return s
@@ -24,6 +29,10 @@ public enum Kernels {
             acc0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
             acc1 += UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
             i += 16
+        }
+        if i + 8 <= n {
+            acc0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            i += 8
         }
         var s = (acc0 + acc1).sum()
         while i < n { s += a[i] * b[i]; i += 1 }

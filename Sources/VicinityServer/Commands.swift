@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// Per-connection state the commands can read and change.
 public struct Session: Sendable {
     public var authenticated: Bool
@@ -32,10 +35,19 @@ public struct Command: Sendable {
     /// Changes data: refused with --read-only.
     public let writes: Bool
     let handler: @Sendable (CommandContext, [String]) throws -> Reply
+    /// Set for commands that answer later (KNN, so concurrent queries batch together).
+    var deferred: (@Sendable (CommandContext, [String], @escaping @Sendable (Reply) -> Void) throws -> Void)? = nil
+}
+
+/// What dispatching a request gives: a reply now, or a function that starts the
+/// work and calls back with the reply (from any thread).
+public enum Outcome: Sendable {
+    case reply(Reply)
+    case pending(@Sendable (@escaping @Sendable (Reply) -> Void) -> Void)
 }
 
 /// What a handler works with.
-public struct CommandContext {
+public struct CommandContext: Sendable {
     public let engine: any SearchEngine
     public let policy: CommandPolicy
     public var session: Session
@@ -67,7 +79,7 @@ public enum CommandTable {
         },
         Command(name: "KNN", arity: 4, maxArity: 4, usage: "KNN k ID id | VEC f,f,… | RAW p,p,…",
                 summary: "k nearest by squared L2 in code space: rank id distance label",
-                beforeAuth: false, writes: false) { ctx, w in
+                beforeAuth: false, writes: false, handler: { _, _ in .status("") }, deferred: { ctx, w, done in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
             let query: VectorQuery
             switch w[2].uppercased() {
@@ -76,8 +88,14 @@ public enum CommandTable {
             case "RAW": query = .raw(try pixels(w[3]))
             default: throw EngineError("SYNTAX", "KNN k ID id | VEC f,f,… | RAW p,p,… (got '\(w[2])')")
             }
-            return hitRows(try ctx.engine.knn(k: k, query: query))
-        },
+            ctx.engine.knn(k: k, query: query) { result in
+                switch result {
+                case .success(let hits): done(hitRows(hits))
+                case .failure(let e as EngineError): done(.err(e.code, e.message))
+                case .failure(let e): done(.err("INTERNAL", "\(e)"))
+                }
+            }
+        }),
         Command(name: "HAMMING", arity: 4, maxArity: 4, usage: "HAMMING k ID id | BITS hex",
                 summary: "k nearest by Hamming distance: rank id distance label",
                 beforeAuth: false, writes: false) { ctx, w in
@@ -115,45 +133,64 @@ public enum CommandTable {
 
     static let byName: [String: Command] = Dictionary(uniqueKeysWithValues: commands.map { ($0.name, $0) })
 
-    /// Runs one request: lookup, the arity check, auth and read-only checks, then the handler.
+    /// Runs one request and waits for its reply (tests and tools; the server uses `start`).
     public static func dispatch(_ words: [String], engine: any SearchEngine, policy: CommandPolicy,
                                 session: inout Session) -> Reply {
-        guard let name = words.first else { return .err("SYNTAX", "empty request") }
+        switch start(words, engine: engine, policy: policy, session: &session) {
+        case .reply(let r): return r
+        case .pending(let begin):
+            let box = Mutex<Reply?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            begin { reply in box.withLock { $0 = reply }; done.signal() }
+            done.wait()
+            return box.withLock { $0! }
+        }
+    }
+
+    /// Runs one request: lookup, the one arity check, auth and read-only checks, then the handler.
+    public static func start(_ words: [String], engine: any SearchEngine, policy: CommandPolicy,
+                             session: inout Session) -> Outcome {
+        guard let name = words.first else { return .reply(.err("SYNTAX", "empty request")) }
         guard let command = byName[name.uppercased()] else {
-            return .err("UNKNOWN", "unknown command '\(name)'; HELP lists the commands")
+            return .reply(.err("UNKNOWN", "unknown command '\(name)'; HELP lists the commands"))
         }
         guard words.count >= command.arity && words.count <= command.maxArity else {
-            return .err("ARITY", "wrong number of arguments for \(command.name): usage \(command.usage)")
+            return .reply(.err("ARITY", "wrong number of arguments for \(command.name): usage \(command.usage)"))
         }
-        if let token = policy.authToken, !session.authenticated, !command.beforeAuth {
-            _ = token
-            return .err("NOAUTH", "authentication required: AUTH token")
+        if policy.authToken != nil, !session.authenticated, !command.beforeAuth {
+            return .reply(.err("NOAUTH", "authentication required: AUTH token"))
         }
         switch command.name {
         case "AUTH":
-            guard let token = policy.authToken else { return .err("AUTH", "no token is set on this server") }
-            guard constantTimeEqual(words[1], token) else {
-                session.authenticated = false
-                return .err("AUTH", "invalid token")
-            }
-            session.authenticated = true
-            return .status("OK")
+            guard let token = policy.authToken else { return .reply(.err("AUTH", "no token is set on this server")) }
+            session.authenticated = constantTimeEqual(words[1], token)
+            return .reply(session.authenticated ? .status("OK") : .err("AUTH", "invalid token"))
         case "QUIT":
             session.closeAfterReply = true
         default:
             break
         }
         if command.writes && policy.readOnly {
-            return .err("READONLY", "the server runs with --read-only")
+            return .reply(.err("READONLY", "the server runs with --read-only"))
         }
+        let context = CommandContext(engine: engine, policy: policy, session: session)
         do {
-            return try command.handler(CommandContext(engine: engine, policy: policy, session: session), words)
-        } catch let e as EngineError {
-            return .err(e.code, e.message)
+            if let deferred = command.deferred {
+                // Validate now (errors reply at once); the search itself answers later.
+                return .pending { done in
+                    do { try deferred(context, words, done) } catch { done(errorReply(error)) }
+                }
+            }
+            return .reply(try command.handler(context, words))
         } catch {
-            return .err("INTERNAL", "\(error)")
+            return .reply(errorReply(error))
         }
     }
+}
+
+func errorReply(_ error: Error) -> Reply {
+    if let e = error as? EngineError { return .err(e.code, e.message) }
+    return .err("INTERNAL", "\(error)")
 }
 
 /// Comparison whose time does not depend on where the strings first differ.

@@ -15,6 +15,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var session: Session
     private var pending: ByteBuffer?
     private var closing = false
+    /// A deferred reply (KNN) is outstanding; later requests wait so replies stay in order.
+    private var waiting = false
 
     init(engine: any SearchEngine, policy: CommandPolicy, limits: ProtocolLimits, stats: ServerStats) {
         self.engine = engine
@@ -47,7 +49,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard var buffer = pending else { return }
         defer { pending = buffer.readableBytes > 0 ? buffer : nil }
         var out = context.channel.allocator.buffer(capacity: 256)
-        while !closing && context.channel.isWritable {
+        while !closing && !waiting && context.channel.isWritable {
             let request: Request?
             do {
                 request = try decoder.next(&buffer)
@@ -62,10 +64,24 @@ final class ConnectionHandler: ChannelInboundHandler {
             guard let request else { break }
             guard !request.words.isEmpty else { continue }
             let started = NIODeadline.now()
-            let reply = CommandTable.dispatch(request.words, engine: engine, policy: policy, session: &session)
-            stats.record(command: request.words[0], nanoseconds: (NIODeadline.now() - started).nanoseconds,
-                         failed: { if case .error = reply { return true } else { return false } }())
-            reply.write(to: &out, style: request.style)
+            switch CommandTable.start(request.words, engine: engine, policy: policy, session: &session) {
+            case .reply(let reply):
+                finished(reply, request: request, started: started, into: &out)
+            case .pending(let begin):
+                // Send what is ready, then wait for the answer on this connection's event loop.
+                if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
+                out = context.channel.allocator.buffer(capacity: 256)
+                waiting = true
+                let loop = context.eventLoop
+                let bound = NIOLoopBound((self, context), eventLoop: loop)
+                begin { reply in
+                    loop.execute {
+                        let (handler, context) = bound.value
+                        handler.resume(reply, request: request, started: started, context: context)
+                    }
+                }
+                return
+            }
             if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
                 context.write(wrapOutboundOut(out), promise: nil)
                 out = context.channel.allocator.buffer(capacity: 256)
@@ -78,6 +94,25 @@ final class ConnectionHandler: ChannelInboundHandler {
             }
         }
         if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
+    }
+
+    /// Records and encodes a reply.
+    private func finished(_ reply: Reply, request: Request, started: NIODeadline, into out: inout ByteBuffer) {
+        let failed: Bool
+        if case .error = reply { failed = true } else { failed = false }
+        stats.record(command: request.words[0], nanoseconds: (NIODeadline.now() - started).nanoseconds, failed: failed)
+        reply.write(to: &out, style: request.style)
+    }
+
+    /// A deferred reply has arrived: write it, then carry on with the requests that waited.
+    private func resume(_ reply: Reply, request: Request, started: NIODeadline, context: ChannelHandlerContext) {
+        waiting = false
+        guard !closing, context.channel.isActive else { return }
+        var out = context.channel.allocator.buffer(capacity: 256)
+        finished(reply, request: request, started: started, into: &out)
+        context.write(wrapOutboundOut(out), promise: nil)
+        processPending(context: context)
+        context.flush()
     }
 
     private func fail(_ error: ProtocolError, buffer: ByteBuffer, out: inout ByteBuffer, context: ChannelHandlerContext) {

@@ -27,6 +27,8 @@ public final class StoreEngine: SearchEngine {
     private let state: Mutex<State>
     private let writer = Mutex(())
     private let stats: ServerStats?
+    /// Runs KNN searches in batches; set once at the end of init.
+    private let batcher: Mutex<QueryBatcher?> = Mutex(nil)
 
     /// Opens the store and loads it; with a model, checks that the store was made by it.
     public init(storePath: String, modelPath: String?, readOnly: Bool, stats: ServerStats? = nil) throws {
@@ -57,7 +59,14 @@ public final class StoreEngine: SearchEngine {
         for (i, id) in snapshot.ids.enumerated() { rowOf[id] = i }
         state = Mutex(State(flat: FlatIndex(snapshot.codes), hamming: hamming, ids: snapshot.ids,
                             labels: snapshot.labels, rowOf: rowOf))
+        let batcher = QueryBatcher(dims: meta.codeDims) { [unowned self] queries, k in
+            let s = self.current
+            return s.flat.search(queries, k: k).map { $0.map { self.hit(s, $0) } }
+        }
+        self.batcher.withLock { $0 = batcher }
     }
+
+    deinit { batcher.withLock { $0?.stop() } }
 
     private var current: State { state.withLock { $0 } }
 
@@ -68,6 +77,11 @@ public final class StoreEngine: SearchEngine {
             ("model", modelPath ?? "none (RAW and ADD unavailable)"), ("model_fingerprint", meta.modelFingerprint),
             ("read_only", "\(store.access == .readOnly)"),
         ]
+        if let b = batcher.withLock({ $0 }) {
+            let n = b.batches.load(ordering: .relaxed), q = b.answered.load(ordering: .relaxed)
+            fields.append(("knn_batches", "\(n)"))
+            fields.append(("knn_mean_batch", n == 0 ? "0" : String(format: "%.1f", Double(q) / Double(n))))
+        }
         fields += stats?.fields() ?? []
         return fields
     }
@@ -81,8 +95,20 @@ public final class StoreEngine: SearchEngine {
         return ItemView(id: id, label: s.labels[row], code: s.flat.vectors.row(row), bitsHex: hex)
     }
 
+    /// KNN through the batcher: concurrent queries are searched together.
+    public func knn(k: Int, query: VectorQuery, completion: @escaping @Sendable (Result<[Hit], Error>) -> Void) {
+        let vector: [Float]
+        do { vector = try queryVector(query, current) } catch { return completion(.failure(error)) }
+        batcher.withLock { $0 }!.submit(.init(vector: vector, k: k, completion: completion))
+    }
+
     public func knn(k: Int, query: VectorQuery) throws -> [Hit] {
         let s = current
+        // Connections already run side by side on every core: one thread per query.
+        return s.flat.searchOne(try queryVector(query, s), k: k, threads: 1).map { hit(s, $0) }
+    }
+
+    private func queryVector(_ query: VectorQuery, _ s: State) throws -> [Float] {
         let vector: [Float]
         switch query {
         case .id(let id):
@@ -96,7 +122,7 @@ public final class StoreEngine: SearchEngine {
         case .raw(let pixels):
             vector = try embed(pixels).codes.row(0)
         }
-        return s.flat.searchOne(vector, k: k).map { hit(s, $0) }
+        return vector
     }
 
     public func hamming(k: Int, query: BitsQuery) throws -> [Hit] {

@@ -8,7 +8,7 @@ extension Vicinity {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Benchmarks that print figures as JSON (release builds only give meaningful numbers).",
-            subcommands: [Gemm.self, Read.self, TrainStep.self])
+            subcommands: [Gemm.self, Read.self, TrainStep.self, KNN.self, Hamming.self])
     }
 }
 

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import VicinityData
+import VicinityHashing
+import VicinityMath
+import VicinitySearch
+
+extension Vicinity.Bench {
+    struct KNN: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Exact float k-NN with FlatIndex: build, search every query, write neighbour ids (.ivecs), print figures as JSON.")
+
+        @Option(help: "Database vectors (.fvecs).") var base: String
+        @Option(help: "Query vectors (.fvecs).") var queries: String
+        @Option(help: "Neighbours per query.") var k = 10
+        @Option(help: "Threads (default: all cores); sets OpenBLAS's too.") var threads: Int?
+        @Flag(help: "One query at a time (the direct scan) instead of one batch.") var single = false
+        @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
+        @Flag(help: "Print JSON (the default prints JSON too; kept for symmetry with other commands).") var json = false
+
+        func run() throws {
+            if let threads { try applyThreads(threads) }
+            let b = try readFvecs(base), q = try readFvecs(queries)
+            guard b.dim == q.dim else { throw CLIError("\(base) has \(b.dim) dims but \(queries) has \(q.dim)") }
+            guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+            let t0 = Date()
+            let index = FlatIndex(b.matrix)
+            let build = Date().timeIntervalSince(t0)
+            let t1 = Date()
+            let qm = q.matrix
+            let hits: [[Neighbor]] = single ? (0..<q.count).map { index.searchOne(qm.row($0), k: k) } : index.search(qm, k: k)
+            let seconds = Date().timeIntervalSince(t1)
+            try writeResults(hits, k: k, to: out)
+            try printJSON(["index": "flat", "base": b.count, "queries": q.count, "dims": b.dim, "k": k, "single": single,
+                           "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
+                           "queries_per_second": Double(q.count) / seconds,
+                           "memory_bytes": index.count * index.dims * 4 + index.count * 4,
+                           "raw_bytes": index.count * index.dims * 4])
+        }
+    }
+
+    struct Hamming: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Exact Hamming k-NN: linear scan or multi-index hashing over byte codes (.bvecs); figures as JSON.")
+
+        @Option(help: "Database codes (.bvecs, 8 bits per byte).") var base: String
+        @Option(help: "Query codes (.bvecs).") var queries: String
+        @Option(help: "Neighbours per query.") var k = 10
+        @Option(help: "Threads (default: all cores).") var threads: Int?
+        @Flag(help: "Multi-index hashing instead of the linear scan.") var mih = false
+        @Option(help: "Substrings for --mih (default: chosen from count and bits).") var substrings: Int?
+        @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
+        @Flag(help: "Print JSON (always on).") var json = false
+
+        func run() throws {
+            if let threads { try applyThreads(threads) }
+            let b = try readBvecs(base), q = try readBvecs(queries)
+            guard b.dim == q.dim else { throw CLIError("\(base) has \(b.dim) bytes per code but \(queries) has \(q.dim)") }
+            let bits = b.dim * 8
+            let baseCodes = try BinaryCodes(bytes: b.values, bits: bits)
+            let queryCodes = try BinaryCodes(bytes: q.values, bits: bits)
+            let t0 = Date()
+            let index: any HammingSearchIndex = mih ? MultiIndexHash(baseCodes, substrings: substrings) : HammingIndex(baseCodes)
+            let build = Date().timeIntervalSince(t0)
+            let t1 = Date()
+            let hits = index.search(queryCodes, k: k)
+            let seconds = Date().timeIntervalSince(t1)
+            try writeResults(hits, k: k, to: out)
+            var figures: [String: Any] = ["index": mih ? "mih" : "scan", "base": b.count, "queries": q.count, "bits": bits, "k": k,
+                                          "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
+                                          "queries_per_second": Double(q.count) / seconds, "raw_bytes": baseCodes.words.count * 8]
+            if let m = index as? MultiIndexHash {
+                figures["substrings"] = m.substrings
+                figures["table_bytes"] = m.tableMemoryBytes
+            }
+            try printJSON(figures)
+        }
+    }
+}
+
+/// Restricts the worker threads; must run before any search touches `availableCores`.
+func applyThreads(_ n: Int) throws {
+    guard n >= 1 else { throw ValidationError("--threads must be at least 1") }
+    setenv("VICINITY_THREADS", String(n), 1)
+    BLAS.setThreads(n)
+}
+
+/// Neighbour ids as .ivecs, k per query (−1 where a query has fewer).
+func writeResults(_ hits: [[Neighbor]], k: Int, to path: String?) throws {
+    guard let path else { return }
+    var values: [Int32] = []
+    values.reserveCapacity(hits.count * k)
+    for h in hits { for i in 0..<k { values.append(i < h.count ? Int32(h[i].index) : -1) } }
+    try writeIvecs(VectorFile(count: hits.count, dim: k, values: values), to: path)
+}
