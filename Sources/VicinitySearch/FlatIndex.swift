@@ -16,9 +16,11 @@ public struct FlatIndex: Sendable {
     public private(set) var vectors: Matrix
     private var norms: [Float]
 
-    /// Query rows and database rows per sgemm block: 512×8192 floats = 16 MiB of scores.
+    /// Query rows per sgemm block, and the most scores one block holds (16 MiB):
+    /// few queries get long base blocks, so a small batch is one sgemm and one
+    /// parallel selection rather than many small ones.
     static let queryBlock = 512
-    static let baseBlock = 8192
+    static let scoresPerBlock = 4 << 20
 
     public init(dims: Int, metric: Metric = .l2) {
         self.dims = dims
@@ -110,7 +112,9 @@ public struct FlatIndex: Sendable {
         let queryNorms = queries.rowSquaredNorms()
         let l2 = metric == .l2
         // Scratch for one block of scores, sized to the work (sgemm overwrites it, so no zeroing).
-        let scratch = min(queries.rows, FlatIndex.queryBlock) * min(count, FlatIndex.baseBlock)
+        let queryBlock = min(queries.rows, FlatIndex.queryBlock)
+        let baseBlock = min(count, max(8192, FlatIndex.scoresPerBlock / queryBlock))
+        let scratch = queryBlock * baseBlock
         var scores = [Float](unsafeUninitializedCapacity: scratch) { _, n in n = scratch }
         queries.storage.withUnsafeBufferPointer { q in
         vectors.storage.withUnsafeBufferPointer { x in
@@ -121,8 +125,8 @@ public struct FlatIndex: Sendable {
             let shared = UnsafeSendable((s.baseAddress!, h.baseAddress!, xn.baseAddress!, qn.baseAddress!))
             for q0 in stride(from: 0, to: queries.rows, by: FlatIndex.queryBlock) {
                 let nq = min(FlatIndex.queryBlock, queries.rows - q0)
-                for b0 in stride(from: 0, to: count, by: FlatIndex.baseBlock) {
-                    let nb = min(FlatIndex.baseBlock, count - b0)
+                for b0 in stride(from: 0, to: count, by: baseBlock) {
+                    let nb = min(baseBlock, count - b0)
                     BLAS.gemm(.none, .transposed, m: nq, n: nb, k: dims,
                               a: q.baseAddress! + q0 * dims, lda: dims,
                               b: x.baseAddress! + b0 * dims, ldb: dims,
@@ -136,12 +140,33 @@ public struct FlatIndex: Sendable {
                             let qNorm = qNorms[q0 + r]
                             var heap = heaps[q0 + r]
                             var bound = heap.threshold
-                            for j in 0..<nb {
-                                let d = l2 ? max(qNorm + xNorms[b0 + j] - 2 * row[j], 0) : -row[j]
+                            // Eight scores at a time: one vector compare rejects most of them.
+                            let xn = xNorms + b0
+                            var j = 0
+                            while j + 8 <= nb {
+                                let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                                var d: SIMD8<Float>
+                                if l2 {
+                                    d = UnsafeRawPointer(xn + j).loadUnaligned(as: SIMD8<Float>.self) - 2 * s + qNorm
+                                    d.replace(with: 0, where: d .< 0)
+                                } else {
+                                    d = -s
+                                }
+                                if any(d .<= bound) {
+                                    for t in 0..<8 where d[t] <= bound {
+                                        heap.insert(d[t], b0 + j + t)
+                                        bound = heap.threshold
+                                    }
+                                }
+                                j += 8
+                            }
+                            while j < nb {
+                                let d = l2 ? max(qNorm + xn[j] - 2 * row[j], 0) : -row[j]
                                 if d <= bound {
                                     heap.insert(d, b0 + j)
                                     bound = heap.threshold
                                 }
+                                j += 1
                             }
                             heaps[q0 + r] = heap
                         }

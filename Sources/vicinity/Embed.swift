@@ -134,10 +134,15 @@ extension Vicinity {
 
             // Write in id byte order (LMDB's key order): each insert then lands at the end of a
             // page and pages fill up, instead of splitting half-empty. Rows follow this order.
+            // Batches are fixed windows of that order over *all* items, so an item is always
+            // embedded in the same company: a resumed run computes bit-identical codes
+            // (the float rounding of a matrix product depends on the batch it is in).
             var order: [(part: Int, index: Int)] = []
-            order.reserveCapacity(todo)
-            for (p, m) in missing.enumerated() { for i in m { order.append((p, i)) } }
+            order.reserveCapacity(total)
+            for (p, part) in parts.enumerated() { for i in 0..<part.dataset.count { order.append((p, i)) } }
             order.sort { parts[$0.part].dataset.ids[$0.index].utf8.lexicographicallyPrecedes(parts[$1.part].dataset.ids[$1.index].utf8) }
+            var isMissing = parts.map { [Bool](repeating: false, count: $0.dataset.count) }
+            for (p, m) in missing.enumerated() { for i in m { isMissing[p][i] = true } }
 
             let progress = EmbedProgress(total: todo)
             let stop = StopSignal()
@@ -146,15 +151,22 @@ extension Vicinity {
             var embedSeconds = 0.0
             var cursor = 0
             while cursor < order.count && !stop.isRequested && writes.error == nil {
-                // One batch: up to --batch items, all from one part.
+                // One window: up to --batch items, all from one part.
                 let p = order[cursor].part
                 var end = cursor
                 while end < order.count && end - cursor < batch && order[end].part == p { end += 1 }
-                let idx = order[cursor ..< end].map(\.index)
+                let window = order[cursor ..< end].map(\.index)
                 cursor = end
+                let wanted = window.indices.filter { isMissing[p][window[$0]] }
+                if wanted.isEmpty { continue }
                 let part = parts[p], ds = part.dataset
                 let t0 = Date()
-                let (codes, packed) = encoder.encode(ds.features.rows(idx))
+                var (codes, packed) = encoder.encode(ds.features.rows(window))
+                if wanted.count < window.count {
+                    codes = codes.rows(wanted)
+                    if bitCount > 0 { packed = packed.codes(wanted) }
+                }
+                let idx = wanted.map { window[$0] }
                 let items = ItemBatch(ids: idx.map { ds.ids[$0] }, labels: idx.map { ds.labels[$0] }, codes: codes,
                                       bits: bitCount == 0 ? [] : packed.words, wordsPerItem: bitCount == 0 ? 0 : words,
                                       sources: idx.map(part.source))

@@ -228,7 +228,7 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
         let b = try CodeStore(path: crashed, access: .readOnly)
         #expect(try b.checkConsistency() == [])
         #expect(try b.count() == n && b.meta()?.count == n)
-        expectSameStore(try a.snapshot(), try b.snapshot(), tolerance: 1e-5)
+        expectSameStore(try a.snapshot(), try b.snapshot())
         print("crash test: clean run \(clean.seconds) s, idle run \(idle.seconds) s, counts after kills \(counts)")
         #expect(counts.filter { $0 > 0 && $0 < n }.count >= 5, "counts after kills: \(counts)")
     }
