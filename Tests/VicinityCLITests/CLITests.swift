@@ -14,7 +14,7 @@ import VicinityMath
     }
 
     @Test func unfinishedCommandsSaySoAndFail() throws {
-        let r = try runVicinity(["serve"])
+        let r = try runVicinity(["plot"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("not yet available"))
     }
