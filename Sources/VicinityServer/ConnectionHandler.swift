@@ -17,6 +17,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var closing = false
     /// A deferred reply (KNN) is outstanding; later requests wait so replies stay in order.
     private var waiting = false
+    /// The client has finished sending (e.g. `nc` at end of input): answer what it sent, then close.
+    private var inputClosed = false
 
     init(engine: any SearchEngine, policy: CommandPolicy, limits: ProtocolLimits, stats: ServerStats) {
         self.engine = engine
@@ -113,6 +115,16 @@ final class ConnectionHandler: ChannelInboundHandler {
         context.write(wrapOutboundOut(out), promise: nil)
         processPending(context: context)
         context.flush()
+        closeIfDone(context: context)
+    }
+
+    /// After a half-close, closes once every request received has been answered.
+    private func closeIfDone(context: ChannelHandlerContext) {
+        guard inputClosed, !waiting, !closing else { return }
+        closing = true
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
+            .whenComplete { _ in channel.close(promise: nil) }
     }
 
     private func fail(_ error: ProtocolError, buffer: ByteBuffer, out: inout ByteBuffer, context: ChannelHandlerContext) {
@@ -127,6 +139,11 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? ChannelEvent, e == .inputClosed {
+            inputClosed = true
+            closeIfDone(context: context)
+            return
+        }
         if event is IdleStateHandler.IdleStateEvent {
             closing = true
             context.close(promise: nil)  // idle too long

@@ -128,6 +128,9 @@ public final class RESPClient {
         }
     }
 
+    /// Says that nothing more will be sent (what `nc` does at the end of its input).
+    public func finishSending() { shutdown(fd, Int32(SHUT_WR)) }
+
     /// Whether the server has closed the connection (reads EOF within the timeout).
     public func readsEOF() -> Bool {
         var byte: UInt8 = 0

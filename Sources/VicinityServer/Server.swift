@@ -44,6 +44,8 @@ public final class LineServer: Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            // `nc` half-closes after its input: the replies to what it sent still go out.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard stats.admit(limit: config.maxConnections) else {

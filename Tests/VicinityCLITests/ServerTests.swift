@@ -103,6 +103,18 @@ struct ServedStore {
         }
     }
 
+    @Test func halfClosedClientsStillGetEveryReply() throws {
+        let fixture = try ServedStore()
+        let server = try fixture.serve()
+        let c = try server.client()
+        try c.sendRaw(Array("KNN 3 ID train-1\nCOUNT\nKNN 2 ID train-2\n".utf8))
+        c.finishSending()
+        var lines: [String] = []
+        while let l = try? c.readLine() { lines.append(l) }
+        #expect(lines.count == 3 + 1 + 1 + 2 + 1)
+        #expect(lines.first?.hasPrefix("1 train-1 0 ") == true && lines[4] == "300")
+    }
+
     @Test func garbageOverlongLinesAndHTTPDoNotHurtTheServer() throws {
         let fixture = try ServedStore()
         let server = try fixture.serve()
