@@ -135,12 +135,14 @@ func forEachQuery<Scratch>(_ n: Int, makeScratch: @Sendable () -> Scratch,
                            _ body: @Sendable (Int, inout Scratch) -> [Neighbor]) -> [[Neighbor]] {
     var results = [[Neighbor]](repeating: [], count: n)
     guard n > 0 else { return results }
-    let workers = min(availableCores, n)
+    // Several chunks per core: the dispatch pool hands them out as threads come free,
+    // so a worker that starts late (or a busy core) does not leave the other idle.
+    let chunks = min(n, availableCores * 8)
     results.withUnsafeMutableBufferPointer { out in
         let shared = UnsafeSendable(out.baseAddress!)
-        parallelFor(workers) { w in
+        parallelFor(chunks) { w in
             var scratch = makeScratch()
-            let lo = n * w / workers, hi = n * (w + 1) / workers
+            let lo = n * w / chunks, hi = n * (w + 1) / chunks
             for q in lo..<hi { (shared.value + q).pointee = body(q, &scratch) }
         }
     }
