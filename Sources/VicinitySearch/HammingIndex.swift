@@ -35,36 +35,85 @@ public struct HammingIndex: HammingSearchIndex {
         removed.insert(row)
     }
 
+    /// Queries that share each database block while it is in cache: a block of
+    /// 4096 codes is scored against every query of a tile before the next block is
+    /// read, so long codes (256 bits = 128 KiB a block) come from memory once per tile.
+    static let queryTile = 64
+
     public func search(_ queries: BinaryCodes, k: Int) -> [[Neighbor]] {
         precondition(queries.bits == bits, "HammingIndex.search: queries have \(queries.bits) bits, index has \(bits)")
         precondition(k >= 0, "search: k must be non-negative, got \(k)")
         let k = min(k, count)
         let n = rowCount, wpc = codes.wordsPerCode
-        return codes.words.withUnsafeBufferPointer { base in
-            queries.words.withUnsafeBufferPointer { qs in
-                let ptrs = UnsafeSendable((base.baseAddress, qs.baseAddress))
-                let removed = self.removed
-                return forEachQuery(queries.count, makeScratch: { [UInt16](repeating: 0, count: HammingIndex.block) }) { q, buf in
-                    guard k > 0, let x = ptrs.value.0, let qp = ptrs.value.1 else { return [] }
-                    let query = qp + q * wpc
-                    var top = HammingTopK(k: k)
-                    buf.withUnsafeMutableBufferPointer { b in
-                        let d = b.baseAddress!
-                        var bound = top.bound
-                        for b0 in stride(from: 0, to: n, by: HammingIndex.block) {
-                            let nb = min(HammingIndex.block, n - b0)
-                            Hamming.distances(query: query, codes: x + b0 * wpc, count: nb, wordsPerCode: wpc, into: d)
-                            for j in 0..<nb where Int(d[j]) < bound {
-                                if !removed.isEmpty && removed.contains(b0 + j) { continue }
-                                top.insert(Int(d[j]), b0 + j)
-                                bound = top.bound
+        let nq = queries.count
+        var results = [[Neighbor]](repeating: [], count: nq)
+        guard k > 0, nq > 0 else { return results }
+        let tiles = (nq + Self.queryTile - 1) / Self.queryTile
+        codes.words.withUnsafeBufferPointer { base in
+        queries.words.withUnsafeBufferPointer { qs in
+        results.withUnsafeMutableBufferPointer { out in
+            let shared = UnsafeSendable((base.baseAddress!, qs.baseAddress!, out.baseAddress!))
+            let removed = self.removed
+            parallelFor(tiles) { tile in
+                let (x, qp, out) = shared.value
+                let q0 = tile * Self.queryTile, q1 = min(q0 + Self.queryTile, nq)
+                var tops = [HammingTopK](repeating: HammingTopK(k: k), count: q1 - q0)
+                var bounds = [Int](repeating: .max, count: q1 - q0)
+                for b0 in stride(from: 0, to: n, by: Self.block) {
+                    let nb = min(Self.block, n - b0)
+                    let block = x + b0 * wpc
+                    for q in q0..<q1 {
+                        let t = q - q0
+                        let query = qp + q * wpc
+                        // Score and screen in one pass; the popcount kernel is picked by width.
+                        @inline(__always) func screen(_ distance: (Int) -> Int) {
+                            var bound = bounds[t]
+                            @inline(__always) func offer(_ dist: Int, _ j: Int) {
+                                if dist < bound && !(!removed.isEmpty && removed.contains(b0 + j)) {
+                                    tops[t].insert(dist, b0 + j)
+                                    bound = tops[t].bound
+                                }
+                            }
+                            var j = 0
+                            // Four codes per step, one branch when none of them can enter.
+                            while j + 4 <= nb {
+                                let d0 = distance(j), d1 = distance(j + 1), d2 = distance(j + 2), d3 = distance(j + 3)
+                                if min(min(d0, d1), min(d2, d3)) < bound {
+                                    offer(d0, j); offer(d1, j + 1); offer(d2, j + 2); offer(d3, j + 3)
+                                }
+                                j += 4
+                            }
+                            while j < nb { offer(distance(j), j); j += 1 }
+                            bounds[t] = bound
+                        }
+                        switch wpc {
+                        case 1:
+                            let a = query[0]
+                            screen { (block[$0] ^ a).nonzeroBitCount }
+                        case 2:
+                            let a = query[0], b = query[1]
+                            screen { let c = block + 2 * $0; return (c[0] ^ a).nonzeroBitCount &+ (c[1] ^ b).nonzeroBitCount }
+                        case 4:
+                            let a = query[0], b = query[1], c = query[2], e = query[3]
+                            screen {
+                                let p = block + 4 * $0
+                                return ((p[0] ^ a).nonzeroBitCount &+ (p[1] ^ b).nonzeroBitCount)
+                                    &+ ((p[2] ^ c).nonzeroBitCount &+ (p[3] ^ e).nonzeroBitCount)
+                            }
+                        default:
+                            screen { j in
+                                let p = block + wpc * j
+                                var d = 0
+                                for w in 0..<wpc { d &+= (p[w] ^ query[w]).nonzeroBitCount }
+                                return d
                             }
                         }
                     }
-                    return top.sorted()
                 }
+                for q in q0..<q1 { out[q] = tops[q - q0].sorted() }
             }
-        }
+        }}}
+        return results
     }
 
     public func search(_ queries: BinaryCodes, radius r: Int) -> [[Neighbor]] {

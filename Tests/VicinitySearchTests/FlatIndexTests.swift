@@ -77,3 +77,27 @@ func bruteForce(_ base: Matrix, _ query: [Float], k: Int, metric: Metric) -> [In
         }
     }
 }
+
+@Suite struct FlatIndexRemovalTests {
+    /// After removals (the last row moves into each hole, as in the store) the index
+    /// answers exactly like an oracle over the rows that remain, in their new order.
+    @Test func removedItemsNeverComeBack() {
+        var rng = SeededRNG(seed: 77)
+        var rows = (0..<300).map { _ in (0..<6).map { _ in Float(rng.below(4)) } }
+        var index = FlatIndex(Matrix(rows: 300, cols: 6, storage: rows.flatMap { $0 }))
+        for _ in 0..<120 {
+            let r = rng.below(rows.count)
+            index.removeSwappingLast(r)
+            rows[r] = rows[rows.count - 1]
+            rows.removeLast()
+        }
+        #expect(index.count == 180)
+        let base = Matrix(rows: rows.count, cols: 6, storage: rows.flatMap { $0 })
+        let queries = Matrix(rows: 25, cols: 6, storage: (0..<150).map { _ in Float(rng.below(4)) })
+        let batched = index.search(queries, k: 9)
+        for q in 0..<25 {
+            #expect(batched[q].map(\.index) == bruteForce(base, queries.row(q), k: 9, metric: .l2))
+            #expect(index.searchOne(queries.row(q), k: 9).map(\.index) == batched[q].map(\.index))
+        }
+    }
+}
