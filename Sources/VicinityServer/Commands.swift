@@ -34,9 +34,32 @@ public struct Command: Sendable {
     public let beforeAuth: Bool
     /// Changes data: refused with --read-only.
     public let writes: Bool
-    let handler: @Sendable (CommandContext, [String]) throws -> Reply
-    /// Set for commands that answer later (KNN, so concurrent queries batch together).
-    var deferred: (@Sendable (CommandContext, [String], @escaping @Sendable (Reply) -> Void) throws -> Void)? = nil
+    let run: Run
+
+    /// How a command answers: at once, or later through a callback (KNN, so that
+    /// concurrent queries are searched together).
+    enum Run: Sendable {
+        case now(@Sendable (CommandContext, [String]) throws -> Reply)
+        case later(@Sendable (CommandContext, [String], @escaping @Sendable (Reply) -> Void) throws -> Void)
+    }
+
+    init(name: String, arity: Int, maxArity: Int, usage: String, summary: String, beforeAuth: Bool, writes: Bool,
+         handler: @escaping @Sendable (CommandContext, [String]) throws -> Reply) {
+        self.init(name: name, arity: arity, maxArity: maxArity, usage: usage, summary: summary,
+                  beforeAuth: beforeAuth, writes: writes, run: .now(handler))
+    }
+
+    init(name: String, arity: Int, maxArity: Int, usage: String, summary: String, beforeAuth: Bool, writes: Bool,
+         run: Run) {
+        self.name = name
+        self.arity = arity
+        self.maxArity = maxArity
+        self.usage = usage
+        self.summary = summary
+        self.beforeAuth = beforeAuth
+        self.writes = writes
+        self.run = run
+    }
 }
 
 /// What dispatching a request gives: a reply now, or a function that starts the
@@ -79,7 +102,7 @@ public enum CommandTable {
         },
         Command(name: "KNN", arity: 4, maxArity: 4, usage: "KNN k ID id | VEC f,f,… | RAW p,p,…",
                 summary: "k nearest by squared L2 in code space: rank id distance label",
-                beforeAuth: false, writes: false, handler: { _, _ in .status("") }, deferred: { ctx, w, done in
+                beforeAuth: false, writes: false, run: .later { ctx, w, done in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
             let query: VectorQuery
             switch w[2].uppercased() {
@@ -175,13 +198,14 @@ public enum CommandTable {
         }
         let context = CommandContext(engine: engine, policy: policy, session: session)
         do {
-            if let deferred = command.deferred {
-                // Validate now (errors reply at once); the search itself answers later.
+            switch command.run {
+            case .now(let handler):
+                return .reply(try handler(context, words))
+            case .later(let handler):
                 return .pending { done in
-                    do { try deferred(context, words, done) } catch { done(errorReply(error)) }
+                    do { try handler(context, words, done) } catch { done(errorReply(error)) }
                 }
             }
-            return .reply(try command.handler(context, words))
         } catch {
             return .reply(errorReply(error))
         }
