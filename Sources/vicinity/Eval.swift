@@ -12,7 +12,9 @@ extension Vicinity {
             Models: `pixels` (raw pixels), `pca:N` (PCA fitted on the training split), or a model file.
             Error uses squared L2 in code space and a majority vote of the k nearest; a tie between
             classes goes to the tied class whose member is nearest.
-            JSON keys: model, data, queries, database, dims, knn_error_percent {k: percent}, seconds.
+            JSON keys: model, data, queries, database, dims, knn_error_percent {k: percent}, seconds, and for
+            models with a decoder reconstruction {mse_per_image, pca_mse_per_image, code_dims} (squared error
+            summed over pixels, averaged over test images; PCA of the same code size fitted on the training set).
             """)
 
         @Option(help: ArgumentHelp("`pixels`, `pca:N`, or models/NAME.safetensors.", valueName: "model"))
@@ -43,12 +45,22 @@ extension Vicinity {
             let embedding = try makeEmbedding(model, training: train)
             let report = KNNEvaluation.run(embedding: embedding, database: train, queries: test,
                                            ks: ks, dataName: dataOptions.data)
+            // Models with a decoder also report reconstruction error beside PCA of the same code size.
+            let reconstruction = try (embedding as? EmbeddingModel).flatMap {
+                try ReconstructionReport.run(model: $0, training: train, test: test)
+            }
             if json {
-                try printJSON(report.json)
+                var object = report.json
+                if let reconstruction { object["reconstruction"] = reconstruction.json }
+                try printJSON(object)
             } else {
                 print("model \(report.model) · \(report.dims)-D · \(report.queries) queries against \(report.database) · \(String(format: "%.1f", report.seconds)) s")
                 print("k     kNN error")
                 for k in ks { print(String(format: "%-5d %6.2f %%", k, report.errorPercent[k]!)) }
+                if let r = reconstruction {
+                    print(String(format: "reconstruction: %.2f squared error per test image (PCA-%d: %.2f, ratio %.2f)",
+                                 r.msePerImage, r.codeDims, r.pcaMSEPerImage, r.msePerImage / r.pcaMSEPerImage))
+                }
             }
         }
     }

@@ -126,5 +126,14 @@ import VicinityMath
                            encoderDepth: 1, record: record).save(to: wrongInput)
         let bad = try runVicinity(["eval", "--model", wrongInput, "--data", dir.path])
         #expect(bad.status != 0 && bad.stderr.contains("9 inputs"))
+        // A model with a decoder also reports reconstruction error next to PCA's.
+        let ae = dir.appendingPathComponent("ae.safetensors").path
+        try EmbeddingModel(network: Network(sizes: [16, 4, 16], hidden: .logistic, output: .logistic, rng: &rng),
+                           encoderDepth: 1, record: record).save(to: ae)
+        let withDecoder = try runVicinity(["eval", "--model", ae, "--data", dir.path, "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(withDecoder.stdout.utf8)) as? [String: Any])
+        let rec = try #require(json["reconstruction"] as? [String: Any])
+        #expect(rec["mse_per_image"] is Double && rec["pca_mse_per_image"] is Double && rec["code_dims"] as? Int == 4)
+        #expect(!r.stdout.contains("reconstruction"))
     }
 }
