@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: kernels),
-        .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinitySearch"], swiftSettings: kernels),
+        .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch"], swiftSettings: kernels),
         .executableTarget(name: "vicinity", dependencies: [
             "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore", "VicinityServer", "VicinityEval",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "VicinityServerTests", dependencies: [
             "VicinityServer", .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: kernels),
-        .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval"], swiftSettings: kernels),
+        .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval", "VicinityHashing", "VicinityMath"], swiftSettings: kernels),
         .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer"], swiftSettings: kernels),
     ]
 )
