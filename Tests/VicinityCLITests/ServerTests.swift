@@ -213,6 +213,20 @@ struct ServedStore {
         #expect(taken.status != 0 && taken.stderr.contains("already in use"))
     }
 
+    @Test func queryClientOneShot() throws {
+        let fixture = try ServedStore()
+        let server = try fixture.serve(["--auth-token", "tok"])
+        let port = String(server.port)
+        let count = try runVicinity(["query", "--port", port, "--auth-token", "tok", "COUNT"])
+        #expect(count.status == 0 && count.stdout == "(integer) 300\n")
+        let knn = try runVicinity(["query", "--port", port, "KNN", "2", "ID", "train-3"], environment: ["VICINITY_AUTH_TOKEN": "tok"])
+        #expect(knn.status == 0 && knn.stdout.hasPrefix("1) 1 train-3 0 "))
+        let denied = try runVicinity(["query", "--port", port, "COUNT"], environment: ["VICINITY_AUTH_TOKEN": ""])
+        #expect(denied.status == 1 && denied.stdout.contains("NOAUTH"))
+        let nobody = try runVicinity(["query", "--port", "1", "PING"])
+        #expect(nobody.status != 0 && nobody.stderr.contains("cannot connect"))
+    }
+
     @Test func sigtermStopsCleanly() throws {
         let fixture = try ServedStore()
         let server = try fixture.serve()
