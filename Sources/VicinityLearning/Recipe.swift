@@ -7,6 +7,7 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
     case deepAutoencoder = "deep-autoencoder"
     case nca
     case ncaRegularised = "nca-regularised"
+    case hashing
 
     public var summary: String {
         switch self {
@@ -16,6 +17,7 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
         case .deepAutoencoder: "RBM-pretrained 784-1000-500-250-30 deep autoencoder, fine-tuned on cross-entropy"
         case .nca: "RBM-pretrained 784-500-500-2000-30 encoder fine-tuned with nonlinear NCA"
         case .ncaRegularised: "as nca, plus a decoder: λ·NCA + (1−λ)·reconstruction"
+        case .hashing: "binary codes: RBM-pretrained 784-500-500-2000-64 encoder with a logistic code layer, NCA on codes made near-binary by Gaussian noise on the code layer's input"
         }
     }
 
@@ -37,6 +39,18 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
             s.objective = Objective(kind: .reconstruction)
             s.epochs = 30
             s.batch = 200
+        case .hashing:
+            s.sizes = [inputDims, 500, 500, 2000, 64]
+            s.codeActivation = .logistic
+            s.pretrainEpochs = 10
+            s.objective = Objective(kind: .nca)
+            // Noise on the code units' input pushes them towards 0 or 1, so thresholding loses little.
+            s.objective.codeNoise = 1
+            s.objective.corruption = .masking(0.2)
+            s.epochs = 30
+            s.schedule = .cosine(epochs: 30)
+            s.patience = 10
+            s.batch = 1000
         case .nca, .ncaRegularised:
             s.sizes = [inputDims, 500, 500, 2000, 30]
             s.pretrainEpochs = 10

@@ -62,14 +62,28 @@ extension Vicinity {
             let reconstruction = try (embedding as? EmbeddingModel).flatMap {
                 try ReconstructionReport.run(model: $0, training: train, test: test)
             }
+            // Models with a logistic code layer also report their binary codes (threshold 0.5), as a store keeps them.
+            var hamming: HammingReport? = nil
+            if let m = embedding as? EmbeddingModel, m.architecture.activations[m.encoderDepth - 1] == .logistic {
+                let encoder = ItemEncoder(model: m, bits: .threshold)
+                let queries = test.prefix(hammingQueries)
+                hamming = HammingEvaluation.run(database: encoder.encode(train.features).bits, databaseLabels: train.labels,
+                                                queries: encoder.encode(queries.features).bits, queryLabels: queries.labels)
+                if let prCSV, let hamming { try hamming.curveCSV.write(toFile: prCSV, atomically: true, encoding: .utf8) }
+            }
             if json {
                 var object = report.json
                 if let reconstruction { object["reconstruction"] = reconstruction.json }
+                if let hamming { object["hamming"] = hamming.json }
                 try printJSON(object)
             } else {
                 print("model \(report.model) · \(report.dims)-D · \(report.queries) queries against \(report.database) · \(String(format: "%.1f", report.seconds)) s")
                 print("k     kNN error")
                 for k in ks { print(String(format: "%-5d %6.2f %%", k, report.errorPercent[k]!)) }
+                if let h = hamming {
+                    print(String(format: "binary codes (%d bits, %d queries): mAP %.2f %%, precision within radius 2 %.2f %%",
+                                 h.bits, h.queries, h.mapPercent, h.precisionRadius2Percent))
+                }
                 if let r = reconstruction {
                     print(String(format: "reconstruction: %.2f squared error per test image (PCA-%d: %.2f, ratio %.2f)",
                                  r.msePerImage, r.codeDims, r.pcaMSEPerImage, r.msePerImage / r.pcaMSEPerImage))

@@ -23,6 +23,7 @@ extension Vicinity {
 
         @Option(help: "Encoder layer sizes after the input, e.g. 500,500,2000,30 (the last is the code).") var layers: String?
         @Option(help: "Code size (replaces the last layer size).") var code: Int?
+        @Option(help: "Bits of a binary code (hashing recipe; same as --code).") var bits: Int?
         @Option(help: "Hidden units: logistic, tanh, relu, linear.") var hidden: Activation?
         @Option(name: .customLong("code-units"), help: "Code-layer units: linear or logistic.") var codeUnits: Activation?
         @Option(help: "Fine-tuning epochs.") var epochs: Int?
@@ -95,6 +96,10 @@ extension Vicinity {
                 s.sizes = [inputDims] + sizes.map { $0! }
             }
             if let code { s.sizes[s.sizes.count - 1] = code }
+            if let bits {
+                guard bits >= 1 && bits <= 1024 else { throw ValidationError("--bits must be in 1...1024") }
+                s.sizes[s.sizes.count - 1] = bits
+            }
             if let hidden { s.hidden = hidden }
             if let codeUnits { s.codeActivation = codeUnits }
             if let epochs {

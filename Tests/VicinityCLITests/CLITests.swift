@@ -134,6 +134,9 @@ import VicinityMath
         let json = try #require(try JSONSerialization.jsonObject(with: Data(withDecoder.stdout.utf8)) as? [String: Any])
         let rec = try #require(json["reconstruction"] as? [String: Any])
         #expect(rec["mse_per_image"] is Double && rec["pca_mse_per_image"] is Double && rec["code_dims"] as? Int == 4)
+        // Its code layer is logistic, so its binary codes are evaluated too.
+        let hamming = try #require(json["hamming"] as? [String: Any])
+        #expect(hamming["bits"] as? Int == 4 && hamming["map_percent"] is Double)
         #expect(!r.stdout.contains("reconstruction"))
     }
 }

@@ -125,6 +125,19 @@ func temporaryPath(_ name: String) -> String {
         }
     }
 
+    @Test func hashingRecipeTrainsLogisticCodesUnderCodeNoise() throws {
+        var s = Recipe.hashing.defaults(inputDims: 16)
+        #expect(s.codeActivation == .logistic && s.objective.codeNoise > 0 && s.sizes.last == 64)
+        s.sizes = [16, 12, 8]
+        s.pretrainEpochs = 1
+        s.epochs = 3
+        s.batch = 60
+        s.validation = 30
+        let model = try Trainer(settings: s, checkpointPath: temporaryPath("h"), resume: false).train(syntheticDataset())
+        #expect(model.architecture.activations.last == .logistic && model.outputDims == 8)
+        #expect(model.embed(syntheticDataset().features).storage.allSatisfy { $0 >= 0 && $0 <= 1 })
+    }
+
     @Test func savedModelRoundTripsWithItsRecord() throws {
         let data = syntheticDataset()
         var s = Recipe.denoising.defaults(inputDims: 16)
