@@ -45,8 +45,8 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
             s.pretrainEpochs = 10
             s.objective = Objective(kind: .nca)
             // Noise on the code units' input pushes them towards 0 or 1, so thresholding loses little.
+            // (Masking noise on the inputs as well lowered mAP: 71.95 % against 74.11 % without.)
             s.objective.codeNoise = 1
-            s.objective.corruption = .masking(0.2)
             s.epochs = 30
             s.schedule = .cosine(epochs: 30)
             s.patience = 10
