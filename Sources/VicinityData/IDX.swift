@@ -232,18 +232,21 @@ public func readIDXImages(_ path: String) throws -> (images: Matrix, rows: Int, 
 }
 
 func decodeIDXImages(_ bytes: [UInt8], path: String) throws -> (images: Matrix, rows: Int, cols: Int) {
-    let magic = idxMagic(bytes)
-    // Check the exact magic first so the message says what was expected.
-    guard magic == 0x0000_0803 else {
-        if bytes.count < 4 {
-            throw DataError.truncated(path: path, detail: "file has \(bytes.count) bytes, too short for an IDX header")
-        }
-        throw DataError.badMagic(path: path, found: magic, expected: 0x0000_0803, meaning: "unsigned-byte images")
-    }
+    try requireMagic(bytes, 0x0000_0803, meaning: "unsigned-byte images", path: path)
     let h = try parseIDXHeader(bytes, path: path)
     let (n, rows, cols) = (h.dims[0], h.dims[1], h.dims[2])
     let images = Matrix(rows: n, cols: rows * cols, storage: bytesToUnitFloats(bytes, from: h.dataOffset, count: h.count))
     return (images, rows, cols)
+}
+
+/// Checks the exact magic first, so a wrong file type is named by what was expected.
+private func requireMagic(_ bytes: [UInt8], _ expected: UInt32, meaning: String, path: String) throws {
+    let magic = idxMagic(bytes)
+    guard magic != expected else { return }
+    if bytes.count < 4 {
+        throw DataError.truncated(path: path, detail: "file has \(bytes.count) bytes, too short for an IDX header")
+    }
+    throw DataError.badMagic(path: path, found: magic, expected: expected, meaning: meaning)
 }
 
 /// Reads an N unsigned-byte IDX labels file.
@@ -252,13 +255,7 @@ public func readIDXLabels(_ path: String) throws -> [Int] {
 }
 
 func decodeIDXLabels(_ bytes: [UInt8], path: String) throws -> [Int] {
-    let magic = idxMagic(bytes)
-    guard magic == 0x0000_0801 else {
-        if bytes.count < 4 {
-            throw DataError.truncated(path: path, detail: "file has \(bytes.count) bytes, too short for an IDX header")
-        }
-        throw DataError.badMagic(path: path, found: magic, expected: 0x0000_0801, meaning: "unsigned-byte labels")
-    }
+    try requireMagic(bytes, 0x0000_0801, meaning: "unsigned-byte labels", path: path)
     let h = try parseIDXHeader(bytes, path: path)
     return bytes[h.dataOffset...].map { Int($0) }
 }

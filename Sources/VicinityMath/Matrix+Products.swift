@@ -89,6 +89,20 @@ extension Matrix {
         }
     }
 
+    /// Multiplies column j by scale[j].
+    public mutating func scaleColumns(_ scale: [Float]) {
+        precondition(scale.count == cols, "scaleColumns: \(scale.count) scales for \(cols) columns")
+        let (r, c) = (rows, cols)
+        scale.withUnsafeBufferPointer { s in
+            storage.withUnsafeMutableBufferPointer { p in
+                for i in 0..<r {
+                    let row = p.baseAddress! + i * c
+                    for j in 0..<c { row[j] *= s[j] }
+                }
+            }
+        }
+    }
+
     /// The sum of each column (length cols).
     public func columnSums() -> [Float] {
         // Accumulate in Double: column sums over 60k rows lose digits in Float.

@@ -64,19 +64,3 @@ public struct PCA: Sendable, Equatable {
         return out
     }
 }
-
-extension Matrix {
-    /// Multiplies column j by scale[j].
-    public mutating func scaleColumns(_ scale: [Float]) {
-        precondition(scale.count == cols, "scaleColumns: \(scale.count) scales for \(cols) columns")
-        let (r, c) = (rows, cols)
-        scale.withUnsafeBufferPointer { s in
-            storage.withUnsafeMutableBufferPointer { p in
-                for i in 0..<r {
-                    let row = p.baseAddress! + i * c
-                    for j in 0..<c { row[j] *= s[j] }
-                }
-            }
-        }
-    }
-}
