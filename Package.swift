@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "VicinityServerTests", dependencies: [
             "VicinityServer", .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: kernels),
-        .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval", "VicinityHashing", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval", "VicinityHashing", "VicinityMath", "VicinitySearch"], swiftSettings: kernels),
         .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer"], swiftSettings: kernels),
     ]
 )

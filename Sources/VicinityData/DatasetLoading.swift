@@ -6,6 +6,9 @@ extension Dataset {
     /// (Debian's dataset-fashion-mnist package installs it there).
     public static let fashionMNISTDefaultDirectory = "/usr/share/datasets/fashion-mnist"
     public static let fashionMNISTEnvironmentVariable = "VICINITY_FASHION_MNIST"
+    /// Fashion-MNIST's ten classes, by label.
+    public static let fashionMNISTClassNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
     /// Loads one split of an MNIST-layout data set.
     ///

@@ -21,11 +21,3 @@ public struct ReconstructionReport: Sendable {
                                     codeDims: model.outputDims)
     }
 }
-
-extension KNNEvaluation {
-    /// The early-stopping figure the trainer asks for: kNN error (k=5, %) of query codes against database codes.
-    public static func errorPercent(database: Matrix, databaseLabels: [Int], queries: Matrix, queryLabels: [Int], k: Int = 5) -> Double {
-        let hits = FlatIndex(database).search(queries, k: k)
-        return KNNVote.errorPercent(neighbours: hits, databaseLabels: databaseLabels, queryLabels: queryLabels, ks: [k])[k]!
-    }
-}

@@ -93,6 +93,13 @@ public struct BinaryCodes: Sendable, Equatable {
         self.words = words
     }
 
+    /// The first `n` codes (all of them when there are fewer).
+    public func prefix(_ n: Int) -> BinaryCodes {
+        var first = BinaryCodes(bits: bits)
+        first.words = Array(words.prefix(max(0, n) * wordsPerCode))
+        return first
+    }
+
     /// One code per matrix row, `bits = matrix.cols`: bit j is set when the row's
     /// value in column j is strictly greater than `threshold`.
     public init(thresholding matrix: Matrix, at threshold: Float = 0) {

@@ -68,7 +68,43 @@ public struct FlatIndex: Sendable {
         if queries.rows < FlatIndex.directQueryLimit {
             return (0..<queries.rows).map { searchOne(queries.row($0), k: k) }
         }
-        return searchBatch(queries, k: k)
+        return canonicalised(searchBatch(queries, k: min(k + FlatIndex.rerankMargin, count)), queries: queries, k: k)
+    }
+
+    /// Extra candidates the sgemm path selects before rescoring.
+    static let rerankMargin = 8
+
+    /// The exact score `searchOne` uses: one fixed-order kernel per pair, so a
+    /// result never depends on how queries were batched.
+    @inline(__always)
+    func score(_ q: UnsafePointer<Float>, row i: Int, _ x: UnsafePointer<Float>) -> Float {
+        metric == .l2 ? Kernels.squaredL2(q, x + i * dims, dims) : -Kernels.dot(q, x + i * dims, dims)
+    }
+
+    /// Rescores the sgemm candidates with `score` and keeps the k best by
+    /// (score, row), so batched and single queries — and so `vicinity eval` and
+    /// a served `KNN` — agree exactly. The norm expansion can be off by at most
+    /// `tolerance`; when the k-th rescored candidate is not clearly ahead of the
+    /// last candidate the sgemm pass kept, an item left out might still belong,
+    /// and that query is scanned directly instead.
+    private func canonicalised(_ candidates: [[Neighbor]], queries: Matrix, k: Int) -> [[Neighbor]] {
+        let queryNorms = queries.rowSquaredNorms()
+        let largestNorm = norms.max() ?? 0
+        return queries.storage.withUnsafeBufferPointer { q in
+            vectors.storage.withUnsafeBufferPointer { x in
+                candidates.enumerated().map { r, hits in
+                    let query = q.baseAddress! + r * dims
+                    let best = hits.map { Neighbor(distance: score(query, row: $0.index, x.baseAddress!), index: $0.index) }
+                        .sorted(by: Neighbor.precedes).prefix(k).map { $0 }
+                    let tolerance = 2 * Float(dims + 2) * Float.ulpOfOne * (queryNorms[r] + largestNorm)
+                    if hits.count < count, let last = hits.last, let kth = best.last,
+                       !(kth.distance < last.distance - tolerance) {
+                        return searchOne(queries.row(r), k: k)
+                    }
+                    return best
+                }
+            }
+        }
     }
 
     /// One query by a direct scan, the base split across `threads` cores; no sgemm set-up cost.
@@ -80,8 +116,6 @@ public struct FlatIndex: Sendable {
         let workers = count >= 4096 ? max(1, threads) : 1
         let chunk = (count + workers - 1) / workers
         var partial = [TopK](repeating: TopK(k: k), count: workers)
-        let l2 = metric == .l2
-        let d = dims
         query.withUnsafeBufferPointer { q in
         vectors.storage.withUnsafeBufferPointer { x in
         partial.withUnsafeMutableBufferPointer { heaps in
@@ -91,7 +125,7 @@ public struct FlatIndex: Sendable {
                 var heap = TopK(k: k)
                 var bound = Float.infinity
                 for i in (w * chunk)..<min((w + 1) * chunk, count) {
-                    let score = l2 ? Kernels.squaredL2(q, x + i * d, d) : -Kernels.dot(q, x + i * d, d)
+                    let score = self.score(q, row: i, x)
                     if score <= bound {
                         heap.insert(score, i)
                         bound = heap.threshold

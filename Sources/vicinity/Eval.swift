@@ -4,6 +4,8 @@ import VicinityData
 import VicinityEval
 import VicinityHashing
 import VicinityLearning
+import VicinitySearch
+import VicinityStore
 
 extension Vicinity {
     struct Eval: ParsableCommand {
@@ -14,11 +16,19 @@ extension Vicinity {
             hashing baselines `lsh:BITS`, `pca-hash:BITS`, `itq:BITS`, `spectral:BITS` report a "hamming" section
             instead: mAP over the full ranking of the training set, precision within Hamming radius 2 (an empty
             ball counts 0) and precision@10/100, for the first --hamming-queries test images.
-            Error uses squared L2 in code space and a majority vote of the k nearest; a tie between
-            classes goes to the tied class whose member is nearest.
-            JSON keys: model, data, queries, database, dims, knn_error_percent {k: percent}, seconds, and for
-            models with a decoder reconstruction {mse_per_image, pca_mse_per_image, code_dims} (squared error
-            summed over pixels, averaged over test images; PCA of the same code size fitted on the training set).
+            Error uses squared L2 in code space (ties by database row) and a majority vote of the k nearest; a tie
+            between classes goes to the tied class whose member is nearest. A model file is scored next to raw
+            pixels and PCA of its code size on the same split (--no-baselines skips them).
+            With --store, the database is a store made by `vicinity embed` with this model, and each test image is
+            embedded on its own as `vicinity serve` embeds a RAW query: scripts/knn_eval.py against a server on
+            that store prints the same table.
+            JSON keys: model, data, queries, database, dims, knn_error_percent {k: percent}, knn_errors {k: count},
+            per_class_error_percent {k: [percent by class]}, confusion {k, matrix [true][predicted]}, seconds;
+            baselines {pixels, pca:N: the same keys}; for models with a logistic code layer (or a store with bits)
+            hamming {bits, queries, database, map_percent, precision_radius2_percent, precision_at_percent {k},
+            knn_error_percent {k}}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
+            code_dims} (squared error summed over pixels, averaged over test images; PCA of the same code size
+            fitted on the training set).
             """)
 
         @Option(help: ArgumentHelp("`pixels`, `pca:N`, or models/NAME.safetensors.", valueName: "model"))
@@ -26,14 +36,26 @@ extension Vicinity {
 
         @OptionGroup var dataOptions: DataOptions
 
+        @Option(help: ArgumentHelp("A store made by `vicinity embed` with --model: its items are the database.", valueName: "dir"))
+        var store: String?
+
         @Option(help: "Comma-separated neighbour counts.")
         var k = "1,3,5,10"
+
+        @Option(help: "The k whose per-class error and confusion matrix the table shows.")
+        var confusionK = 5
+
+        @Flag(inversion: .prefixedNo, help: "Score raw pixels and PCA of the model's code size beside a model file.")
+        var baselines = true
 
         @Flag(help: "Print one JSON object instead of a table.")
         var json = false
 
-        @Option(help: "Test queries for the Hamming evaluation (each ranks the whole training set).")
+        @Option(help: "Test queries for the Hamming mAP (each ranks the whole training set).")
         var hammingQueries = 1000
+
+        @Option(help: "Write each test query's label and predicted label per k to this CSV file.")
+        var predictions: String?
 
         @Option(help: "Write the Hamming precision–recall curve (by radius) to this CSV file.")
         var prCSV: String?
@@ -42,9 +64,14 @@ extension Vicinity {
             guard !ks.isEmpty, ks.allSatisfy({ $0 >= 1 }) else {
                 throw ValidationError("--k must be a comma-separated list of positive integers, got '\(k)'")
             }
+            guard hammingQueries >= 1 else { throw ValidationError("--hamming-queries must be at least 1") }
         }
 
         var ks: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+        var classNames: [String] {
+            dataOptions.data.lowercased() == "fashion-mnist" ? Dataset.fashionMNISTClassNames : []
+        }
 
         func run() throws {
             let train = try Dataset.load(dataOptions.data, split: .train)
@@ -53,50 +80,137 @@ extension Vicinity {
                 throw CLIError("train and test images differ in size: \(train.dims) vs \(test.dims) pixels")
             }
             if let hasher = try makeHasher(model, training: train) {
+                guard store == nil else { throw ValidationError("--store needs the model file the store was embedded with") }
                 return try runHamming(hasher, train: train, test: test)
             }
             let embedding = try makeEmbedding(model, training: train)
-            let report = KNNEvaluation.run(embedding: embedding, database: train, queries: test,
-                                           ks: ks, dataName: dataOptions.data)
+            let scored = try store.map { try scoreStore($0, embedding: embedding, test: test) }
+                ?? scoreSplit(embedding, train: train, test: test)
+            let modelFile = embedding as? EmbeddingModel
+            if let predictions {
+                try scored.report.predictionsCSV(truth: test.labels).write(toFile: predictions, atomically: true, encoding: .utf8)
+            }
+            let baselineReports = baselines && modelFile != nil
+                ? [("pixels", try makeEmbedding("pixels", training: train)),
+                   ("pca:\(embedding.outputDims)", try makeEmbedding("pca:\(embedding.outputDims)", training: train))]
+                    .map { ($0.0, KNNEvaluation.run(embedding: $0.1, database: train, queries: test, ks: ks,
+                                                     confusionK: confusionK, dataName: dataOptions.data)) }
+                : []
             // Models with a decoder also report reconstruction error beside PCA of the same code size.
-            let reconstruction = try (embedding as? EmbeddingModel).flatMap {
-                try ReconstructionReport.run(model: $0, training: train, test: test)
-            }
-            // Models with a logistic code layer also report their binary codes (threshold 0.5), as a store keeps them.
-            var hamming: HammingReport? = nil
-            if let m = embedding as? EmbeddingModel, m.architecture.activations[m.encoderDepth - 1] == .logistic {
-                let encoder = ItemEncoder(model: m, bits: .threshold)
-                let queries = test.prefix(hammingQueries)
-                hamming = HammingEvaluation.run(database: encoder.encode(train.features).bits, databaseLabels: train.labels,
-                                                queries: encoder.encode(queries.features).bits, queryLabels: queries.labels)
-                if let prCSV, let hamming { try hamming.curveCSV.write(toFile: prCSV, atomically: true, encoding: .utf8) }
-            }
+            let reconstruction = try modelFile.flatMap { try ReconstructionReport.run(model: $0, training: train, test: test) }
             if json {
-                var object = report.json
+                var object = scored.report.json
+                if !baselineReports.isEmpty {
+                    object["baselines"] = Dictionary(uniqueKeysWithValues: baselineReports.map { ($0.0, $0.1.json) })
+                }
                 if let reconstruction { object["reconstruction"] = reconstruction.json }
-                if let hamming { object["hamming"] = hamming.json }
+                if let h = scored.hamming { object["hamming"] = h.json }
                 try printJSON(object)
-            } else {
-                print("model \(report.model) · \(report.dims)-D · \(report.queries) queries against \(report.database) · \(String(format: "%.1f", report.seconds)) s")
-                print("k     kNN error")
-                for k in ks { print(String(format: "%-5d %6.2f %%", k, report.errorPercent[k]!)) }
-                if let h = hamming {
-                    print(String(format: "binary codes (%d bits, %d queries): mAP %.2f %%, precision within radius 2 %.2f %%",
-                                 h.bits, h.queries, h.mapPercent, h.precisionRadius2Percent))
+                return
+            }
+            let r = scored.report
+            print("model \(model) · \(r.dims)-D · \(r.queries) queries against \(r.database)\(store.map { " in \($0)" } ?? "") · \(String(format: "%.1f", r.seconds)) s")
+            print(r.table(classNames: classNames))
+            if !baselineReports.isEmpty {
+                print("\nsame split, same search: kNN error %")
+                let rows = [((model as NSString).lastPathComponent, r)] + baselineReports
+                let width = rows.map(\.0.count).max()! + 2
+                print("embedding".padding(toLength: width, withPad: " ", startingAt: 0)
+                      + ks.map { String(repeating: " ", count: max(0, 8 - "k=\($0)".count)) + "k=\($0)" }.joined())
+                for (name, b) in rows {
+                    print(name.padding(toLength: width, withPad: " ", startingAt: 0)
+                          + ks.map { String(format: "%8.2f", b.errorPercent[$0]!) }.joined())
                 }
-                if let r = reconstruction {
-                    print(String(format: "reconstruction: %.2f squared error per test image (PCA-%d: %.2f, ratio %.2f)",
-                                 r.msePerImage, r.codeDims, r.pcaMSEPerImage, r.msePerImage / r.pcaMSEPerImage))
-                }
+            }
+            if let h = scored.hamming { print("\n" + h.summary) }
+            if let rec = reconstruction {
+                print(String(format: "\nreconstruction: %.2f squared error per test image (PCA-%d: %.2f, ratio %.2f)",
+                             rec.msePerImage, rec.codeDims, rec.pcaMSEPerImage, rec.msePerImage / rec.pcaMSEPerImage))
             }
         }
+
+        /// Test queries against the embedded training split.
+        func scoreSplit(_ embedding: any Embedding, train: Dataset, test: Dataset) throws -> Scored {
+            var report = KNNEvaluation.run(embedding: embedding, database: train, queries: test, ks: ks,
+                                           confusionK: confusionK, dataName: dataOptions.data)
+            report.model = model
+            // Models with a logistic code layer also report their binary codes (threshold 0.5), as a store keeps them.
+            guard let m = embedding as? EmbeddingModel, m.architecture.activations[m.encoderDepth - 1] == .logistic else {
+                return Scored(report: report, hamming: nil)
+            }
+            let encoder = ItemEncoder(model: m, bits: .threshold)
+            return Scored(report: report, hamming: try binaryScores(database: encoder.encode(train.features).bits,
+                                                                    databaseLabels: train.labels,
+                                                                    queries: encoder.encode(test.features).bits, test: test))
+        }
+
+        /// Test queries, each embedded alone, against the codes a store holds.
+        func scoreStore(_ path: String, embedding: any Embedding, test: Dataset) throws -> Scored {
+            guard let m = embedding as? EmbeddingModel else {
+                throw ValidationError("--store needs the model file the store was embedded with, not \(model)")
+            }
+            guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no store at \(path) (make one with vicinity embed)") }
+            let snapshot = try CodeStore(path: path, access: .readOnly).snapshot()
+            let fingerprint = try CodeStore.fingerprint(ofFile: model)
+            guard fingerprint == snapshot.meta.modelFingerprint else {
+                throw CLIError("\(model) (\(fingerprint)) is not the model \(path) was embedded with (\(snapshot.meta.modelFingerprint))")
+            }
+            guard snapshot.count > 0 else { throw CLIError("\(path) holds no items") }
+            let start = Date()
+            let queries = KNNEvaluation.embedOneAtATime(m, test.features)
+            var report = KNNEvaluation.run(database: snapshot.codes, databaseLabels: snapshot.labels, queries: queries,
+                                           queryLabels: test.labels, ks: ks, confusionK: confusionK)
+            report.model = model
+            report.data = dataOptions.data
+            report.seconds = Date().timeIntervalSince(start)
+            guard snapshot.meta.bits > 0 else { return Scored(report: report, hamming: nil) }
+            let encoder = ItemEncoder(model: m, storeBits: snapshot.meta.bits)
+            return Scored(report: report, hamming: try binaryScores(
+                database: try BinaryCodes(bits: snapshot.meta.bits, words: snapshot.bits), databaseLabels: snapshot.labels,
+                queries: BinaryCodes(thresholding: queries, at: encoder.threshold), test: test))
+        }
+
+        /// Hamming retrieval figures and Hamming-kNN classification error of binary codes.
+        func binaryScores(database: BinaryCodes, databaseLabels: [Int], queries: BinaryCodes, test: Dataset) throws -> BinaryScores {
+            let first = min(hammingQueries, test.count)
+            let retrieval = HammingEvaluation.run(database: database, databaseLabels: databaseLabels,
+                                                  queries: queries.prefix(first), queryLabels: Array(test.labels.prefix(first)))
+            if let prCSV { try retrieval.curveCSV.write(toFile: prCSV, atomically: true, encoding: .utf8) }
+            let hits = HammingIndex(database).search(queries, k: ks.max()!)
+            let knn = KNNEvaluation.report(neighbours: hits, databaseLabels: databaseLabels, queryLabels: test.labels,
+                                           ks: ks, confusionK: confusionK, dims: database.bits)
+            return BinaryScores(retrieval: retrieval, knn: knn)
+        }
+    }
+}
+
+/// A model's float-code report and, when it has binary codes, their figures.
+struct Scored {
+    var report: KNNReport
+    var hamming: BinaryScores?
+}
+
+struct BinaryScores {
+    var retrieval: HammingReport
+    var knn: KNNReport
+
+    var json: [String: Any] {
+        var object = retrieval.json
+        object["knn_error_percent"] = knn.json["knn_error_percent"]
+        return object
+    }
+
+    var summary: String {
+        let r = retrieval
+        return String(format: "binary codes (%d bits): mAP %.2f %%, precision within radius 2 %.2f %% (%d queries); Hamming kNN error ",
+                      r.bits, r.mapPercent, r.precisionRadius2Percent, r.queries)
+            + knn.ks.map { "k=\($0) \(String(format: "%.2f", knn.errorPercent[$0]!)) %" }.joined(separator: ", ")
     }
 }
 
 extension Vicinity.Eval {
     /// Binary-code retrieval: the hasher's codes of the training set are the database.
     func runHamming(_ hasher: any Hasher, train: Dataset, test: Dataset) throws {
-        guard hammingQueries >= 1 else { throw ValidationError("--hamming-queries must be at least 1") }
         let queries = test.prefix(hammingQueries)
         let start = Date()
         let report = HammingEvaluation.run(
