@@ -134,11 +134,13 @@ public enum ImageGrid {
     public static let margin = 16
 
     /// The canvas size a grid will have.
-    public static func size(rows: [ImageRow], imageRows: Int, imageCols: Int, scale: Int, title: String) -> (width: Int, height: Int) {
+    public static func size(rows: [ImageRow], imageRows: Int, imageCols: Int, scale: Int, title: String,
+                            subtitle: String? = nil) -> (width: Int, height: Int) {
         let labelWidth = labelColumnWidth(rows)
         let columns = rows.map(\.images.count).max() ?? 0
         let gridWidth = labelWidth + columns * (imageCols * scale + gap) - gap
-        let titleWidth = BitmapFont.size(of: title, scale: ChartStyle.titleScale).width
+        let titleWidth = max(BitmapFont.size(of: title, scale: ChartStyle.titleScale).width,
+                             BitmapFont.size(of: subtitle ?? "", scale: 1).width)
         return (max(gridWidth, titleWidth, 1) + 2 * margin,
                 ChartStyle.headerHeight + rows.count * (imageRows * scale + gap) - gap + margin)
     }
@@ -150,10 +152,10 @@ public enum ImageGrid {
 
     /// Where image `column` of row `row` sits (the grid is centred when the title is wider).
     public static func tileOrigin(row: Int, column: Int, rows: [ImageRow], imageRows: Int, imageCols: Int, scale: Int,
-                                  title: String) -> (x: Int, y: Int) {
+                                  title: String, subtitle: String? = nil) -> (x: Int, y: Int) {
         let columns = rows.map(\.images.count).max() ?? 0
         let gridWidth = labelColumnWidth(rows) + columns * (imageCols * scale + gap) - gap
-        let width = size(rows: rows, imageRows: imageRows, imageCols: imageCols, scale: scale, title: title).width
+        let width = size(rows: rows, imageRows: imageRows, imageCols: imageCols, scale: scale, title: title, subtitle: subtitle).width
         let left = max(margin, (width - gridWidth) / 2)
         return (left + labelColumnWidth(rows) + column * (imageCols * scale + gap),
                 ChartStyle.headerHeight + row * (imageRows * scale + gap))
@@ -161,16 +163,18 @@ public enum ImageGrid {
 
     public static func draw(rows: [ImageRow], imageRows: Int, imageCols: Int, scale: Int, title: String,
                             subtitle: String? = nil) -> Canvas {
-        let (w, h) = size(rows: rows, imageRows: imageRows, imageCols: imageCols, scale: scale, title: title)
+        let (w, h) = size(rows: rows, imageRows: imageRows, imageCols: imageCols, scale: scale, title: title, subtitle: subtitle)
         var canvas = Canvas(width: w, height: h)
         canvas.drawTitle(title, subtitle: subtitle)
         for (r, row) in rows.enumerated() {
-            let first = tileOrigin(row: r, column: 0, rows: rows, imageRows: imageRows, imageCols: imageCols, scale: scale, title: title)
+            let first = tileOrigin(row: r, column: 0, rows: rows, imageRows: imageRows, imageCols: imageCols, scale: scale, title: title,
+                                   subtitle: subtitle)
             if !row.label.isEmpty {
                 canvas.drawText(row.label, x: first.x - 12, y: first.y + imageRows * scale / 2, scale: 1, anchor: .centerRight)
             }
             for (c, image) in row.images.enumerated() {
-                let o = tileOrigin(row: r, column: c, rows: rows, imageRows: imageRows, imageCols: imageCols, scale: scale, title: title)
+                let o = tileOrigin(row: r, column: c, rows: rows, imageRows: imageRows, imageCols: imageCols, scale: scale, title: title,
+                                   subtitle: subtitle)
                 canvas.blitGray(image, imageWidth: imageCols, imageHeight: imageRows, x: o.x, y: o.y, scale: scale)
             }
         }

@@ -9,6 +9,7 @@ public enum Figures {
     public static let filterScale = 2
     public static let traversalScale = 3
     public static let filterColumns = 10
+    public static let filterSubtitle = "each filter stretched to its own min (black) and max (white)"
 
     /// a) Embedding map: one dot per item at its 2-D position (`points` is N×2), coloured by class,
     /// with a legend naming the classes present (`names`: Fashion-MNIST's for ten classes by default).
@@ -55,7 +56,7 @@ public enum Figures {
         }
         return ImageGrid.draw(rows: rows, imageRows: imageRows, imageCols: imageCols, scale: filterScale,
                               title: title ?? "First-layer filters: units 0-\(n - 1) of \(weights.cols)",
-                              subtitle: "each filter stretched to its own min (black) and max (white)")
+                              subtitle: filterSubtitle)
     }
 
     /// e) Code-unit traversal: one labelled row per unit, images decoded while that unit sweeps its range.

@@ -63,7 +63,7 @@ import VicinityData
         #expect(c[1, 3] == blue && c[6, 3] == blue && c[2, 2] == blue && c[2, 5] == blue)
         #expect(c.count(of: red) == 8)
         c.fillRect(PixelRect(x: -5, y: -5, width: 100, height: 6), .white)  // clipped, no crash
-        #expect(c[9, 0] == .white && c[0, 1] == .white && c[0, 2] == blue)
+        #expect(c[9, 0] == .white && c[0, 0] == .white && c[0, 1] == blue)
         c.strokeRect(PixelRect(x: 0, y: 2, width: 10, height: 6), .black)
         #expect(c[0, 4] == .black && c[9, 4] == .black && c[4, 2] == .black && c[4, 7] == .black && c[4, 4] != .black)
     }

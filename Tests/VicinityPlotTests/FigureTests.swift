@@ -112,10 +112,11 @@ func dominantColor(_ c: Canvas, x: Int, y: Int, radius r: Int = 1) -> RGB? {
         let tiles = (0..<12).map { u in (0..<9).map { UInt8($0 == u % 9 ? 255 : 0) } }
         let grid = [ImageRow(label: "", images: Array(tiles[0..<5])), ImageRow(label: "", images: Array(tiles[5..<10])),
                     ImageRow(label: "", images: Array(tiles[10..<12]))]
-        let size = ImageGrid.size(rows: grid, imageRows: 3, imageCols: 3, scale: s, title: "f")
+        let size = ImageGrid.size(rows: grid, imageRows: 3, imageCols: 3, scale: s, title: "f", subtitle: Figures.filterSubtitle)
         #expect(canvas.width == size.width && canvas.height == size.height)
         for u in [0, 4, 7, 11] {
-            let o = ImageGrid.tileOrigin(row: u / 5, column: u % 5, rows: grid, imageRows: 3, imageCols: 3, scale: s, title: "f")
+            let o = ImageGrid.tileOrigin(row: u / 5, column: u % 5, rows: grid, imageRows: 3, imageCols: 3, scale: s, title: "f",
+                                         subtitle: Figures.filterSubtitle)
             let hot = u % 9
             #expect(canvas[o.x + (hot % 3) * s, o.y + (hot / 3) * s] == .white, "unit \(u)")
             let cold = (hot + 1) % 9
