@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "VicinityStore", targets: ["VicinityStore"]),
         .library(name: "VicinityServer", targets: ["VicinityServer"]),
         .library(name: "VicinityEval", targets: ["VicinityEval"]),
+        .library(name: "VicinityPlot", targets: ["VicinityPlot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,8 +49,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: kernels),
         .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch"], swiftSettings: kernels),
+        .target(name: "VicinityPlot", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinityEval"], swiftSettings: kernels),
         .executableTarget(name: "vicinity", dependencies: [
-            "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore", "VicinityServer", "VicinityEval",
+            "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore", "VicinityServer", "VicinityEval", "VicinityPlot",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: kernels),
 
@@ -63,6 +65,7 @@ let package = Package(
             "VicinityServer", .product(name: "NIOEmbedded", package: "swift-nio"),
         ], swiftSettings: kernels),
         .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval", "VicinityHashing", "VicinityMath", "VicinitySearch"], swiftSettings: kernels),
+        .testTarget(name: "VicinityPlotTests", dependencies: ["VicinityPlot", "VicinityData", "VicinityMath"], swiftSettings: kernels),
         .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer"], swiftSettings: kernels),
     ]
 )

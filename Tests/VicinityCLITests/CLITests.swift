@@ -13,12 +13,6 @@ import VicinityMath
         }
     }
 
-    @Test func unfinishedCommandsSaySoAndFail() throws {
-        let r = try runVicinity(["plot"])
-        #expect(r.status != 0)
-        #expect(r.stderr.contains("not yet available"))
-    }
-
     @Test func evalMatchesABruteForceKNNOnAFixture() throws {
         let dir = try temporaryFolder()
         let set = try writeIDXDataset(in: dir, train: 120, test: 40)
