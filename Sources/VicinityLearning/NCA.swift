@@ -1,17 +1,29 @@
+import Foundation
 import VicinityMath
 
 /// Neighbourhood components analysis on a mini-batch (Goldberger et al.;
 /// nonlinear NCA, Salakhutdinov & Hinton 2007).
 ///
 /// p_ij = exp(−‖f_i − f_j‖²) / Σ_{k≠i} exp(−‖f_i − f_k‖²), p_ii = 0;
-/// the objective O = Σ_i Σ_{j: c_j = c_i} p_ij is the expected number of
-/// correctly classified points. The loss is −O/B, so minimising it maximises O.
+/// with P_i = Σ_{j: c_j = c_i} p_ij the chance that point i is classified
+/// correctly, the objective is O = Σ_i P_i, the expected number of correctly
+/// classified points (`.expected`, the paper's), or O = Σ_i log P_i
+/// (`.logProbability`, Goldberger's alternative, which weighs the points that
+/// are still misclassified more). The loss is −O/B, so minimising it maximises O.
 public enum NCA {
+    public enum Variant: String, Sendable, Codable, CaseIterable {
+        case expected
+        case logProbability = "log"
+    }
+
+    /// P_i below this counts as this in the log variant, so a point with no near classmate stays finite.
+    static let smallestProbability: Float = 1e-30
+
     /// −O/B and its gradient with respect to the codes F (B×d).
     ///
-    /// With W_ij = ∂O/∂D_ij = p_ij·(P_i − [c_i = c_j]) and S = W + Wᵀ,
-    /// ∂O/∂f_i = 2·Σ_j S_ij (f_i − f_j), i.e. 2·(diag(S·1) − S)·F.
-    public static func evaluate(codes f: Matrix, labels: [Int]) -> LossGradient {
+    /// With W_ij = ∂O/∂D_ij = p_ij·(P_i − [c_i = c_j]) (divided by P_i for the log
+    /// variant) and S = W + Wᵀ, ∂O/∂f_i = 2·Σ_j S_ij (f_i − f_j), i.e. 2·(diag(S·1) − S)·F.
+    public static func evaluate(codes f: Matrix, labels: [Int], variant: Variant = .expected) -> LossGradient {
         let b = f.rows
         precondition(labels.count == b, "NCA: \(b) codes but \(labels.count) labels")
         guard b > 1 else { return LossGradient(loss: 0, gradient: Matrix(rows: b, cols: f.cols)) }
@@ -53,10 +65,13 @@ public enum NCA {
                         row[j] *= inverse
                         if labels[j] == li { pSame += row[j] }
                     }
-                    objective += Double(pSame)
+                    let logVariant = variant == .logProbability
+                    let p = max(pSame, smallestProbability)
+                    objective += logVariant ? Double(log(p)) : Double(pSame)
+                    let weight: Float = logVariant ? 1 / p : 1
                     var sum: Float = 0
                     for j in 0..<b {
-                        let v = row[j] * (pSame - (labels[j] == li && j != i ? 1 : 0))
+                        let v = row[j] * (pSame - (labels[j] == li && j != i ? 1 : 0)) * weight
                         row[j] = v
                         sum += v
                     }

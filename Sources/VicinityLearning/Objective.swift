@@ -20,6 +20,8 @@ public struct Objective: Sendable, Codable, Equatable {
     public var contractive: Float = 0
     /// λ weighing NCA against reconstruction in `ncaRegularised`.
     public var ncaWeight: Float = 0.99
+    /// Which NCA objective: the expected count of correct points, or the sum of their log-probabilities.
+    public var ncaVariant: NCA.Variant = .expected
     /// Standard deviation of Gaussian noise added to the code layer's input
     /// (semantic hashing: pushes logistic codes towards binary).
     public var codeNoise: Float = 0
@@ -47,7 +49,7 @@ public struct Objective: Sendable, Codable, Equatable {
         var codeGradient = Matrix(rows: code.rows, cols: code.cols)
 
         if kind != .reconstruction {
-            let nca = NCA.evaluate(codes: code, labels: labels)
+            let nca = NCA.evaluate(codes: code, labels: labels, variant: ncaVariant)
             let weight: Float = kind == .nca ? 1 : ncaWeight
             total += weight * nca.loss
             codeGradient.add(nca.gradient, scaledBy: weight)

@@ -24,8 +24,3 @@ func printJSON(_ object: [String: Any]) throws {
 func note(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
-
-/// A subcommand that later work fills; it explains itself and exits non-zero.
-func notYetAvailable(_ command: String) -> CLIError {
-    CLIError("`vicinity \(command)` is not yet available in this build; see `vicinity \(command) --help` for what it will do.")
-}

@@ -37,6 +37,8 @@ extension Vicinity {
         @Option(help: "Input corruption: none, mask:P, gauss:SIGMA, salt:P.") var noise: String?
         @Option(help: "Contractive penalty λ.") var contractive: Float?
         @Option(help: "Weight of NCA against reconstruction (nca-regularised).") var lambda: Float?
+        @Option(name: .customLong("nca"), help: "NCA objective: expected (Σ P_i, the paper's) or log (Σ log P_i).")
+        var ncaVariant: NCA.Variant?
         @Option(help: "Std of Gaussian noise on the code layer's input (semantic hashing).") var codeNoise: Float?
         @Option(help: "Weight decay (L2 on weights).") var weightDecay: Float?
         @Option(help: "Reconstruction loss: cross-entropy or squared-error.") var loss: ReconstructionLoss?
@@ -116,6 +118,7 @@ extension Vicinity {
             if let noise { s.objective.corruption = try Corruption(parsing: noise) }
             if let contractive { s.objective.contractive = contractive }
             if let lambda { s.objective.ncaWeight = lambda }
+            if let ncaVariant { s.objective.ncaVariant = ncaVariant }
             if let codeNoise { s.objective.codeNoise = codeNoise }
             if let weightDecay { s.objective.weightDecay = weightDecay }
             if let loss { s.objective.loss = loss }
@@ -145,4 +148,5 @@ extension Vicinity {
 extension Recipe: ExpressibleByArgument {}
 extension Activation: ExpressibleByArgument {}
 extension ReconstructionLoss: ExpressibleByArgument {}
+extension NCA.Variant: ExpressibleByArgument {}
 extension TrainingSettings.OptimizerKind: ExpressibleByArgument {}

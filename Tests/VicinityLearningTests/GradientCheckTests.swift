@@ -72,10 +72,13 @@ struct GradientFixture {
         checkGradients(net, encoderDepth: 1, objective: Objective(kind: .reconstruction), batch: f.batch, labels: f.labels)
     }
 
-    @Test func ncaLoss() {
+    @Test(arguments: NCA.Variant.allCases)
+    func ncaLoss(_ variant: NCA.Variant) {
         var f = GradientFixture()
         let net = f.network([7, 6, 3], output: .linear)
-        checkGradients(net, encoderDepth: 2, objective: Objective(kind: .nca), batch: f.batch, labels: f.labels)
+        var objective = Objective(kind: .nca)
+        objective.ncaVariant = variant
+        checkGradients(net, encoderDepth: 2, objective: objective, batch: f.batch, labels: f.labels)
     }
 
     @Test func regularisedNCA() {
@@ -121,5 +124,8 @@ struct GradientFixture {
         // Identical codes: p_ij = 1/3 for each other point, one of which is same-class.
         let flat = NCA.evaluate(codes: Matrix(rows: 4, cols: 2), labels: [0, 0, 1, 1])
         #expect(abs(flat.loss + 1.0 / 3) < 1e-6)
+        // The log variant: −mean log P_i = log 3 for the identical codes.
+        let flatLog = NCA.evaluate(codes: Matrix(rows: 4, cols: 2), labels: [0, 0, 1, 1], variant: .logProbability)
+        #expect(abs(flatLog.loss - 1.0986123) < 1e-5)   // log 3
     }
 }
