@@ -72,11 +72,17 @@ public struct Adam: Optimizer {
                 m.storage.withUnsafeMutableBufferPointer { mp in
                     v.storage.withUnsafeMutableBufferPointer { vp in
                         p.storage.withUnsafeMutableBufferPointer { pp in
-                            for i in 0..<n {
-                                let gi = gp[i]
-                                mp[i] = b1 * mp[i] + (1 - b1) * gi
-                                vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
-                                pp[i] -= stepSize * mp[i] / (vp[i].squareRoot() + eps)
+                            // Memory-bound: big tensors are split over cores.
+                            let parts = n >= 1 << 16 ? availableCores : 1
+                            let shared = UnsafeSendable((gp.baseAddress!, mp.baseAddress!, vp.baseAddress!, pp.baseAddress!))
+                            parallelFor(parts) { part in
+                                let (gp, mp, vp, pp) = shared.value
+                                for i in (n * part / parts)..<(n * (part + 1) / parts) {
+                                    let gi = gp[i]
+                                    mp[i] = b1 * mp[i] + (1 - b1) * gi
+                                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                                    pp[i] -= stepSize * mp[i] / (vp[i].squareRoot() + eps)
+                                }
                             }
                         }
                     }

@@ -24,7 +24,7 @@ extension Vicinity.Bench {
             guard size >= 1, repeats >= 1 else { throw ValidationError("--size and --repeats must be positive") }
             let r = GemmBenchmark.run(size: size, repeats: repeats)
             try printJSON([
-                "size": size, "threads": BLAS.threads,
+                "size": size, "threads": availableCores, "own_threads": BLAS.ownThreads,
                 "raw_gflops": r.rawGFLOPS, "wrapper_gflops": r.wrapperGFLOPS,
                 "wrapper_over_raw": r.wrapperGFLOPS / r.rawGFLOPS,
             ])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VicinityMath
 
 @main
 struct Vicinity: ParsableCommand {
@@ -8,4 +9,14 @@ struct Vicinity: ParsableCommand {
         discussion: "Data defaults to Fashion-MNIST from Debian's dataset-fashion-mnist package (override the folder with VICINITY_FASHION_MNIST).",
         version: "0.1.0",
         subcommands: [Train.self, Embed.self, Serve.self, Query.self, Eval.self, Inspect.self, Export.self, Bench.self, Plot.self])
+
+    static func main() {
+        Runtime.configureForNumericWork()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

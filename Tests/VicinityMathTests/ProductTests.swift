@@ -13,6 +13,38 @@ import Testing
         }
     }
 
+    /// The slabs `BLAS.useOwnThreads` cuts C into (along rows when m ≥ n, else columns), with strides
+    /// wider than the operands and alpha/beta, in every transpose combination.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func gemmSplitIntoSlabsMatchesNaiveLoop(ta: Bool, tb: Bool) {
+        for (m, k, n, parts) in [(65, 33, 20, 2), (7, 19, 130, 3), (2, 5, 1, 4)] {
+            let a = ta ? randomMatrix(k, m + 3, seed: 1) : randomMatrix(m, k + 3, seed: 1)
+            let b = tb ? randomMatrix(n, k + 2, seed: 2) : randomMatrix(k, n + 2, seed: 2)
+            var c = randomMatrix(m, n + 1, seed: 3)
+            let c0 = c, ldc = c.cols
+            a.storage.withUnsafeBufferPointer { pa in
+                b.storage.withUnsafeBufferPointer { pb in
+                    c.storage.withUnsafeMutableBufferPointer { pc in
+                        BLAS.gemm(ta ? .transposed : .none, tb ? .transposed : .none, m: m, n: n, k: k, alpha: 2,
+                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+                                  beta: 0.5, c: pc.baseAddress!, ldc: ldc, parts: parts)
+                    }
+                }
+            }
+            for i in 0..<m {
+                for j in 0..<(n + 1) {
+                    var expected = c0[i, j]
+                    if j < n {
+                        var sum: Float = 0
+                        for t in 0..<k { sum += (ta ? a[t, i] : a[i, t]) * (tb ? b[j, t] : b[t, j]) }
+                        expected = 2 * sum + 0.5 * c0[i, j]
+                    }
+                    #expect(abs(c[i, j] - expected) < 1e-3, "C[\(i), \(j)] with \(parts) slabs")
+                }
+            }
+        }
+    }
+
     @Test func gemmAccumulatesWithAlphaAndBeta() {
         let a = randomMatrix(4, 6, seed: 3), b = randomMatrix(6, 5, seed: 4)
         var c = randomMatrix(4, 5, seed: 5)
