@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"], swiftSettings: kernels),
         .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData"], swiftSettings: kernels),
         .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning"], swiftSettings: kernels),
-        .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing"], swiftSettings: kernels),
+        .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing", "VicinityLearning"], swiftSettings: kernels),
         .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"], swiftSettings: kernels),
         .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore"], swiftSettings: kernels),
         .testTarget(name: "VicinityServerTests", dependencies: [

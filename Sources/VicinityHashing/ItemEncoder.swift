@@ -7,9 +7,10 @@ import VicinityMath
 public struct ItemEncoder: Sendable {
     /// Which bits to keep.
     public enum BitsChoice: String, Sendable, CaseIterable {
-        /// Bits when the code layer is logistic (threshold 0.5), none otherwise.
+        /// The binary head's bits when the model has one, else bits when the code layer is
+        /// logistic (threshold 0.5), else none.
         case auto
-        /// Always: 0.5 for logistic code units, 0 otherwise.
+        /// Always: the head's bits, or the code thresholded (0.5 for logistic units, 0 otherwise).
         case threshold
         case none
     }
@@ -17,29 +18,38 @@ public struct ItemEncoder: Sendable {
     public let model: EmbeddingModel
     /// Bits per item; 0 when no bits are kept.
     public let bits: Int
-    /// Bit j is set when code value j is above this.
+    /// Bit j is set when code value j (or head output j) is above this.
     public let threshold: Float
 
     public init(model: EmbeddingModel, bits choice: BitsChoice) {
         self.model = model
-        let logistic = model.architecture.activations[model.encoderDepth - 1] == .logistic
+        let logistic = model.head != nil || model.architecture.activations[model.encoderDepth - 1] == .logistic
+        let available = model.head?.outputs ?? model.outputDims
         switch choice {
         case .none: bits = 0
-        case .auto: bits = logistic ? model.outputDims : 0
-        case .threshold: bits = model.outputDims
+        case .auto: bits = logistic ? available : 0
+        case .threshold: bits = available
         }
         threshold = logistic ? 0.5 : 0
     }
 
-    /// A store's encoder: the bit count it was made with (0 or the code size).
+    /// A store's encoder: the bit count it was made with (0 or the model's bits).
     public init(model: EmbeddingModel, storeBits: Int) {
         self.init(model: model, bits: storeBits == 0 ? .none : .threshold)
     }
 
+    /// Whether this model's bits come out near-binary (a head or a logistic code layer).
+    public var learned: Bool { threshold == 0.5 }
+
     /// Codes (N×dims) and packed bits (`bits` per row; empty codes when bits is 0).
     public func encode(_ pixels: Matrix) -> (codes: Matrix, bits: BinaryCodes) {
         let codes = model.embed(pixels)
-        guard bits > 0 else { return (codes, BinaryCodes(bits: 1)) }
-        return (codes, BinaryCodes(thresholding: codes, at: threshold))
+        return (codes, self.bits(ofCodes: codes))
+    }
+
+    /// The packed bits of codes the model made (through the head when there is one).
+    public func bits(ofCodes codes: Matrix) -> BinaryCodes {
+        guard bits > 0 else { return BinaryCodes(bits: 1) }
+        return BinaryCodes(thresholding: model.headOutputs(codes) ?? codes, at: threshold)
     }
 }

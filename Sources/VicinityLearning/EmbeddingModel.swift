@@ -12,6 +12,8 @@ public struct Architecture: Sendable, Codable, Equatable {
     public var inputNormalisation = "pixels/255"
     public var imageRows = 0
     public var imageCols = 0
+    /// Bits of the binary head (a logistic layer on the code, thresholded at 0.5); nil without one.
+    public var headBits: Int?
 
     public init(network: Network, encoderDepth: Int, imageRows: Int = 0, imageCols: Int = 0) {
         sizes = network.sizes
@@ -67,6 +69,17 @@ public struct EmbeddingModel: Embedding {
     public var outputDims: Int { architecture.codeDims }
     public var encoderDepth: Int { architecture.encoderDepth }
 
+    /// The binary head: one logistic layer from the code to `headBits` units, thresholded at 0.5.
+    public var head: DenseLayer? {
+        didSet { architecture.headBits = head?.outputs }
+    }
+
+    /// The binary head's outputs (in [0, 1]) for codes; nil without a head.
+    public func headOutputs(_ codes: Matrix) -> Matrix? {
+        guard let head else { return nil }
+        return batched(codes, head.outputs) { head.forward($0) }
+    }
+
     public func embed(_ inputs: Matrix) -> Matrix {
         batched(inputs, outputDims) { network.forward($0, layers: 0..<encoderDepth) }
     }
@@ -105,6 +118,10 @@ extension EmbeddingModel {
             file.setMatrix(layer.weights, forName: "layers.\(i).weight")
             file.setVector(layer.bias.storage, forName: "layers.\(i).bias")
         }
+        if let head {
+            file.setMatrix(head.weights, forName: "head.weight")
+            file.setVector(head.bias.storage, forName: "head.bias")
+        }
         try file.setMetadata(architecture, forKey: Self.architectureKey)
         try file.setMetadata(record, forKey: Self.recordKey)
         return file
@@ -136,6 +153,12 @@ extension EmbeddingModel {
         }
         var model = EmbeddingModel(network: Network(layers: layers), encoderDepth: arch.encoderDepth, record: record,
                                    imageRows: arch.imageRows, imageCols: arch.imageCols)
+        if let bits = arch.headBits {
+            guard bits >= 1 && bits <= 1024 else { throw LearningError("\(file.source): binary head of \(bits) bits (1…1024 allowed)") }
+            let w = try file.matrix("head.weight", rows: arch.codeDims, cols: bits)
+            let b = try file.vector("head.bias", count: bits)
+            model.head = DenseLayer(weights: w, bias: Matrix(rows: 1, cols: bits, storage: b), activation: .logistic)
+        }
         model.architecture = arch
         model.source = file.source
         return model

@@ -119,8 +119,25 @@ public final class Trainer {
             network = Trainer.makeNetwork(settings, rng: &rng)
             checkpoint = nil
         }
-        return try fineTune(network, encoderDepth: encoderDepth, training: training, validation: validation, rng: &rng,
-                            fingerprint: data.fingerprint, imageRows: data.imageRows, imageCols: data.imageCols)
+        let model = try fineTune(network, encoderDepth: encoderDepth, training: training, validation: validation, rng: &rng,
+                                 fingerprint: data.fingerprint, imageRows: data.imageRows, imageCols: data.imageCols)
+        return settings.headBits > 0 ? try withBinaryHead(model, data: data) : model
+    }
+
+    /// Trains the binary head on the finished model's codes (a run of its own, not checkpointed: it takes seconds).
+    func withBinaryHead(_ model: EmbeddingModel, data: Dataset) throws -> EmbeddingModel {
+        let codes = model.embed(data.features)
+        let codeSet = Dataset(name: "\(data.name) codes", features: codes, labels: data.labels, ids: data.ids,
+                              imageRows: 1, imageCols: codes.cols)
+        progress(.message("binary head: \(settings.headBits) logistic units on the \(codes.cols)-D code"))
+        let headTrainer = try Trainer(settings: settings.headSettings(), checkpointPath: checkpointPath + ".head", resume: false,
+                                      knnError: knnError, progress: progress, shouldStop: shouldStop)
+        let trained = try headTrainer.train(codeSet)
+        try? FileManager.default.removeItem(atPath: checkpointPath + ".head")
+        var out = model
+        out.head = trained.network.layers[0]
+        for (key, value) in trained.record.figures { out.record.figures["head_" + key] = value }
+        return out
     }
 
     private func fineTune(_ start: Network, encoderDepth: Int, training: Dataset, validation: Dataset, rng: inout SeededRNG,

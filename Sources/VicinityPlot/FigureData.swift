@@ -23,9 +23,9 @@ public enum FigureData {
         return s * s == dims ? (s, s) : (1, dims)
     }
 
-    /// Whether the model's code layer is logistic, so its codes threshold at 0.5 to bits.
-    public static func hasLogisticCode(_ model: EmbeddingModel) -> Bool {
-        model.architecture.activations[model.encoderDepth - 1] == .logistic
+    /// Whether the model makes learned bits: a binary head, or a logistic code layer thresholded at 0.5.
+    public static func hasLearnedBits(_ model: EmbeddingModel) -> Bool {
+        ItemEncoder(model: model, bits: .auto).bits > 0
     }
 
     /// a) 2-D positions of codes (N×k): the codes themselves when k = 2, their first two principal
@@ -44,20 +44,20 @@ public enum FigureData {
     }
 
     /// b) Precision–recall curves (by Hamming radius, recall, precision) of binary codes: the model's own
-    /// (logistic code layer thresholded at 0.5, as a store keeps them) when it has them, and the LSH and ITQ
+    /// (binary head or logistic code layer thresholded at 0.5, as a store keeps them) when it has them, and the LSH and ITQ
     /// baselines of the same bit count fitted on the database. `bits` applies when the model has no binary code.
     public static func precisionRecallCurves(model: EmbeddingModel?, bits requested: Int?, database: Matrix, databaseLabels: [Int],
                                              queries: Matrix, queryLabels: [Int]) throws
         -> (curves: [(name: String, report: HammingReport)], learned: Bool) {
-        let learned = model.map(hasLogisticCode) ?? false
-        let bits = learned ? model!.outputDims : (requested ?? model?.outputDims ?? 32)
+        let learned = model.map(hasLearnedBits) ?? false
+        let bits = learned ? ItemEncoder(model: model!, bits: .auto).bits : (requested ?? model?.outputDims ?? 32)
         guard bits >= 1 && bits <= 1024 else { throw PlotError("--bits must be in 1...1024, got \(bits)") }
         func evaluate(_ db: BinaryCodes, _ q: BinaryCodes) -> HammingReport {
             HammingEvaluation.run(database: db, databaseLabels: databaseLabels, queries: q, queryLabels: queryLabels)
         }
         var curves: [(name: String, report: HammingReport)] = []
         if learned, let model {
-            let encoder = ItemEncoder(model: model, bits: .threshold)
+            let encoder = ItemEncoder(model: model, bits: .auto)
             curves.append(("\(model.name) (\(bits) bits)", evaluate(encoder.encode(database).bits, encoder.encode(queries).bits)))
         }
         let lsh = try RandomHyperplaneLSH.fit(database, bits: bits, seed: 1)

@@ -24,7 +24,7 @@ extension Vicinity {
             that store prints the same table.
             JSON keys: model, data, queries, database, dims, knn_error_percent {k: percent}, knn_errors {k: count},
             per_class_error_percent {k: [percent by class]}, confusion {k, matrix [true][predicted]}, seconds;
-            baselines {pixels, pca:N: the same keys}; for models with a logistic code layer (or a store with bits)
+            baselines {pixels, pca:N: the same keys}; for models with a binary head or a logistic code layer (or a store with bits)
             hamming {bits, queries, database, map_percent, precision_radius2_percent, precision_at_percent {k},
             knn_error_percent {k}}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
             code_dims} (squared error summed over pixels, averaged over test images; PCA of the same code size
@@ -134,11 +134,10 @@ extension Vicinity {
             var report = KNNEvaluation.run(embedding: embedding, database: train, queries: test, ks: ks,
                                            confusionK: confusionK, dataName: dataOptions.data)
             report.model = model
-            // Models with a logistic code layer also report their binary codes (threshold 0.5), as a store keeps them.
-            guard let m = embedding as? EmbeddingModel, m.architecture.activations[m.encoderDepth - 1] == .logistic else {
+            // Models with a binary head or a logistic code layer also report their bits, as a store keeps them.
+            guard let m = embedding as? EmbeddingModel, case let encoder = ItemEncoder(model: m, bits: .auto), encoder.bits > 0 else {
                 return Scored(report: report, hamming: nil)
             }
-            let encoder = ItemEncoder(model: m, bits: .threshold)
             return Scored(report: report, hamming: try binaryScores(database: encoder.encode(train.features).bits,
                                                                     databaseLabels: train.labels,
                                                                     queries: encoder.encode(test.features).bits, test: test))
@@ -167,7 +166,7 @@ extension Vicinity {
             let encoder = ItemEncoder(model: m, storeBits: snapshot.meta.bits)
             return Scored(report: report, hamming: try binaryScores(
                 database: try BinaryCodes(bits: snapshot.meta.bits, words: snapshot.bits), databaseLabels: snapshot.labels,
-                queries: BinaryCodes(thresholding: queries, at: encoder.threshold), test: test))
+                queries: encoder.bits(ofCodes: queries), test: test))
         }
 
         /// Hamming retrieval figures and Hamming-kNN classification error of binary codes.

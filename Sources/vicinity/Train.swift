@@ -24,6 +24,8 @@ extension Vicinity {
         @Option(help: "Encoder layer sizes after the input, e.g. 500,500,2000,30 (the last is the code).") var layers: String?
         @Option(help: "Code size (replaces the last layer size).") var code: Int?
         @Option(help: "Bits of a binary code (hashing recipe; same as --code).") var bits: Int?
+        @Option(help: "Bits of the binary head trained on the finished code (nca recipes; 0: none; nca default 64).")
+        var headBits: Int?
         @Option(help: "Hidden units: logistic, tanh, relu, linear.") var hidden: Activation?
         @Option(name: .customLong("code-units"), help: "Code-layer units: linear or logistic.") var codeUnits: Activation?
         @Option(help: "Fine-tuning epochs.") var epochs: Int?
@@ -102,6 +104,7 @@ extension Vicinity {
                 guard bits >= 1 && bits <= 1024 else { throw ValidationError("--bits must be in 1...1024") }
                 s.sizes[s.sizes.count - 1] = bits
             }
+            if let headBits { s.headBits = headBits }
             if let hidden { s.hidden = hidden }
             if let codeUnits { s.codeActivation = codeUnits }
             if let epochs {

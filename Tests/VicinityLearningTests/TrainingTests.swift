@@ -75,7 +75,37 @@ func temporaryPath(_ name: String) -> String {
         s.epochs = 3
         s.batch = 60
         s.validation = 60
+        s.headBits = 0
         return s
+    }
+
+    @Test func ncaRecipeAddsABinaryHeadThatRoundTrips() throws {
+        #expect(Recipe.nca.defaults(inputDims: 16).headBits == 64)
+        var s = Self.smallNCASettings()
+        s.headBits = 10
+        let data = syntheticDataset()
+        let model = try Trainer(settings: s, checkpointPath: temporaryPath("head"), resume: false).train(data)
+        let head = try #require(model.head)
+        #expect(head.outputs == 10 && head.activation == .logistic && model.architecture.headBits == 10)
+        #expect(model.record.figures.keys.contains { $0.hasPrefix("head_") })
+        let bits = model.headOutputs(model.embed(data.features))!
+        #expect(bits.storage.allSatisfy { $0 >= 0 && $0 <= 1 })
+        let path = temporaryPath("head.safetensors")
+        try model.save(to: path)
+        let back = try EmbeddingModel.load(from: path)
+        #expect(back.head == model.head && back.architecture == model.architecture)
+
+        // A file that declares other head bits than its tensors hold is refused, naming the tensor.
+        var file = try model.modelFile()
+        var arch = model.architecture
+        arch.headBits = 12
+        try file.setMetadata(arch, forKey: "architecture")
+        let bad = temporaryPath("badhead.safetensors")
+        try file.write(to: bad)
+        #expect(throws: (any Error).self) { try EmbeddingModel.load(from: bad) }
+        do { _ = try EmbeddingModel.load(from: bad) } catch {
+            #expect("\(error)".contains("head.weight"), "\(error)")
+        }
     }
 
     @Test func sameSeedGivesABitIdenticalModel() throws {
