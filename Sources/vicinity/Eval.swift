@@ -4,6 +4,7 @@ import VicinityData
 import VicinityEval
 import VicinityHashing
 import VicinityLearning
+import VicinityMath
 import VicinitySearch
 import VicinityStore
 
@@ -26,7 +27,7 @@ extension Vicinity {
             per_class_error_percent {k: [percent by class]}, confusion {k, matrix [true][predicted]}, seconds;
             baselines {pixels, pca:N: the same keys}; for models with a binary head or a logistic code layer (or a store with bits)
             hamming {bits, queries, database, map_percent, precision_radius2_percent, precision_at_percent {k},
-            knn_error_percent {k}}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
+            knn_error_percent {k}, near_binary_percent}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
             code_dims} (squared error summed over pixels, averaged over test images; PCA of the same code size
             fitted on the training set).
             """)
@@ -138,9 +139,11 @@ extension Vicinity {
             guard let m = embedding as? EmbeddingModel, case let encoder = ItemEncoder(model: m, bits: .auto), encoder.bits > 0 else {
                 return Scored(report: report, hamming: nil)
             }
-            return Scored(report: report, hamming: try binaryScores(database: encoder.encode(train.features).bits,
-                                                                    databaseLabels: train.labels,
-                                                                    queries: encoder.encode(test.features).bits, test: test))
+            let testCodes = m.embed(test.features)
+            var binary = try binaryScores(database: encoder.encode(train.features).bits, databaseLabels: train.labels,
+                                          queries: encoder.bits(ofCodes: testCodes), test: test)
+            binary.nearBinaryPercent = nearBinaryPercent(m.headOutputs(testCodes) ?? testCodes)
+            return Scored(report: report, hamming: binary)
         }
 
         /// Test queries, each embedded alone, against the codes a store holds.
@@ -164,9 +167,10 @@ extension Vicinity {
             report.seconds = Date().timeIntervalSince(start)
             guard snapshot.meta.bits > 0 else { return Scored(report: report, hamming: nil) }
             let encoder = ItemEncoder(model: m, storeBits: snapshot.meta.bits)
-            return Scored(report: report, hamming: try binaryScores(
-                database: try BinaryCodes(bits: snapshot.meta.bits, words: snapshot.bits), databaseLabels: snapshot.labels,
-                queries: encoder.bits(ofCodes: queries), test: test))
+            var binary = try binaryScores(database: try BinaryCodes(bits: snapshot.meta.bits, words: snapshot.bits),
+                                          databaseLabels: snapshot.labels, queries: encoder.bits(ofCodes: queries), test: test)
+            if encoder.learned { binary.nearBinaryPercent = nearBinaryPercent(m.headOutputs(queries) ?? queries) }
+            return Scored(report: report, hamming: binary)
         }
 
         /// Hamming retrieval figures and Hamming-kNN classification error of binary codes.
@@ -183,6 +187,12 @@ extension Vicinity {
     }
 }
 
+/// Percent of values within 0.1 of 0 or 1: how binary logistic activations already are.
+func nearBinaryPercent(_ activations: Matrix) -> Double {
+    let near = activations.storage.lazy.filter { $0 < 0.1 || $0 > 0.9 }.count
+    return activations.storage.isEmpty ? 0 : 100 * Double(near) / Double(activations.storage.count)
+}
+
 /// A model's float-code report and, when it has binary codes, their figures.
 struct Scored {
     var report: KNNReport
@@ -192,10 +202,13 @@ struct Scored {
 struct BinaryScores {
     var retrieval: HammingReport
     var knn: KNNReport
+    /// Percent of the test set's logistic activations (before thresholding) within 0.1 of 0 or 1.
+    var nearBinaryPercent: Double?
 
     var json: [String: Any] {
         var object = retrieval.json
         object["knn_error_percent"] = knn.json["knn_error_percent"]
+        if let nearBinaryPercent { object["near_binary_percent"] = nearBinaryPercent }
         return object
     }
 
@@ -204,6 +217,7 @@ struct BinaryScores {
         return String(format: "binary codes (%d bits): mAP %.2f %%, precision within radius 2 %.2f %% (%d queries); Hamming kNN error ",
                       r.bits, r.mapPercent, r.precisionRadius2Percent, r.queries)
             + knn.ks.map { "k=\($0) \(String(format: "%.2f", knn.errorPercent[$0]!)) %" }.joined(separator: ", ")
+            + (nearBinaryPercent.map { String(format: "; %.1f %% of activations within 0.1 of 0 or 1", $0) } ?? "")
     }
 }
 

@@ -45,7 +45,7 @@ extension Vicinity {
         var out: String?
 
         @Option(name: .customLong("out-dir"), help: ArgumentHelp("Folder for `all` (and the default of --out).", valueName: "dir"))
-        var outDir = "plots"
+        var outDir = "out/plots"
 
         @Option(help: "Test items on the embedding map (and the codes whose percentiles the traversal sweeps).")
         var points = 5000

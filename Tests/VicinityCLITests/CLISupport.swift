@@ -11,8 +11,13 @@ struct CLIResult {
 /// Runs the `vicinity` binary built next to the test bundle.
 func runVicinity(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
     let binDir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    return try runProgram(binDir.appendingPathComponent("vicinity"), arguments, environment: environment)
+}
+
+/// Runs a program to its end, collecting what it printed.
+func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
     let process = Process()
-    process.executableURL = binDir.appendingPathComponent("vicinity")
+    process.executableURL = executable
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let out = Pipe(), err = Pipe()

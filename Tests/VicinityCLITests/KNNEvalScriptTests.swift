@@ -7,18 +7,7 @@ import Testing
         .appendingPathComponent("../../scripts/knn_eval.py").standardized.path
 
     func runScript(_ arguments: [String]) throws -> CLIResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", KNNEvalScriptTests.script] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                         stderr: String(decoding: stderr, as: UTF8.self))
+        try runProgram(URL(fileURLWithPath: "/usr/bin/env"), ["python3", KNNEvalScriptTests.script] + arguments)
     }
 
     @Test func agreesWithEvalToTheLastQuery() throws {
@@ -85,7 +74,7 @@ import Testing
         #expect(baselines.values.allSatisfy { Set($0.keys) == reportKeys })
         let hamming = try #require(json["hamming"] as? [String: Any])
         #expect(Set(hamming.keys) == ["bits", "queries", "database", "map_percent", "precision_radius2_percent",
-                                      "precision_at_percent", "knn_error_percent"])
+                                      "precision_at_percent", "knn_error_percent", "near_binary_percent"])
         let confusion = try #require(json["confusion"] as? [String: Any])
         #expect(confusion["k"] as? Int == 5)
         let matrix = try #require(confusion["matrix"] as? [[Int]])
