@@ -124,8 +124,9 @@ public final class Trainer {
         return settings.headBits > 0 ? try withBinaryHead(model, data: data) : model
     }
 
-    /// Trains the binary head on the finished model's codes (a run of its own, not checkpointed: it takes seconds).
-    func withBinaryHead(_ model: EmbeddingModel, data: Dataset) throws -> EmbeddingModel {
+    /// Trains a binary head of `settings.headBits` on a finished model's codes (a run of its own, not
+    /// checkpointed: it takes seconds), replacing any head the model had.
+    public func withBinaryHead(_ model: EmbeddingModel, data: Dataset) throws -> EmbeddingModel {
         let codes = model.embed(data.features)
         let codeSet = Dataset(name: "\(data.name) codes", features: codes, labels: data.labels, ids: data.ids,
                               imageRows: 1, imageCols: codes.cols)
@@ -241,7 +242,15 @@ public final class Trainer {
             let database = training.prefix(min(training.count, 20_000))
             let model = EmbeddingModel(network: network, encoderDepth: encoderDepth,
                                        record: TrainingRecord(recipe: "", seed: 0, dataFingerprint: ""))
-            return knnError(model.embed(database.features), database.labels, model.embed(validation.features), validation.labels)
+            // Codes trained to become binary are judged as the bits they become: 0/1 values, whose
+            // squared distance is the Hamming distance.
+            let binary = settings.objective.codeNoise > 0 && settings.codeActivation == .logistic
+            func codes(_ x: Matrix) -> Matrix {
+                var c = model.embed(x)
+                if binary { c.applyElementwise { v in for i in v.indices { v[i] = v[i] > 0.5 ? 1 : 0 } } }
+                return c
+            }
+            return knnError(codes(database.features), database.labels, codes(validation.features), validation.labels)
         }
         var clean = settings.objective
         clean.corruption = .none

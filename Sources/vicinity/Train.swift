@@ -50,6 +50,8 @@ extension Vicinity {
         @Option(help: "Train on the first N training images only (quick runs).") var limit: Int?
         @Option(help: "Random seed.") var seed: UInt64 = 1
         @Flag(help: "Continue from OUT.checkpoint.") var resume = false
+        @Option(help: ArgumentHelp("Only train a binary head (--head-bits, default 64) on this finished model's code, saving the result as --out.", valueName: "model"))
+        var headFor: String?
         @Option(help: "Keep the pretrained RBM stack in this file and reuse it when the pretraining settings match.")
         var pretrained: String?
 
@@ -68,6 +70,7 @@ extension Vicinity {
                                       knnError: { KNNEvaluation.errorPercent(database: $0, databaseLabels: $1, queries: $2, queryLabels: $3) },
                                       progress: reporter.handle, shouldStop: { stop.isRequested })
             trainer.pretrainedCache = pretrained
+            if let headFor { return try trainHead(for: headFor, data: data, trainer: trainer, reporter: reporter) }
             note("training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images (seed \(seed))")
             let start = Date()
             var model = try trainer.train(data)
@@ -90,6 +93,22 @@ extension Vicinity {
             }
         }
 
+        /// `--head-for`: the given model with a (new) binary head.
+        func trainHead(for path: String, data: Dataset, trainer: Trainer, reporter: ProgressReporter) throws {
+            let base = try EmbeddingModel.load(from: path)
+            guard base.inputDims == data.dims else {
+                throw CLIError("\(path) takes \(base.inputDims) inputs but the data has \(data.dims) per image")
+            }
+            note("training a \(trainer.settings.headBits)-bit head on the \(base.outputDims)-D code of \(path)")
+            var model = try trainer.withBinaryHead(base, data: data)
+            model.record.settings["head_for"] = path
+            try model.save(to: out)
+            note("saved \(out)")
+            for (key, value) in model.record.figures.sorted(by: { $0.key < $1.key }) where key.hasPrefix("head_") {
+                print(String(format: "%-36@ %.4f", key, value))
+            }
+        }
+
         func makeSettings(inputDims: Int) throws -> TrainingSettings {
             var s = recipe.defaults(inputDims: inputDims)
             if let layers {
@@ -105,6 +124,7 @@ extension Vicinity {
                 s.sizes[s.sizes.count - 1] = bits
             }
             if let headBits { s.headBits = headBits }
+            if headFor != nil && s.headBits == 0 { s.headBits = headBits ?? 64 }
             if let hidden { s.hidden = hidden }
             if let codeUnits { s.codeActivation = codeUnits }
             if let epochs {
