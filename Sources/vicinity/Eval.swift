@@ -27,7 +27,8 @@ extension Vicinity {
             per_class_error_percent {k: [percent by class]}, confusion {k, matrix [true][predicted]}, seconds;
             baselines {pixels, pca:N: the same keys}; for models with a binary head or a logistic code layer (or a store with bits)
             hamming {bits, queries, database, map_percent, precision_radius2_percent, precision_at_percent {k},
-            knn_error_percent {k}, near_binary_percent}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
+            knn_error_percent, knn_errors, per_class_error_percent, confusion (as above, Hamming neighbours),
+            near_binary_percent}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
             code_dims} (squared error summed over pixels, averaged over test images; PCA of the same code size
             fitted on the training set).
             """)
@@ -123,7 +124,11 @@ extension Vicinity {
                           + ks.map { String(format: "%8.2f", b.errorPercent[$0]!) }.joined())
                 }
             }
-            if let h = scored.hamming { print("\n" + h.summary) }
+            if let h = scored.hamming {
+                print("\n" + h.summary)
+                print("Hamming kNN (neighbours by Hamming distance, ties by row):")
+                print(h.knn.table(classNames: classNames))
+            }
             if let rec = reconstruction {
                 print(String(format: "\nreconstruction: %.2f squared error per test image (PCA-%d: %.2f, ratio %.2f)",
                              rec.msePerImage, rec.codeDims, rec.pcaMSEPerImage, rec.msePerImage / rec.pcaMSEPerImage))
@@ -207,7 +212,7 @@ struct BinaryScores {
 
     var json: [String: Any] {
         var object = retrieval.json
-        object["knn_error_percent"] = knn.json["knn_error_percent"]
+        for key in ["knn_error_percent", "knn_errors", "per_class_error_percent", "confusion"] { object[key] = knn.json[key] }
         if let nearBinaryPercent { object["near_binary_percent"] = nearBinaryPercent }
         return object
     }

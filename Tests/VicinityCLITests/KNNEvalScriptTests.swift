@@ -74,7 +74,8 @@ import Testing
         #expect(baselines.values.allSatisfy { Set($0.keys) == reportKeys })
         let hamming = try #require(json["hamming"] as? [String: Any])
         #expect(Set(hamming.keys) == ["bits", "queries", "database", "map_percent", "precision_radius2_percent",
-                                      "precision_at_percent", "knn_error_percent", "near_binary_percent"])
+                                      "precision_at_percent", "knn_error_percent", "knn_errors", "per_class_error_percent",
+                                      "confusion", "near_binary_percent"])
         let confusion = try #require(json["confusion"] as? [String: Any])
         #expect(confusion["k"] as? Int == 5)
         let matrix = try #require(confusion["matrix"] as? [[Int]])
