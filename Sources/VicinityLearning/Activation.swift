@@ -22,11 +22,15 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         let n = y.count
         y.storage.withUnsafeBufferPointer { yp in
             gradient.storage.withUnsafeMutableBufferPointer { gp in
-                switch self {
-                case .logistic: for i in 0..<n { gp[i] *= yp[i] * (1 - yp[i]) }
-                case .tanh: for i in 0..<n { gp[i] *= 1 - yp[i] * yp[i] }
-                case .relu: for i in 0..<n where yp[i] <= 0 { gp[i] = 0 }
-                case .linear: break
+                let shared = UnsafeSendable((gp, yp))
+                forEachSlice(n) { range in
+                    let (gp, yp) = shared.value
+                    switch self {
+                    case .logistic: for i in range { gp[i] *= yp[i] * (1 - yp[i]) }
+                    case .tanh: for i in range { gp[i] *= 1 - yp[i] * yp[i] }
+                    case .relu: for i in range where yp[i] <= 0 { gp[i] = 0 }
+                    case .linear: break
+                    }
                 }
             }
         }

@@ -77,8 +77,11 @@ public enum Elementwise {
 
 extension Matrix {
     /// Applies an elementwise kernel in place, e.g. `m.applyElementwise(Elementwise.logistic)`.
+    /// Large matrices are cut into one slice per core (the kernels are pure, so slices are independent).
     public mutating func applyElementwise(_ kernel: (UnsafeMutableBufferPointer<Float>) -> Void) {
-        storage.withUnsafeMutableBufferPointer { kernel($0) }
+        storage.withUnsafeMutableBufferPointer { all in
+            forEachSlice(all.count) { range in kernel(UnsafeMutableBufferPointer(rebasing: all[range])) }
+        }
     }
 
     /// A copy with an elementwise kernel applied.
@@ -99,4 +102,15 @@ extension Elementwise {
 
     public static func tanh(_ v: UnsafeMutableBufferPointer<Float>) { apply(v) { tanh($0) } }
     public static func relu(_ v: UnsafeMutableBufferPointer<Float>) { apply(v) { relu($0) } }
+}
+
+/// Runs `body` over `0..<count` in one slice per core when the work is big enough to pay for the
+/// hand-off (element-wise passes over a mini-batch's activations), else in one piece here.
+public func forEachSlice(_ count: Int, minimum: Int = 1 << 17, _ body: (Range<Int>) -> Void) {
+    let parts = count >= minimum ? availableCores : 1
+    guard parts > 1 else { return body(0..<count) }
+    withoutActuallyEscaping(body) { body in
+        let shared = UnsafeSendable(body)
+        parallelFor(parts) { p in shared.value(count * p / parts ..< count * (p + 1) / parts) }
+    }
 }

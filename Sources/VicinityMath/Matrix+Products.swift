@@ -81,9 +81,13 @@ extension Matrix {
         let (r, c) = (rows, cols)
         vector.withUnsafeBufferPointer { v in
             storage.withUnsafeMutableBufferPointer { p in
-                for i in 0..<r {
-                    let row = p.baseAddress! + i * c
-                    for j in 0..<c { row[j] += alpha * v[j] }
+                let shared = UnsafeSendable((p.baseAddress!, v.baseAddress!))
+                forEachSlice(r, minimum: max(1, (1 << 17) / max(c, 1))) { rows in
+                    let (p, v) = shared.value
+                    for i in rows {
+                        let row = p + i * c
+                        for j in 0..<c { row[j] += alpha * v[j] }
+                    }
                 }
             }
         }
