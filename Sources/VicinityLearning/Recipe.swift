@@ -93,6 +93,8 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
     public var objective = Objective(kind: .reconstruction)
     /// Bits of a binary head trained on the finished codes (0: none). See `headSettings`.
     public var headBits = 0
+    /// Standard deviation of the Gaussian noise on the head's input while it trains.
+    public var headNoise: Float = 1
     /// Training items held out for validation and early stopping.
     public var validation = 5000
     /// Epochs without a better validation figure before training stops.
@@ -118,8 +120,9 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
         var s = TrainingSettings(recipe: .hashing, sizes: [sizes.last!, headBits])
         s.codeActivation = .logistic
         s.objective = Objective(kind: .nca)
-        s.objective.codeNoise = 1
-        s.objective.ncaVariant = objective.ncaVariant
+        s.objective.codeNoise = headNoise
+        // The expected count ranks whole classes better here (64-bit mAP 84.3 % against 82.6 % with log).
+        s.objective.ncaVariant = .expected
         s.epochs = 30
         s.schedule = .cosine(epochs: 30)
         s.learningRate = 3e-3

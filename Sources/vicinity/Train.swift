@@ -26,6 +26,7 @@ extension Vicinity {
         @Option(help: "Bits of a binary code (hashing recipe; same as --code).") var bits: Int?
         @Option(help: "Bits of the binary head trained on the finished code (nca recipes; 0: none; nca default 64).")
         var headBits: Int?
+        @Option(help: "Std of Gaussian noise on the binary head's input while it trains (default 1).") var headNoise: Float?
         @Option(help: "Hidden units: logistic, tanh, relu, linear.") var hidden: Activation?
         @Option(name: .customLong("code-units"), help: "Code-layer units: linear or logistic.") var codeUnits: Activation?
         @Option(help: "Fine-tuning epochs.") var epochs: Int?
@@ -124,6 +125,7 @@ extension Vicinity {
                 s.sizes[s.sizes.count - 1] = bits
             }
             if let headBits { s.headBits = headBits }
+            if let headNoise { s.headNoise = headNoise }
             if headFor != nil && s.headBits == 0 { s.headBits = headBits ?? 64 }
             if let hidden { s.hidden = hidden }
             if let codeUnits { s.codeActivation = codeUnits }
