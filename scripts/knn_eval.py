@@ -217,8 +217,8 @@ def main():
     except (ClientError, OSError) as e:
         sys.exit(f"knn_eval: {e}")
 
-    database_labels = max((max(n) for n in neighbours if n), default=-1)
-    classes = max(database_labels, max(truth, default=-1)) + 1
+    largest_label = max((max(n) for n in neighbours if n), default=-1)
+    classes = max(largest_label, max(truth, default=-1)) + 1
     by_k = {k: scores(neighbours, truth, k, classes) for k in ks}
     class_names = FASHION_MNIST_CLASSES if args.data.lower() == "fashion-mnist" else []
     if args.predictions:

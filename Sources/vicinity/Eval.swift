@@ -137,15 +137,19 @@ extension Vicinity {
 
         /// Test queries against the embedded training split.
         func scoreSplit(_ embedding: any Embedding, train: Dataset, test: Dataset) throws -> Scored {
-            var report = KNNEvaluation.run(embedding: embedding, database: train, queries: test, ks: ks,
-                                           confusionK: confusionK, dataName: dataOptions.data)
+            // Each split is embedded once; the float kNN and the bits both read these codes.
+            let start = Date()
+            let trainCodes = embedding.embed(train.features), testCodes = embedding.embed(test.features)
+            var report = KNNEvaluation.run(database: trainCodes, databaseLabels: train.labels, queries: testCodes,
+                                           queryLabels: test.labels, ks: ks, confusionK: confusionK)
             report.model = model
+            report.data = dataOptions.data
+            report.seconds = Date().timeIntervalSince(start)
             // Models with a binary head or a logistic code layer also report their bits, as a store keeps them.
             guard let m = embedding as? EmbeddingModel, case let encoder = ItemEncoder(model: m, bits: .auto), encoder.bits > 0 else {
                 return Scored(report: report, hamming: nil)
             }
-            let testCodes = m.embed(test.features)
-            var binary = try binaryScores(database: encoder.encode(train.features).bits, databaseLabels: train.labels,
+            var binary = try binaryScores(database: encoder.bits(ofCodes: trainCodes), databaseLabels: train.labels,
                                           queries: encoder.bits(ofCodes: testCodes), test: test)
             binary.nearBinaryPercent = nearBinaryPercent(m.headOutputs(testCodes) ?? testCodes)
             return Scored(report: report, hamming: binary)
