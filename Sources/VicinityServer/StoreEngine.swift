@@ -6,14 +6,14 @@ import VicinityMath
 import VicinitySearch
 import VicinityStore
 
-/// The engine behind a served store: its codes in a FlatIndex, its bits in a
-/// Hamming index, the id ↔ row maps, and optionally the model for RAW queries
+/// The engine behind a served store: its codes in a cluster-pruned exact index,
+/// its bits in a Hamming index, the id ↔ row maps, and optionally the model for RAW queries
 /// and ADD. Readers take the current immutable state and search without locks;
 /// a writer commits to LMDB first (durable), then publishes a new state.
 public final class StoreEngine: SearchEngine {
     /// One consistent view of the data, rows as in the store.
     struct State: Sendable {
-        var flat: FlatIndex
+        var codes: ClusteredFlatIndex
         var hamming: HammingIndex?
         var ids: [String]
         var labels: [Int]
@@ -27,8 +27,6 @@ public final class StoreEngine: SearchEngine {
     private let state: Mutex<State>
     private let writer = Mutex(())
     private let stats: ServerStats?
-    /// Runs KNN searches in batches; set once at the end of init.
-    private let batcher: Mutex<QueryBatcher?> = Mutex(nil)
 
     /// Opens the store and loads it; with a model, checks that the store was made by it.
     public init(storePath: String, modelPath: String?, readOnly: Bool, stats: ServerStats? = nil) throws {
@@ -57,16 +55,9 @@ public final class StoreEngine: SearchEngine {
         var rowOf: [String: Int] = [:]
         rowOf.reserveCapacity(snapshot.ids.count)
         for (i, id) in snapshot.ids.enumerated() { rowOf[id] = i }
-        state = Mutex(State(flat: FlatIndex(snapshot.codes), hamming: hamming, ids: snapshot.ids,
+        state = Mutex(State(codes: ClusteredFlatIndex(snapshot.codes), hamming: hamming, ids: snapshot.ids,
                             labels: snapshot.labels, rowOf: rowOf))
-        let batcher = QueryBatcher(dims: meta.codeDims) { [unowned self] queries, k in
-            let s = self.current
-            return s.flat.search(queries, k: k).map { $0.map { self.hit(s, $0) } }
-        }
-        self.batcher.withLock { $0 = batcher }
     }
-
-    deinit { batcher.withLock { $0?.stop() } }
 
     private var current: State { state.withLock { $0 } }
 
@@ -77,11 +68,7 @@ public final class StoreEngine: SearchEngine {
             ("model", modelPath ?? "none (RAW and ADD unavailable)"), ("model_fingerprint", meta.modelFingerprint),
             ("read_only", "\(store.access == .readOnly)"),
         ]
-        if let b = batcher.withLock({ $0 }) {
-            let n = b.batches.load(ordering: .relaxed), q = b.answered.load(ordering: .relaxed)
-            fields.append(("knn_batches", "\(n)"))
-            fields.append(("knn_mean_batch", n == 0 ? "0" : String(format: "%.1f", Double(q) / Double(n))))
-        }
+        fields.append(("knn_clusters", "\(s.codes.clusterCount)"))
         fields += stats?.fields() ?? []
         return fields
     }
@@ -92,20 +79,15 @@ public final class StoreEngine: SearchEngine {
         let s = current
         guard let row = s.rowOf[id] else { return nil }
         let hex = s.hamming.map { $0.codes.hex(row) } ?? ""
-        return ItemView(id: id, label: s.labels[row], code: s.flat.vectors.row(row), bitsHex: hex)
+        return ItemView(id: id, label: s.labels[row], code: s.codes.vector(row), bitsHex: hex)
     }
 
-    /// KNN through the batcher: concurrent queries are searched together.
-    public func knn(k: Int, query: VectorQuery, completion: @escaping @Sendable (Result<[Hit], Error>) -> Void) {
-        let vector: [Float]
-        do { vector = try queryVector(query, current) } catch { return completion(.failure(error)) }
-        batcher.withLock { $0 }!.submit(.init(vector: vector, k: k, completion: completion))
-    }
-
+    /// Answered on the connection's own thread: the cluster bounds leave a few
+    /// thousand rows to score, tens of microseconds, and connections already
+    /// run side by side on every core.
     public func knn(k: Int, query: VectorQuery) throws -> [Hit] {
         let s = current
-        // Connections already run side by side on every core: one thread per query.
-        return s.flat.searchOne(try queryVector(query, s), k: k, threads: 1).map { hit(s, $0) }
+        return s.codes.searchOne(try queryVector(query, s), k: k).map { hit(s, $0) }
     }
 
     private func queryVector(_ query: VectorQuery, _ s: State) throws -> [Float] {
@@ -113,7 +95,7 @@ public final class StoreEngine: SearchEngine {
         switch query {
         case .id(let id):
             guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
-            vector = s.flat.vectors.row(row)
+            vector = s.codes.vector(row)
         case .vector(let v):
             guard v.count == meta.codeDims else {
                 throw EngineError("DIM", "VEC has \(v.count) values; codes have \(meta.codeDims)")
@@ -147,7 +129,7 @@ public final class StoreEngine: SearchEngine {
                                     sources: ["ADD"]))
             // Durable now; publish. The store appended a row, so the indexes append too.
             var next = current
-            next.flat.add(codes)
+            next.codes.add(codes)
             if meta.bits > 0 { next.hamming?.add(bits) }
             next.rowOf[id] = next.ids.count
             next.ids.append(id)
@@ -163,7 +145,7 @@ public final class StoreEngine: SearchEngine {
             // Mirror the store: the last row moves into the hole.
             var next = current
             let last = next.ids.count - 1
-            next.flat.removeSwappingLast(row)
+            next.codes.removeSwappingLast(row)
             if var h = next.hamming {
                 var codes = h.codes
                 codes.swapRemove(row)

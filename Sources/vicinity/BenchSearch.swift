@@ -8,13 +8,14 @@ import VicinitySearch
 extension Vicinity.Bench {
     struct KNN: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Exact float k-NN with FlatIndex: build, search every query, write neighbour ids (.ivecs), print figures as JSON.")
+            abstract: "Exact float k-NN with FlatIndex (or the cluster-pruned index the server uses): build, search every query, write neighbour ids (.ivecs), print figures as JSON.")
 
         @Option(help: "Database vectors (.fvecs).") var base: String
         @Option(help: "Query vectors (.fvecs).") var queries: String
         @Option(help: "Neighbours per query.") var k = 10
         @Option(help: "Threads (default: all cores); sets OpenBLAS's too.") var threads: Int?
         @Flag(help: "One query at a time (the direct scan) instead of one batch.") var single = false
+        @Flag(help: "ClusteredFlatIndex: skip k-means clusters the triangle inequality rules out (same answers).") var clustered = false
         @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
         @Flag(help: "Print JSON (the default prints JSON too; kept for symmetry with other commands).") var json = false
 
@@ -25,13 +26,20 @@ extension Vicinity.Bench {
             guard k >= 1 else { throw ValidationError("--k must be at least 1") }
             let t0 = Date()
             let index = FlatIndex(b.matrix)
+            let pruned = clustered ? ClusteredFlatIndex(b.matrix) : nil
             let build = Date().timeIntervalSince(t0)
             let t1 = Date()
             let qm = q.matrix
-            let hits: [[Neighbor]] = single ? (0..<q.count).map { index.searchOne(qm.row($0), k: k) } : index.search(qm, k: k)
+            let hits: [[Neighbor]]
+            switch (pruned, single) {
+            case let (p?, true): hits = (0..<q.count).map { p.searchOne(qm.row($0), k: k) }
+            case let (p?, false): hits = p.search(qm, k: k)
+            case (nil, true): hits = (0..<q.count).map { index.searchOne(qm.row($0), k: k) }
+            case (nil, false): hits = index.search(qm, k: k)
+            }
             let seconds = Date().timeIntervalSince(t1)
             try writeResults(hits, k: k, to: out)
-            try printJSON(["index": "flat", "base": b.count, "queries": q.count, "dims": b.dim, "k": k, "single": single,
+            try printJSON(["index": clustered ? "clustered" : "flat", "base": b.count, "queries": q.count, "dims": b.dim, "k": k, "single": single,
                            "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
                            "queries_per_second": Double(q.count) / seconds,
                            "memory_bytes": index.count * index.dims * 4 + index.count * 4,

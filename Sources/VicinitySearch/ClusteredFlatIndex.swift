@@ -1,0 +1,256 @@
+import VicinityMath
+
+/// Exact squared-L2 k-NN that skips whole clusters it can prove hold no
+/// answer. Rows are grouped by k-means; each cluster keeps its centre c and a
+/// radius r that no member exceeds, so by the triangle inequality every member
+/// x obeys ‖q − x‖ ≥ ‖q − c‖ − r. Clusters are visited nearest bound first, and
+/// none whose bound lies beyond the current k-th distance is read. Visited
+/// rows are scored with FlatIndex's per-pair kernel and ranked by (score, row),
+/// so answers are bit-identical to `FlatIndex.searchOne`; only fewer rows are
+/// read. Each row's vector is stored once, in its cluster's contiguous block.
+public struct ClusteredFlatIndex: Sendable {
+    public let dims: Int
+    private var centres: Matrix
+    /// Upper bounds on each member's distance (not squared) to its centre.
+    private var radii: [Float]
+    /// Each cluster's rows, and their vectors stored contiguously in the same
+    /// order, so a visited cluster is one sequential read.
+    private var members: [[Int32]]
+    private var memberVectors: [[Float]]
+    private var clusterOf: [Int32]
+    private var slotOf: [Int32]
+    /// Rows at the last clustering; the clusters are rebuilt when the index doubles.
+    private var clusteredCount = 0
+
+    /// Rows per cluster: small enough that a query reads few rows past the
+    /// true neighbours, large enough that ranking the centres stays cheap.
+    static let rowsPerCluster = 128
+    static let kMeansRounds = 8
+
+    public init(_ vectors: Matrix) {
+        dims = vectors.cols
+        centres = Matrix(rows: 0, cols: dims)
+        radii = []
+        members = []
+        memberVectors = []
+        clusterOf = []
+        slotOf = []
+        recluster(vectors)
+    }
+
+    public var count: Int { clusterOf.count }
+    public var clusterCount: Int { centres.rows }
+
+    /// The vector stored at `row`.
+    public func vector(_ row: Int) -> [Float] {
+        let j = Int(clusterOf[row]), s = Int(slotOf[row])
+        return Array(memberVectors[j][(s * dims)..<((s + 1) * dims)])
+    }
+
+    /// Every row's vector, in row order.
+    public var vectors: Matrix {
+        Matrix(rows: count, cols: dims, storage: (0..<count).flatMap { vector($0) })
+    }
+
+    // MARK: search
+
+    /// The k best rows for each query, best first; queries run side by side on all cores.
+    public func search(_ queries: Matrix, k: Int) -> [[Neighbor]] {
+        precondition(queries.cols == dims, "ClusteredFlatIndex.search: queries have \(queries.cols) dims, index has \(dims)")
+        return parallelMap(queries.rows) { self.searchOne(queries.row($0), k: k) }
+    }
+
+    /// One query on the calling thread.
+    public func searchOne(_ query: [Float], k: Int) -> [Neighbor] {
+        searchCountingRows(query, k: k).hits
+    }
+
+    /// The answer and how many rows were scored to find it (the rest were skipped).
+    func searchCountingRows(_ query: [Float], k: Int) -> (hits: [Neighbor], scored: Int) {
+        precondition(query.count == dims, "ClusteredFlatIndex.search: query has \(query.count) dims, index has \(dims)")
+        let k = min(k, count)
+        guard k > 0 else { return ([], 0) }
+        var heap = TopK(k: k)
+        var scored = 0
+        query.withUnsafeBufferPointer { q in
+        centres.storage.withUnsafeBufferPointer { c in
+            let q = q.baseAddress!
+            // Lower bound per cluster, loosened by far more than the rounding
+            // of the distances involved, so a cluster is never wrongly skipped.
+            let bounds = (0..<centres.rows).map { j in
+                let toCentre = Kernels.squaredL2(q, c.baseAddress! + j * dims, dims).squareRoot()
+                let gap = max(0, toCentre - radii[j] - 1e-3 * (toCentre + radii[j]))
+                return gap * gap
+            }
+            // The nearest cluster first sets a tight k-th distance; then only the
+            // clusters within it are sorted and visited, nearest first.
+            let first = bounds.indices.min { bounds[$0] < bounds[$1] }!
+            scan(cluster: first, q, into: &heap)
+            scored += members[first].count
+            var rest = bounds.indices.filter { $0 != first && bounds[$0] <= heap.threshold }
+            rest.sort { bounds[$0] < bounds[$1] }
+            for j in rest where bounds[j] <= heap.threshold {
+                scan(cluster: j, q, into: &heap)
+                scored += members[j].count
+            }
+        }}
+        return (heap.sorted(), scored)
+    }
+
+    /// Scores every member of cluster j with FlatIndex's per-pair kernel.
+    @inline(__always)
+    private func scan(cluster j: Int, _ q: UnsafePointer<Float>, into heap: inout TopK) {
+        let rows = members[j]
+        memberVectors[j].withUnsafeBufferPointer { x in
+            var worst = heap.threshold
+            for s in 0..<rows.count {
+                let score = Kernels.squaredL2(q, x.baseAddress! + s * dims, dims)
+                if score <= worst {
+                    heap.insert(score, Int(rows[s]))
+                    worst = heap.threshold
+                }
+            }
+        }
+    }
+
+    // MARK: changes
+
+    public mutating func add(_ more: Matrix) {
+        precondition(more.cols == dims, "ClusteredFlatIndex.add: vectors have \(more.cols) dims, index has \(dims)")
+        if count + more.rows >= 2 * max(clusteredCount, ClusteredFlatIndex.rowsPerCluster) {
+            return recluster(Matrix(rows: count + more.rows, cols: dims, storage: vectors.storage + more.storage))
+        }
+        for r in 0..<more.rows { place(more.row(r)) }
+    }
+
+    /// Removes `row` by moving the last row into its place, as FlatIndex and the store do.
+    public mutating func removeSwappingLast(_ row: Int) {
+        precondition(row >= 0 && row < count, "ClusteredFlatIndex.remove: row \(row) outside 0..<\(count)")
+        let last = count - 1
+        unlink(row)
+        if row != last {
+            // The last row takes the freed number, in its own cluster and slot.
+            let j = Int(clusterOf[last]), s = Int(slotOf[last])
+            members[j][s] = Int32(row)
+            clusterOf[row] = clusterOf[last]
+            slotOf[row] = slotOf[last]
+        }
+        clusterOf.removeLast()
+        slotOf.removeLast()
+    }
+
+    /// Takes `row` out of its cluster; the cluster's last member fills its slot.
+    private mutating func unlink(_ row: Int) {
+        let j = Int(clusterOf[row]), s = Int(slotOf[row])
+        let moved = members[j].removeLast()
+        let tail = memberVectors[j].suffix(dims)
+        memberVectors[j].removeLast(dims)
+        if Int(moved) != row {
+            members[j][s] = moved
+            memberVectors[j].replaceSubrange((s * dims)..<((s + 1) * dims), with: tail)
+            slotOf[Int(moved)] = Int32(s)
+        }
+    }
+
+    /// Appends a row to the cluster with the nearest centre, widening its radius.
+    private mutating func place(_ v: [Float]) {
+        if centres.rows == 0 {
+            centres = Matrix(rows: 1, cols: dims, storage: v)
+            radii = [0]
+            members = [[]]
+            memberVectors = [[]]
+        }
+        var best = (distance: Float.infinity, cluster: 0)
+        for j in 0..<centres.rows {
+            let d = squaredDistance(v, centreRow: j)
+            if d < best.distance { best = (d, j) }
+        }
+        let j = best.cluster, row = count
+        radii[j] = max(radii[j], best.distance.squareRoot())
+        clusterOf.append(Int32(j))
+        slotOf.append(Int32(members[j].count))
+        members[j].append(Int32(row))
+        memberVectors[j] += v
+    }
+
+    // MARK: clustering
+
+    /// Lloyd's k-means from seeded distinct rows, then exact radii.
+    private mutating func recluster(_ all: Matrix) {
+        let n = all.rows
+        clusteredCount = n
+        let clusters = n == 0 ? 0 : max(1, n / ClusteredFlatIndex.rowsPerCluster)
+        var rng = SeededRNG(seed: 1)
+        centres = Matrix(rows: clusters, cols: dims, storage: rng.permutation(n).prefix(clusters).flatMap { all.row($0) })
+        var assignment = [Int](repeating: 0, count: n)
+        for round in 0...ClusteredFlatIndex.kMeansRounds {
+            assignment = nearestCentres(of: all)
+            if round == ClusteredFlatIndex.kMeansRounds { break }
+            centres = means(of: all, assignment, keepingEmpty: centres)
+        }
+        members = [[Int32]](repeating: [], count: clusters)
+        memberVectors = [[Float]](repeating: [], count: clusters)
+        clusterOf = assignment.map(Int32.init)
+        slotOf = [Int32](repeating: 0, count: n)
+        radii = [Float](repeating: 0, count: clusters)
+        for (i, j) in assignment.enumerated() {
+            let v = all.row(i)
+            slotOf[i] = Int32(members[j].count)
+            members[j].append(Int32(i))
+            memberVectors[j] += v
+            radii[j] = max(radii[j], squaredDistance(v, centreRow: j).squareRoot())
+        }
+    }
+
+    /// Each row's nearest centre by ‖c‖² − 2·xᵀc through sgemm, a block of rows at a
+    /// time. Rounding may pick a near-tie's other centre; the radii are measured
+    /// afterwards, so the bounds hold whatever the assignment.
+    private func nearestCentres(of all: Matrix) -> [Int] {
+        let clusters = centres.rows, block = 4096
+        let centreNorms = centres.rowSquaredNorms()
+        let count = all.rows
+        var assignment = [Int](repeating: 0, count: count)
+        var scores = [Float](repeating: 0, count: block * clusters)
+        all.storage.withUnsafeBufferPointer { x in
+        centres.storage.withUnsafeBufferPointer { c in
+        scores.withUnsafeMutableBufferPointer { s in
+            for r0 in stride(from: 0, to: count, by: block) {
+                let rows = min(block, count - r0)
+                BLAS.gemm(.none, .transposed, m: rows, n: clusters, k: dims, a: x.baseAddress! + r0 * dims, lda: dims,
+                          b: c.baseAddress!, ldb: dims, c: s.baseAddress!, ldc: clusters)
+                for r in 0..<rows {
+                    var best = (score: Float.infinity, cluster: 0)
+                    for j in 0..<clusters {
+                        let score = centreNorms[j] - 2 * s[r * clusters + j]
+                        if score < best.score { best = (score, j) }
+                    }
+                    assignment[r0 + r] = best.cluster
+                }
+            }
+        }}}
+        return assignment
+    }
+
+    /// Each cluster's mean; a cluster left empty keeps its old centre.
+    private func means(of all: Matrix, _ assignment: [Int], keepingEmpty old: Matrix) -> Matrix {
+        var sums = [Double](repeating: 0, count: old.rows * dims)
+        var sizes = [Int](repeating: 0, count: old.rows)
+        all.storage.withUnsafeBufferPointer { x in
+            for (i, j) in assignment.enumerated() {
+                sizes[j] += 1
+                for t in 0..<dims { sums[j * dims + t] += Double(x[i * dims + t]) }
+            }
+        }
+        var next = old.storage
+        for j in 0..<old.rows where sizes[j] > 0 {
+            for t in 0..<dims { next[j * dims + t] = Float(sums[j * dims + t] / Double(sizes[j])) }
+        }
+        return Matrix(rows: old.rows, cols: dims, storage: next)
+    }
+
+    private func squaredDistance(_ v: [Float], centreRow j: Int) -> Float {
+        v.withUnsafeBufferPointer { a in
+            centres.storage.withUnsafeBufferPointer { c in Kernels.squaredL2(a.baseAddress!, c.baseAddress! + j * dims, dims) }
+        }
+    }
+}
