@@ -7,14 +7,14 @@ import VicinitySearch
 import VicinityStore
 
 /// The engine behind a served store: its codes in a cluster-pruned exact index,
-/// its bits in a Hamming index, the id ↔ row maps, and optionally the model for RAW queries
+/// its bits in a multi-index hash, the id ↔ row maps, and optionally the model for RAW queries
 /// and ADD. Readers take the current immutable state and search without locks;
 /// a writer commits to LMDB first (durable), then publishes a new state.
 public final class StoreEngine: SearchEngine {
     /// One consistent view of the data, rows as in the store.
     struct State: Sendable {
         var codes: ClusteredFlatIndex
-        var hamming: HammingIndex?
+        var hamming: MultiIndexHash?
         var ids: [String]
         var labels: [Int]
         var rowOf: [String: Int]
@@ -48,9 +48,9 @@ public final class StoreEngine: SearchEngine {
         }
         self.modelPath = modelPath
         self.stats = stats
-        var hamming: HammingIndex? = nil
+        var hamming: MultiIndexHash? = nil
         if meta.bits > 0 {
-            hamming = HammingIndex(try BinaryCodes(bits: meta.bits, words: snapshot.bits))
+            hamming = MultiIndexHash(try BinaryCodes(bits: meta.bits, words: snapshot.bits))
         }
         var rowOf: [String: Int] = [:]
         rowOf.reserveCapacity(snapshot.ids.count)
@@ -146,11 +146,11 @@ public final class StoreEngine: SearchEngine {
             var next = current
             let last = next.ids.count - 1
             next.codes.removeSwappingLast(row)
-            if var h = next.hamming {
+            if let h = next.hamming {
+                // MIH numbers rows by insertion; re-index so its rows stay the store's.
                 var codes = h.codes
                 codes.swapRemove(row)
-                h = HammingIndex(codes)
-                next.hamming = h
+                next.hamming = MultiIndexHash(codes)
             }
             next.rowOf[id] = nil
             if row != last {
@@ -173,7 +173,7 @@ public final class StoreEngine: SearchEngine {
         return encoder.encode(Matrix(rows: 1, cols: pixels.count, storage: pixels))
     }
 
-    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> (HammingIndex, [UInt64]) {
+    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> (MultiIndexHash, [UInt64]) {
         guard let index = s.hamming else { throw EngineError("NOBITS", "this store keeps no binary codes") }
         switch query {
         case .id(let id):
