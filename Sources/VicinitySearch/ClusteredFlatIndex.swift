@@ -22,10 +22,14 @@ public struct ClusteredFlatIndex: Sendable {
     /// Rows at the last clustering; the clusters are rebuilt when the index doubles.
     private var clusteredCount = 0
 
-    /// Rows per cluster: small enough that a query reads few rows past the
-    /// true neighbours, large enough that ranking the centres stays cheap.
-    static let rowsPerCluster = 128
+    /// A query measures every centre, then reads the clusters it cannot rule
+    /// out; about 2·√n clusters balance the two (490 at 60k rows).
+    static func clusters(for n: Int) -> Int {
+        n == 0 ? 0 : max(1, min(n / 8, Int((2 * Double(n).squareRoot()).rounded())))
+    }
     static let kMeansRounds = 8
+    /// Lloyd's rounds run on a sample of this many rows per cluster; all rows are assigned once at the end.
+    static let sampleRowsPerCluster = 32
 
     public init(_ vectors: Matrix) {
         dims = vectors.cols
@@ -117,7 +121,7 @@ public struct ClusteredFlatIndex: Sendable {
 
     public mutating func add(_ more: Matrix) {
         precondition(more.cols == dims, "ClusteredFlatIndex.add: vectors have \(more.cols) dims, index has \(dims)")
-        if count + more.rows >= 2 * max(clusteredCount, ClusteredFlatIndex.rowsPerCluster) {
+        if count + more.rows >= 2 * max(clusteredCount, 64) {
             return recluster(Matrix(rows: count + more.rows, cols: dims, storage: vectors.storage + more.storage))
         }
         for r in 0..<more.rows { place(more.row(r)) }
@@ -175,19 +179,21 @@ public struct ClusteredFlatIndex: Sendable {
 
     // MARK: clustering
 
-    /// Lloyd's k-means from seeded distinct rows, then exact radii.
+    /// Lloyd's k-means on a seeded sample from seeded distinct rows, then every
+    /// row to its nearest centre and exact radii.
     private mutating func recluster(_ all: Matrix) {
         let n = all.rows
         clusteredCount = n
-        let clusters = n == 0 ? 0 : max(1, n / ClusteredFlatIndex.rowsPerCluster)
+        let clusters = ClusteredFlatIndex.clusters(for: n)
         var rng = SeededRNG(seed: 1)
-        centres = Matrix(rows: clusters, cols: dims, storage: rng.permutation(n).prefix(clusters).flatMap { all.row($0) })
-        var assignment = [Int](repeating: 0, count: n)
-        for round in 0...ClusteredFlatIndex.kMeansRounds {
-            assignment = nearestCentres(of: all)
-            if round == ClusteredFlatIndex.kMeansRounds { break }
-            centres = means(of: all, assignment, keepingEmpty: centres)
+        let order = rng.permutation(n)
+        let sampled = min(n, clusters * ClusteredFlatIndex.sampleRowsPerCluster)
+        let sample = sampled == n ? all : Matrix(rows: sampled, cols: dims, storage: order.prefix(sampled).flatMap { all.row($0) })
+        centres = Matrix(rows: clusters, cols: dims, storage: order.prefix(clusters).flatMap { all.row($0) })
+        for _ in 0..<ClusteredFlatIndex.kMeansRounds {
+            centres = means(of: sample, nearestCentres(of: sample), keepingEmpty: centres)
         }
+        let assignment = nearestCentres(of: all)
         members = [[Int32]](repeating: [], count: clusters)
         memberVectors = [[Float]](repeating: [], count: clusters)
         clusterOf = assignment.map(Int32.init)
