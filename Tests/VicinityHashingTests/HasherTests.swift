@@ -22,6 +22,16 @@ func hashingData(_ n: Int = 800, seed: UInt64 = 3) -> Matrix {
         for i in 0..<16 { for j in 0..<16 { #expect(abs(gram[i, j] - (i == j ? 1 : 0)) < 1e-3) } }
     }
 
+    @Test func faissITQUpdateStaysOrthogonalButQuantisesWorse() throws {
+        let data = hashingData()
+        let standard = try ITQ.fit(data, bits: 16, iterations: 30, seed: 1)
+        let faiss = try ITQ.fit(data, bits: 16, iterations: 30, update: .faiss, seed: 1)
+        let r = faiss.hasher.rotation
+        let gram = r.multiplied(by: r, transposeSelf: true)
+        for i in 0..<16 { for j in 0..<16 { #expect(abs(gram[i, j] - (i == j ? 1 : 0)) < 1e-3) } }
+        #expect(faiss.losses.last! > standard.losses.last!)
+    }
+
     @Test func lshIsReproducibleBySeedAndBalanced() throws {
         let data = hashingData()
         let a = try RandomHyperplaneLSH.fit(data, bits: 32, seed: 7)
