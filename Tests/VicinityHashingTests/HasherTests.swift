@@ -68,7 +68,7 @@ func hashingData(_ n: Int = 800, seed: UInt64 = 3) -> Matrix {
         #expect(ItemEncoder(model: model, bits: .auto).bits == 0)
         let head = DenseLayer(weights: Matrix(rows: 5, cols: 70, storage: rng.gaussians(350)),
                               bias: Matrix(rows: 1, cols: 70, storage: rng.gaussians(70)), activation: .logistic)
-        model.head = head
+        model.head = Network(layers: [head])
         let encoder = ItemEncoder(model: model, bits: .auto)
         #expect(encoder.bits == 70 && ItemEncoder(model: model, storeBits: 70).bits == 70)
         let x = Matrix(rows: 9, cols: 12, storage: rng.uniforms(108))
