@@ -24,7 +24,7 @@ public struct ItemEncoder: Sendable {
     public init(model: EmbeddingModel, bits choice: BitsChoice) {
         self.model = model
         let logistic = model.head != nil || model.architecture.activations[model.encoderDepth - 1] == .logistic
-        let available = model.head?.outputs ?? model.outputDims
+        let available = model.head?.outputDims ?? model.outputDims
         switch choice {
         case .none: bits = 0
         case .auto: bits = logistic ? available : 0

@@ -12,8 +12,10 @@ public struct Architecture: Sendable, Codable, Equatable {
     public var inputNormalisation = "pixels/255"
     public var imageRows = 0
     public var imageCols = 0
-    /// Bits of the binary head (a logistic layer on the code, thresholded at 0.5); nil without one.
+    /// Bits of the binary head (logistic outputs on the code, thresholded at 0.5); nil without one.
     public var headBits: Int?
+    /// Sizes of the head's logistic hidden layers between code and bits; nil or empty: one layer.
+    public var headHidden: [Int]?
 
     public init(network: Network, encoderDepth: Int, imageRows: Int = 0, imageCols: Int = 0) {
         sizes = network.sizes
@@ -69,15 +71,19 @@ public struct EmbeddingModel: Embedding {
     public var outputDims: Int { architecture.codeDims }
     public var encoderDepth: Int { architecture.encoderDepth }
 
-    /// The binary head: one logistic layer from the code to `headBits` units, thresholded at 0.5.
-    public var head: DenseLayer? {
-        didSet { architecture.headBits = head?.outputs }
+    /// The binary head: logistic layers from the code to `headBits` units, thresholded at 0.5.
+    public var head: Network? {
+        didSet {
+            architecture.headBits = head?.outputDims
+            let hidden = head.map { Array($0.sizes.dropFirst().dropLast()) } ?? []
+            architecture.headHidden = hidden.isEmpty ? nil : hidden
+        }
     }
 
     /// The binary head's outputs (in [0, 1]) for codes; nil without a head.
     public func headOutputs(_ codes: Matrix) -> Matrix? {
         guard let head else { return nil }
-        return batched(codes, head.outputs) { head.forward($0) }
+        return batched(codes, head.outputDims) { head.forward($0) }
     }
 
     public func embed(_ inputs: Matrix) -> Matrix {
@@ -111,7 +117,8 @@ extension EmbeddingModel {
     static let architectureKey = "architecture"
     static let recordKey = "training"
 
-    /// The model as a model file: tensors `layers.N.weight` (I×O) and `layers.N.bias` (O).
+    /// The model as a model file: tensors `layers.N.weight` (I×O) and `layers.N.bias` (O); a head's
+    /// bit layer is `head.weight`/`head.bias` and its hidden layers `head.hidden.N.weight`/`.bias`.
     public func modelFile() throws -> ModelFile {
         var file = ModelFile()
         for (i, layer) in network.layers.enumerated() {
@@ -119,8 +126,11 @@ extension EmbeddingModel {
             file.setVector(layer.bias.storage, forName: "layers.\(i).bias")
         }
         if let head {
-            file.setMatrix(head.weights, forName: "head.weight")
-            file.setVector(head.bias.storage, forName: "head.bias")
+            for (i, layer) in head.layers.enumerated() {
+                let name = i == head.layers.count - 1 ? "head" : "head.hidden.\(i)"
+                file.setMatrix(layer.weights, forName: name + ".weight")
+                file.setVector(layer.bias.storage, forName: name + ".bias")
+            }
         }
         try file.setMetadata(architecture, forKey: Self.architectureKey)
         try file.setMetadata(record, forKey: Self.recordKey)
@@ -155,9 +165,19 @@ extension EmbeddingModel {
                                    imageRows: arch.imageRows, imageCols: arch.imageCols)
         if let bits = arch.headBits {
             guard bits >= 1 && bits <= 1024 else { throw LearningError("\(file.source): binary head of \(bits) bits (1…1024 allowed)") }
-            let w = try file.matrix("head.weight", rows: arch.codeDims, cols: bits)
-            let b = try file.vector("head.bias", count: bits)
-            model.head = DenseLayer(weights: w, bias: Matrix(rows: 1, cols: bits, storage: b), activation: .logistic)
+            let hidden = arch.headHidden ?? []
+            guard hidden.allSatisfy({ $0 >= 1 }) else {
+                throw LearningError("\(file.source): binary head hidden sizes must be positive: \(hidden)")
+            }
+            let sizes = [arch.codeDims] + hidden + [bits]
+            var layers: [DenseLayer] = []
+            for i in 0..<(sizes.count - 1) {
+                let name = i == sizes.count - 2 ? "head" : "head.hidden.\(i)"
+                let w = try file.matrix(name + ".weight", rows: sizes[i], cols: sizes[i + 1])
+                let b = try file.vector(name + ".bias", count: sizes[i + 1])
+                layers.append(DenseLayer(weights: w, bias: Matrix(rows: 1, cols: b.count, storage: b), activation: .logistic))
+            }
+            model.head = Network(layers: layers)
         }
         model.architecture = arch
         model.source = file.source

@@ -130,13 +130,14 @@ public final class Trainer {
         let codes = model.embed(data.features)
         let codeSet = Dataset(name: "\(data.name) codes", features: codes, labels: data.labels, ids: data.ids,
                               imageRows: 1, imageCols: codes.cols)
-        progress(.message("binary head: \(settings.headBits) logistic units on the \(codes.cols)-D code"))
+        let shape = (settings.headHidden + [settings.headBits]).map(String.init).joined(separator: "-")
+        progress(.message("binary head: \(shape) logistic units on the \(codes.cols)-D code"))
         let headTrainer = try Trainer(settings: settings.headSettings(), checkpointPath: checkpointPath + ".head", resume: false,
                                       knnError: knnError, progress: progress, shouldStop: shouldStop)
         let trained = try headTrainer.train(codeSet)
         try? FileManager.default.removeItem(atPath: checkpointPath + ".head")
         var out = model
-        out.head = trained.network.layers[0]
+        out.head = trained.network
         for (key, value) in trained.record.figures { out.record.figures["head_" + key] = value }
         return out
     }

@@ -14,7 +14,8 @@ extension Vicinity {
             abstract: "Measure kNN classification error of an embedding: test queries against the embedded training set.",
             discussion: """
             Models: `pixels` (raw pixels), `pca:N` (PCA fitted on the training split), or a model file;
-            hashing baselines `lsh:BITS`, `pca-hash:BITS`, `itq:BITS`, `spectral:BITS` report a "hamming" section
+            hashing baselines `lsh:BITS`, `pca-hash:BITS`, `itq:BITS`, `itq-faiss:BITS` (faiss's ITQ update, to compare
+            with its figures), `spectral:BITS` report a "hamming" section
             instead: mAP over the full ranking of the training set, precision within Hamming radius 2 (an empty
             ball counts 0) and precision@10/100, for the first --hamming-queries test images.
             Error uses squared L2 in code space (ties by database row) and a majority vote of the k nearest; a tie
@@ -251,11 +252,11 @@ extension Vicinity.Eval {
     }
 }
 
-/// A hashing baseline a `--model` value names (`lsh:64`, `pca-hash:64`, `itq:64`, `spectral:64`), fitted on the
+/// A hashing baseline a `--model` value names (`lsh:64`, `pca-hash:64`, `itq:64`, `itq-faiss:64`, `spectral:64`), fitted on the
 /// training set; nil for anything else.
 func makeHasher(_ spec: String, training: Dataset) throws -> (any Hasher)? {
     let parts = spec.split(separator: ":")
-    guard parts.count == 2, ["lsh", "pca-hash", "itq", "spectral"].contains(parts[0]) else { return nil }
+    guard parts.count == 2, ["lsh", "pca-hash", "itq", "itq-faiss", "spectral"].contains(parts[0]) else { return nil }
     guard let bits = Int(parts[1]), bits >= 1, bits <= 1024 else {
         throw CLIError("--model \(spec): expected \(parts[0]):BITS with BITS in 1...1024")
     }
@@ -267,6 +268,7 @@ func makeHasher(_ spec: String, training: Dataset) throws -> (any Hasher)? {
     case "lsh": return try RandomHyperplaneLSH.fit(training.features, bits: bits, seed: 1)
     case "pca-hash": return try PCAHash.fit(training.features, bits: bits)
     case "itq": return try ITQ.fit(training.features, bits: bits, seed: 1).hasher
+    case "itq-faiss": return try ITQ.fit(training.features, bits: bits, update: .faiss, seed: 1).hasher
     default: return try SpectralHashing.fit(training.features, bits: bits)
     }
 }

@@ -26,7 +26,12 @@ extension Vicinity {
         @Option(help: "Bits of a binary code (hashing recipe; same as --code).") var bits: Int?
         @Option(help: "Bits of the binary head trained on the finished code (nca recipes; 0: none; nca default 64).")
         var headBits: Int?
-        @Option(help: "Std of Gaussian noise on the binary head's input while it trains (default 1).") var headNoise: Float?
+        @Option(help: "Hidden layer sizes of the binary head, comma-separated (none: one layer from code to bits; default \(Self.headDefaults.headHidden.map(String.init).joined(separator: ","))).")
+        var headHidden: String?
+        @Option(help: "Std of Gaussian noise on the binary head's bit-layer input while it trains (default \(Self.headDefaults.headNoise)).")
+        var headNoise: Float?
+        @Option(help: "Std of Gaussian noise on the code the binary head reads while it trains (default \(Self.headDefaults.headInputNoise)).")
+        var headInputNoise: Float?
         @Option(help: "Hidden units: logistic, tanh, relu, linear.") var hidden: Activation?
         @Option(name: .customLong("code-units"), help: "Code-layer units: linear or logistic.") var codeUnits: Activation?
         @Option(help: "Fine-tuning epochs.") var epochs: Int?
@@ -55,6 +60,8 @@ extension Vicinity {
         var headFor: String?
         @Option(help: "Keep the pretrained RBM stack in this file and reuse it when the pretraining settings match.")
         var pretrained: String?
+
+        static let headDefaults = TrainingSettings(recipe: .nca, sizes: [1, 1])
 
         func run() throws {
             var data = try Dataset.load(dataOptions.data, split: .train)
@@ -112,13 +119,7 @@ extension Vicinity {
 
         func makeSettings(inputDims: Int) throws -> TrainingSettings {
             var s = recipe.defaults(inputDims: inputDims)
-            if let layers {
-                let sizes = layers.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-                guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-                    throw ValidationError("--layers must be positive integers separated by commas, got '\(layers)'")
-                }
-                s.sizes = [inputDims] + sizes.map { $0! }
-            }
+            if let layers { s.sizes = [inputDims] + (try parseSizes(layers, option: "--layers")) }
             if let code { s.sizes[s.sizes.count - 1] = code }
             if let bits {
                 guard bits >= 1 && bits <= 1024 else { throw ValidationError("--bits must be in 1...1024") }
@@ -126,6 +127,8 @@ extension Vicinity {
             }
             if let headBits { s.headBits = headBits }
             if let headNoise { s.headNoise = headNoise }
+            if let headInputNoise { s.headInputNoise = headInputNoise }
+            if let headHidden { s.headHidden = try parseSizes(headHidden, option: "--head-hidden", allowNone: true) }
             if headFor != nil && s.headBits == 0 { s.headBits = headBits ?? 64 }
             if let hidden { s.hidden = hidden }
             if let codeUnits { s.codeActivation = codeUnits }
@@ -156,6 +159,16 @@ extension Vicinity {
             }
             try s.validate()
             return s
+        }
+
+        /// Comma-separated positive sizes, e.g. "500,500,2000,30"; "none" is the empty list where allowed.
+        func parseSizes(_ text: String, option: String, allowNone: Bool = false) throws -> [Int] {
+            if allowNone && text == "none" { return [] }
+            let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+                throw ValidationError("\(option) must be positive integers separated by commas, got '\(text)'")
+            }
+            return sizes.map { $0! }
         }
 
         func parseSchedule(_ text: String, epochs: Int) throws -> LearningRateSchedule {

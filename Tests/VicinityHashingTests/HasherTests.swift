@@ -22,6 +22,16 @@ func hashingData(_ n: Int = 800, seed: UInt64 = 3) -> Matrix {
         for i in 0..<16 { for j in 0..<16 { #expect(abs(gram[i, j] - (i == j ? 1 : 0)) < 1e-3) } }
     }
 
+    @Test func faissITQUpdateStaysOrthogonalButQuantisesWorse() throws {
+        let data = hashingData()
+        let standard = try ITQ.fit(data, bits: 16, iterations: 30, seed: 1)
+        let faiss = try ITQ.fit(data, bits: 16, iterations: 30, update: .faiss, seed: 1)
+        let r = faiss.hasher.rotation
+        let gram = r.multiplied(by: r, transposeSelf: true)
+        for i in 0..<16 { for j in 0..<16 { #expect(abs(gram[i, j] - (i == j ? 1 : 0)) < 1e-3) } }
+        #expect(faiss.losses.last! > standard.losses.last!)
+    }
+
     @Test func lshIsReproducibleBySeedAndBalanced() throws {
         let data = hashingData()
         let a = try RandomHyperplaneLSH.fit(data, bits: 32, seed: 7)
@@ -58,7 +68,7 @@ func hashingData(_ n: Int = 800, seed: UInt64 = 3) -> Matrix {
         #expect(ItemEncoder(model: model, bits: .auto).bits == 0)
         let head = DenseLayer(weights: Matrix(rows: 5, cols: 70, storage: rng.gaussians(350)),
                               bias: Matrix(rows: 1, cols: 70, storage: rng.gaussians(70)), activation: .logistic)
-        model.head = head
+        model.head = Network(layers: [head])
         let encoder = ItemEncoder(model: model, bits: .auto)
         #expect(encoder.bits == 70 && ItemEncoder(model: model, storeBits: 70).bits == 70)
         let x = Matrix(rows: 9, cols: 12, storage: rng.uniforms(108))

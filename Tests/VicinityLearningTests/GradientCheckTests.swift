@@ -116,6 +116,16 @@ struct GradientFixture {
         checkGradients(net, encoderDepth: 2, objective: objective, batch: f.batch, labels: f.labels)
     }
 
+    @Test func twoLayerBinaryHeadUnderCodeNoise() {
+        // The binary head's run: noisy code → logistic hidden → logistic bits, expected-count NCA, noise on the bits' input.
+        var f = GradientFixture()
+        let net = f.network([7, 6, 5], output: .logistic)
+        var objective = Objective(kind: .nca)
+        objective.codeNoise = 1
+        objective.corruption = .gaussian(0.5)
+        checkGradients(net, encoderDepth: 2, objective: objective, batch: f.batch, labels: f.labels)
+    }
+
     @Test func ncaObjectiveMatchesDefinition() {
         // Two tight, well-separated classes: almost all probability mass stays in class.
         let codes = Matrix([[0, 0], [0.1, 0], [5, 5], [5.1, 5]])

@@ -83,10 +83,11 @@ func temporaryPath(_ name: String) -> String {
         #expect(Recipe.nca.defaults(inputDims: 16).headBits == 64)
         var s = Self.smallNCASettings()
         s.headBits = 10
+        s.headHidden = []
         let data = syntheticDataset()
         let model = try Trainer(settings: s, checkpointPath: temporaryPath("head"), resume: false).train(data)
         let head = try #require(model.head)
-        #expect(head.outputs == 10 && head.activation == .logistic && model.architecture.headBits == 10)
+        #expect(head.outputDims == 10 && head.layers.allSatisfy { $0.activation == .logistic } && model.architecture.headBits == 10)
         #expect(model.record.figures.keys.contains { $0.hasPrefix("head_") })
         let bits = model.headOutputs(model.embed(data.features))!
         #expect(bits.storage.allSatisfy { $0 >= 0 && $0 <= 1 })
@@ -106,6 +107,42 @@ func temporaryPath(_ name: String) -> String {
         do { _ = try EmbeddingModel.load(from: bad) } catch {
             #expect("\(error)".contains("head.weight"), "\(error)")
         }
+        // A one-layer head keeps the keys older files have: no hidden sizes, no head.hidden tensors.
+        #expect(model.architecture.headHidden == nil && !file.tensorNames.contains { $0.hasPrefix("head.hidden") })
+    }
+
+    @Test func twoLayerHeadRoundTripsAndMismatchedShapesAreRefused() throws {
+        var s = Self.smallNCASettings()
+        s.headBits = 10
+        s.headHidden = [6]
+        let data = syntheticDataset()
+        let model = try Trainer(settings: s, checkpointPath: temporaryPath("head2"), resume: false).train(data)
+        let head = try #require(model.head)
+        #expect(head.sizes == [4, 6, 10] && head.layers.allSatisfy { $0.activation == .logistic })
+        #expect(model.architecture.headBits == 10 && model.architecture.headHidden == [6])
+        let path = temporaryPath("head2.safetensors")
+        try model.save(to: path)
+        let back = try EmbeddingModel.load(from: path)
+        #expect(back.head == model.head && back.architecture == model.architecture)
+        let codes = model.embed(data.features)
+        #expect(back.headOutputs(codes) == head.forward(codes))
+
+        func refusal(_ edit: (inout Architecture, inout ModelFile) throws -> Void) throws -> String {
+            var file = try model.modelFile()
+            var arch = model.architecture
+            try edit(&arch, &file)
+            try file.setMetadata(arch, forKey: "architecture")
+            let bad = temporaryPath("badhead2.safetensors")
+            try file.write(to: bad)
+            do { _ = try EmbeddingModel.load(from: bad) } catch { return "\(error)" }
+            Issue.record("a malformed head was accepted")
+            return ""
+        }
+        // Hidden sizes that disagree with the tensors, a missing hidden layer, a non-positive size.
+        #expect(try refusal { arch, _ in arch.headHidden = [7] }.contains("head.hidden.0.weight"))
+        #expect(try refusal { arch, _ in arch.headHidden = nil }.contains("head.weight"))
+        #expect(try refusal { _, file in file.tensors["head.hidden.0.bias"] = nil }.contains("head.hidden.0.bias"))
+        #expect(try refusal { arch, _ in arch.headHidden = [0] }.contains("positive"))
     }
 
     @Test func sameSeedGivesABitIdenticalModel() throws {
