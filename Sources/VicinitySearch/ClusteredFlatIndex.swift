@@ -4,7 +4,9 @@ import VicinityMath
 /// answer. Rows are grouped by k-means; each cluster keeps its centre c and a
 /// radius r that no member exceeds, so by the triangle inequality every member
 /// x obeys ‖q − x‖ ≥ ‖q − c‖ − r. Clusters are visited nearest bound first, and
-/// none whose bound lies beyond the current k-th distance is read. Visited
+/// none whose bound lies beyond the current k-th distance is read; inside a
+/// cluster, each member's own distance to c rules out most rows the same way
+/// (|‖q − c‖ − ‖x − c‖| ≤ ‖q − x‖) before touching its vector. Visited
 /// rows are scored with FlatIndex's per-pair kernel and ranked by (score, row),
 /// so answers are bit-identical to `FlatIndex.searchOne`; only fewer rows are
 /// read. Each row's vector is stored once, in its cluster's contiguous block.
@@ -17,6 +19,8 @@ public struct ClusteredFlatIndex: Sendable {
     /// order, so a visited cluster is one sequential read.
     private var members: [[Int32]]
     private var memberVectors: [[Float]]
+    /// Each member's distance to its centre, in the same order.
+    private var memberRadii: [[Float]]
     private var clusterOf: [Int32]
     private var slotOf: [Int32]
     /// Rows at the last clustering; the clusters are rebuilt when the index doubles.
@@ -37,6 +41,7 @@ public struct ClusteredFlatIndex: Sendable {
         radii = []
         members = []
         memberVectors = []
+        memberRadii = []
         clusterOf = []
         slotOf = []
         recluster(vectors)
@@ -79,42 +84,51 @@ public struct ClusteredFlatIndex: Sendable {
         query.withUnsafeBufferPointer { q in
         centres.storage.withUnsafeBufferPointer { c in
             let q = q.baseAddress!
-            // Lower bound per cluster, loosened by far more than the rounding
-            // of the distances involved, so a cluster is never wrongly skipped.
-            let bounds = (0..<centres.rows).map { j in
-                let toCentre = Kernels.squaredL2(q, c.baseAddress! + j * dims, dims).squareRoot()
-                let gap = max(0, toCentre - radii[j] - 1e-3 * (toCentre + radii[j]))
-                return gap * gap
-            }
+            let toCentre = (0..<centres.rows).map { Kernels.squaredL2(q, c.baseAddress! + $0 * dims, dims).squareRoot() }
+            let bounds = (0..<centres.rows).map { ClusteredFlatIndex.bound(toCentre[$0] - radii[$0], toCentre[$0], radii[$0]) }
             // The nearest cluster first sets a tight k-th distance; then only the
             // clusters within it are sorted and visited, nearest first.
             let first = bounds.indices.min { bounds[$0] < bounds[$1] }!
-            scan(cluster: first, q, into: &heap)
-            scored += members[first].count
+            scored += scan(cluster: first, toCentre[first], q, into: &heap)
             var rest = bounds.indices.filter { $0 != first && bounds[$0] <= heap.threshold }
             rest.sort { bounds[$0] < bounds[$1] }
             for j in rest where bounds[j] <= heap.threshold {
-                scan(cluster: j, q, into: &heap)
-                scored += members[j].count
+                scored += scan(cluster: j, toCentre[j], q, into: &heap)
             }
         }}
         return (heap.sorted(), scored)
     }
 
-    /// Scores every member of cluster j with FlatIndex's per-pair kernel.
+    /// A lower bound on a squared distance from a gap between Euclidean distances,
+    /// loosened by far more than their rounding (relative 1e-3 of the distances
+    /// involved, against float rounding near 1e-6), so nothing is wrongly skipped.
     @inline(__always)
-    private func scan(cluster j: Int, _ q: UnsafePointer<Float>, into heap: inout TopK) {
+    static func bound(_ gap: Float, _ a: Float, _ b: Float) -> Float {
+        let g = max(0, gap - 1e-3 * (a + b))
+        return g * g
+    }
+
+    /// Scores the members of cluster j with FlatIndex's per-pair kernel, except
+    /// those the ring around the centre rules out: |‖q − c‖ − ‖x − c‖| ≤ ‖q − x‖.
+    /// Returns how many it scored.
+    @inline(__always)
+    private func scan(cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK) -> Int {
         let rows = members[j]
+        var scored = 0
         memberVectors[j].withUnsafeBufferPointer { x in
+        memberRadii[j].withUnsafeBufferPointer { ring in
             var worst = heap.threshold
             for s in 0..<rows.count {
+                if ClusteredFlatIndex.bound(abs(toCentre - ring[s]), toCentre, ring[s]) > worst { continue }
+                scored += 1
                 let score = Kernels.squaredL2(q, x.baseAddress! + s * dims, dims)
                 if score <= worst {
                     heap.insert(score, Int(rows[s]))
                     worst = heap.threshold
                 }
             }
-        }
+        }}
+        return scored
     }
 
     // MARK: changes
@@ -149,9 +163,11 @@ public struct ClusteredFlatIndex: Sendable {
         let moved = members[j].removeLast()
         let tail = memberVectors[j].suffix(dims)
         memberVectors[j].removeLast(dims)
+        let ring = memberRadii[j].removeLast()
         if Int(moved) != row {
             members[j][s] = moved
             memberVectors[j].replaceSubrange((s * dims)..<((s + 1) * dims), with: tail)
+            memberRadii[j][s] = ring
             slotOf[Int(moved)] = Int32(s)
         }
     }
@@ -163,6 +179,7 @@ public struct ClusteredFlatIndex: Sendable {
             radii = [0]
             members = [[]]
             memberVectors = [[]]
+            memberRadii = [[]]
         }
         var best = (distance: Float.infinity, cluster: 0)
         for j in 0..<centres.rows {
@@ -175,6 +192,7 @@ public struct ClusteredFlatIndex: Sendable {
         slotOf.append(Int32(members[j].count))
         members[j].append(Int32(row))
         memberVectors[j] += v
+        memberRadii[j].append(best.distance.squareRoot())
     }
 
     // MARK: clustering
@@ -196,6 +214,7 @@ public struct ClusteredFlatIndex: Sendable {
         let assignment = nearestCentres(of: all)
         members = [[Int32]](repeating: [], count: clusters)
         memberVectors = [[Float]](repeating: [], count: clusters)
+        memberRadii = [[Float]](repeating: [], count: clusters)
         clusterOf = assignment.map(Int32.init)
         slotOf = [Int32](repeating: 0, count: n)
         radii = [Float](repeating: 0, count: clusters)
@@ -204,7 +223,8 @@ public struct ClusteredFlatIndex: Sendable {
             slotOf[i] = Int32(members[j].count)
             members[j].append(Int32(i))
             memberVectors[j] += v
-            radii[j] = max(radii[j], squaredDistance(v, centreRow: j).squareRoot())
+            memberRadii[j].append(squaredDistance(v, centreRow: j).squareRoot())
+            radii[j] = max(radii[j], memberRadii[j].last!)
         }
     }
 
