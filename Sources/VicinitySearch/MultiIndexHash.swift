@@ -28,7 +28,7 @@ import VicinityMath
 /// about two linear scans.
 ///
 /// Memory: per table 4 bytes (row) + the code's bytes per row, plus the bucket
-/// offsets; for 10M 64-bit codes with m = 3 that is 363 MiB beside 76 MiB of codes.
+/// offsets; for 10M 64-bit codes with m = 3 that is 364 MiB beside 76 MiB of codes.
 /// The copies are what make it fast on clustered data (thousands of rows checked
 /// per query, each a cache miss when read from the row-ordered codes).
 ///
