@@ -16,6 +16,8 @@ struct SubstringTable: Sendable {
     private(set) var offsets: [UInt32] = []
     private(set) var rows: [UInt32] = []
     private(set) var slots: [UInt32] = []
+    /// Optional copy of each listed row's full code, in `rows` order (see `copyCodes`).
+    private(set) var codes: [UInt64] = []
     private var shift: UInt32 = 0
 
     /// Builds the table for `keys[r]` = substring value of row r, r in 0..<keys.count.
@@ -70,35 +72,87 @@ struct SubstringTable: Sendable {
             slots = [UInt32](repeating: 0, count: capacity)
             let mask = capacity - 1
             for (s, key) in keys.enumerated() {
-                var h = hash(key)
+                var h = SubstringTable.hash(key, shift: shift)
                 while slots[h] != 0 { h = (h + 1) & mask }
                 slots[h] = UInt32(s + 1)
             }
         }
     }
 
-    @inline(__always) private func hash(_ key: UInt32) -> Int {
+    /// Fibonacci hashing: the top bits of key × 2^32/φ pick the slot.
+    @inline(__always) static func hash(_ key: UInt32, shift: UInt32) -> Int {
         Int((key &* 0x9E37_79B1) >> shift)
     }
 
-    /// Positions in `rows` of the rows whose substring equals `key` (empty if none).
-    @inline(__always) func lookup(_ key: UInt32) -> Range<Int> {
-        if direct {
-            let k = Int(key)
-            return Int(offsets[k]) ..< Int(offsets[k + 1])
+    /// Copies every listed row's code next to it, in bucket order, so that checking a
+    /// bucket's rows reads memory in sequence instead of one cache miss per row (on
+    /// clustered data a query checks thousands of rows; that miss was most of its time).
+    mutating func copyCodes(from base: UnsafePointer<UInt64>, wordsPerCode wpc: Int) {
+        var copy = [UInt64](repeating: 0, count: rows.count * wpc)
+        copy.withUnsafeMutableBufferPointer { out in
+            for (p, r) in rows.enumerated() {
+                for w in 0..<wpc { out[p * wpc + w] = base[Int(r) * wpc + w] }
+            }
         }
-        let mask = slots.count - 1
-        var h = hash(key)
+        codes = copy
+    }
+
+    /// Positions in `rows` of the rows whose substring equals `key` (empty if none).
+    func lookup(_ key: UInt32) -> Range<Int> {
+        if direct { return Int(offsets[Int(key)]) ..< Int(offsets[Int(key) + 1]) }
+        var h = SubstringTable.hash(key, shift: shift)
         while true {
             let v = Int(slots[h])
             if v == 0 { return 0 ..< 0 }
             if keys[v - 1] == key { return Int(offsets[v - 1]) ..< Int(offsets[v]) }
-            h = (h + 1) & mask
+            h = (h + 1) & (slots.count - 1)
+        }
+    }
+
+    /// The same lookup over raw pointers (no retain, no bounds check) for the probe
+    /// loop; the pointers are valid only inside `body`, and the table must hold rows. for the probe loop (no retain, no bounds check),
+    /// valid only inside `body`.
+    func withView<R>(_ body: (View) -> R) -> R {
+        offsets.withUnsafeBufferPointer { o in
+            rows.withUnsafeBufferPointer { r in
+                keys.withUnsafeBufferPointer { k in
+                    slots.withUnsafeBufferPointer { s in
+                        codes.withUnsafeBufferPointer { c in
+                            body(View(direct: direct, offsets: o.baseAddress!, rows: r.baseAddress!, codes: c.baseAddress,
+                                      keys: k.baseAddress, slots: s.baseAddress, slotMask: slots.count - 1, shift: shift))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    struct View {
+        let direct: Bool
+        let offsets: UnsafePointer<UInt32>, rows: UnsafePointer<UInt32>
+        /// The codes in `rows` order, when copied.
+        let codes: UnsafePointer<UInt64>?
+        let keys: UnsafePointer<UInt32>?, slots: UnsafePointer<UInt32>?
+        let slotMask: Int, shift: UInt32
+
+        @inline(__always) func lookup(_ key: UInt32) -> Range<Int> {
+            if direct {
+                let k = Int(key)
+                return Int(offsets[k]) ..< Int(offsets[k + 1])
+            }
+            let keys = keys.unsafelyUnwrapped, slots = slots.unsafelyUnwrapped
+            var h = SubstringTable.hash(key, shift: shift)
+            while true {
+                let v = Int(slots[h])
+                if v == 0 { return 0 ..< 0 }
+                if keys[v - 1] == key { return Int(offsets[v - 1]) ..< Int(offsets[v]) }
+                h = (h + 1) & slotMask
+            }
         }
     }
 
     /// Bytes held by the table's arrays.
-    var memoryBytes: Int { 4 * (keys.count + offsets.count + rows.count + slots.count) }
+    var memoryBytes: Int { 4 * (keys.count + offsets.count + rows.count + slots.count) + 8 * codes.count }
 }
 
 /// Calls `body(mask)` for every `width`-bit mask with exactly `weight` bits set, in

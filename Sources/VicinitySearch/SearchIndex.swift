@@ -89,6 +89,11 @@ struct HammingTopK {
     /// increasing row order enters only with a strictly smaller distance.
     @inline(__always) var bound: Int { heap.count < k ? .max : (k == 0 ? -1 : Int(heap[0] >> 32)) }
 
+    /// Whether (distance, row) would enter: the heap has room or it beats the worst kept.
+    @inline(__always) func accepts(_ distance: Int, _ row: Int) -> Bool {
+        heap.count < k ? true : (k > 0 && HammingTopK.pack(distance, row) < heap[0])
+    }
+
     /// The worst kept distance (only meaningful when full).
     var worstDistance: Int { heap.isEmpty ? -1 : Int(heap[0] >> 32) }
 
