@@ -62,7 +62,36 @@ public struct HammingIndex: HammingSearchIndex {
                 for b0 in stride(from: 0, to: n, by: Self.block) {
                     let nb = min(Self.block, n - b0)
                     let block = x + b0 * wpc
-                    for q in q0..<q1 {
+                    var first = q0
+                    // 256-bit codes, two queries per pass: each code's words are loaded
+                    // once for both, and the two popcount chains run side by side.
+                    while wpc == 4 && first + 2 <= q1 {
+                        let t = first - q0
+                        let a = qp + first * 4, c = a + 4
+                        let (a0, a1, a2, a3) = (a[0], a[1], a[2], a[3])
+                        let (c0, c1, c2, c3) = (c[0], c[1], c[2], c[3])
+                        var boundA = bounds[t], boundC = bounds[t + 1]
+                        for j in 0..<nb {
+                            let p = block + 4 * j
+                            let (w0, w1, w2, w3) = (p[0], p[1], p[2], p[3])
+                            let dA = ((w0 ^ a0).nonzeroBitCount &+ (w1 ^ a1).nonzeroBitCount)
+                                &+ ((w2 ^ a2).nonzeroBitCount &+ (w3 ^ a3).nonzeroBitCount)
+                            let dC = ((w0 ^ c0).nonzeroBitCount &+ (w1 ^ c1).nonzeroBitCount)
+                                &+ ((w2 ^ c2).nonzeroBitCount &+ (w3 ^ c3).nonzeroBitCount)
+                            if dA < boundA && !(!removed.isEmpty && removed.contains(b0 + j)) {
+                                tops[t].insert(dA, b0 + j)
+                                boundA = tops[t].bound
+                            }
+                            if dC < boundC && !(!removed.isEmpty && removed.contains(b0 + j)) {
+                                tops[t + 1].insert(dC, b0 + j)
+                                boundC = tops[t + 1].bound
+                            }
+                        }
+                        bounds[t] = boundA
+                        bounds[t + 1] = boundC
+                        first += 2
+                    }
+                    for q in first..<q1 {
                         let t = q - q0
                         let query = qp + q * wpc
                         // Score and screen in one pass; the popcount kernel is picked by width.
