@@ -104,8 +104,9 @@ public struct ClusteredFlatIndex: Sendable {
     /// involved, against float rounding near 1e-6), so nothing is wrongly skipped.
     @inline(__always)
     static func bound(_ gap: Float, _ a: Float, _ b: Float) -> Float {
-        let g = max(0, gap - 1e-3 * (a + b))
-        return g * g
+        // Written so that NaN (∞ − ∞ from a query whose distances overflow) gives 0: never skip.
+        let g = gap - 1e-3 * (a + b)
+        return g > 0 ? g * g : 0
     }
 
     /// Scores the members of cluster j with FlatIndex's per-pair kernel, except

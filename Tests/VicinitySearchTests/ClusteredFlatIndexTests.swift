@@ -35,6 +35,15 @@ import VicinityMath
         }
     }
 
+    /// A finite query so large that every squared distance overflows to ∞: all rows tie,
+    /// and the answer is still the flat scan's (lowest rows first), not one cluster's.
+    @Test func overflowingQueriesStillMatchTheFlatScan() {
+        let base = Self.clustered(2000, dims: 4, spread: 1, seed: 4)
+        let query: [Float] = [3e19, -3e19, 3e19, 1]
+        #expect(ClusteredFlatIndex(base).searchOne(query, k: 5) == FlatIndex(base).searchOne(query, k: 5))
+        #expect(ClusteredFlatIndex(base).searchOne(query, k: 5).map(\.index) == [0, 1, 2, 3, 4])
+    }
+
     /// Queries from the data itself (as `KNN … ID` sends) find themselves first, and
     /// most clusters go unread — the point of the index.
     @Test func skipsClustersAndFindsStoredItems() {
