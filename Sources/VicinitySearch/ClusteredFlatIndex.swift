@@ -11,18 +11,43 @@ import VicinityMath
 /// so answers are bit-identical to `FlatIndex.searchOne`; only fewer rows are
 /// read. Each row's vector is stored once, in its cluster's contiguous block.
 public struct ClusteredFlatIndex: Sendable {
+    /// One cluster's members: their rows, their vectors stored contiguously in
+    /// the same order (a visited cluster is one sequential read), and each
+    /// one's distance to the centre.
+    struct Cluster: Sendable {
+        var rows: [Int32] = []
+        var vectors: [Float] = []
+        var rings: [Float] = []
+        /// No member is farther from the centre (Euclidean, not squared).
+        var radius: Float = 0
+
+        mutating func append(row: Int, _ v: [Float], ring: Float) {
+            rows.append(Int32(row))
+            vectors += v
+            rings.append(ring)
+            radius = max(radius, ring)
+        }
+
+        /// Removes the member in `slot`, moving the last into it; returns the moved row.
+        mutating func remove(slot s: Int, dims: Int) -> Int {
+            let moved = rows.removeLast(), ring = rings.removeLast()
+            let tail = vectors.suffix(dims)
+            vectors.removeLast(dims)
+            if s < rows.count {
+                rows[s] = moved
+                rings[s] = ring
+                vectors.replaceSubrange((s * dims)..<((s + 1) * dims), with: tail)
+            }
+            return Int(moved)
+        }
+    }
+
     public let dims: Int
     private var centres: Matrix
-    /// Upper bounds on each member's distance (not squared) to its centre.
-    private var radii: [Float]
-    /// Each cluster's rows, and their vectors stored contiguously in the same
-    /// order, so a visited cluster is one sequential read.
-    private var members: [[Int32]]
-    private var memberVectors: [[Float]]
-    /// Each member's distance to its centre, in the same order.
-    private var memberRadii: [[Float]]
-    private var clusterOf: [Int32]
-    private var slotOf: [Int32]
+    private var clusters: [Cluster] = []
+    /// Where each row lives: its cluster and its slot there.
+    private var clusterOf: [Int32] = []
+    private var slotOf: [Int32] = []
     /// Rows at the last clustering; the clusters are rebuilt when the index doubles.
     private var clusteredCount = 0
 
@@ -38,12 +63,6 @@ public struct ClusteredFlatIndex: Sendable {
     public init(_ vectors: Matrix) {
         dims = vectors.cols
         centres = Matrix(rows: 0, cols: dims)
-        radii = []
-        members = []
-        memberVectors = []
-        memberRadii = []
-        clusterOf = []
-        slotOf = []
         recluster(vectors)
     }
 
@@ -53,7 +72,7 @@ public struct ClusteredFlatIndex: Sendable {
     /// The vector stored at `row`.
     public func vector(_ row: Int) -> [Float] {
         let j = Int(clusterOf[row]), s = Int(slotOf[row])
-        return Array(memberVectors[j][(s * dims)..<((s + 1) * dims)])
+        return Array(clusters[j].vectors[(s * dims)..<((s + 1) * dims)])
     }
 
     /// Every row's vector, in row order.
@@ -85,7 +104,9 @@ public struct ClusteredFlatIndex: Sendable {
         centres.storage.withUnsafeBufferPointer { c in
             let q = q.baseAddress!
             let toCentre = (0..<centres.rows).map { Kernels.squaredL2(q, c.baseAddress! + $0 * dims, dims).squareRoot() }
-            let bounds = (0..<centres.rows).map { ClusteredFlatIndex.bound(toCentre[$0] - radii[$0], toCentre[$0], radii[$0]) }
+            let bounds = clusters.indices.map { j in
+                ClusteredFlatIndex.bound(toCentre[j] - clusters[j].radius, toCentre[j], clusters[j].radius)
+            }
             // The nearest cluster first sets a tight k-th distance; then only the
             // clusters within it are sorted and visited, nearest first.
             let first = bounds.indices.min { bounds[$0] < bounds[$1] }!
@@ -114,10 +135,10 @@ public struct ClusteredFlatIndex: Sendable {
     /// Returns how many it scored.
     @inline(__always)
     private func scan(cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK) -> Int {
-        let rows = members[j]
+        let rows = clusters[j].rows
         var scored = 0
-        memberVectors[j].withUnsafeBufferPointer { x in
-        memberRadii[j].withUnsafeBufferPointer { ring in
+        clusters[j].vectors.withUnsafeBufferPointer { x in
+        clusters[j].rings.withUnsafeBufferPointer { ring in
             var worst = heap.threshold
             for s in 0..<rows.count {
                 if ClusteredFlatIndex.bound(abs(toCentre - ring[s]), toCentre, ring[s]) > worst { continue }
@@ -146,11 +167,13 @@ public struct ClusteredFlatIndex: Sendable {
     public mutating func removeSwappingLast(_ row: Int) {
         precondition(row >= 0 && row < count, "ClusteredFlatIndex.remove: row \(row) outside 0..<\(count)")
         let last = count - 1
-        unlink(row)
+        // Out of its cluster; that cluster's last member fills the slot.
+        let s = Int(slotOf[row])
+        let moved = clusters[Int(clusterOf[row])].remove(slot: s, dims: dims)
+        if moved != row { slotOf[moved] = Int32(s) }
         if row != last {
             // The last row takes the freed number, in its own cluster and slot.
-            let j = Int(clusterOf[last]), s = Int(slotOf[last])
-            members[j][s] = Int32(row)
+            clusters[Int(clusterOf[last])].rows[Int(slotOf[last])] = Int32(row)
             clusterOf[row] = clusterOf[last]
             slotOf[row] = slotOf[last]
         }
@@ -158,42 +181,21 @@ public struct ClusteredFlatIndex: Sendable {
         slotOf.removeLast()
     }
 
-    /// Takes `row` out of its cluster; the cluster's last member fills its slot.
-    private mutating func unlink(_ row: Int) {
-        let j = Int(clusterOf[row]), s = Int(slotOf[row])
-        let moved = members[j].removeLast()
-        let tail = memberVectors[j].suffix(dims)
-        memberVectors[j].removeLast(dims)
-        let ring = memberRadii[j].removeLast()
-        if Int(moved) != row {
-            members[j][s] = moved
-            memberVectors[j].replaceSubrange((s * dims)..<((s + 1) * dims), with: tail)
-            memberRadii[j][s] = ring
-            slotOf[Int(moved)] = Int32(s)
-        }
-    }
-
     /// Appends a row to the cluster with the nearest centre, widening its radius.
     private mutating func place(_ v: [Float]) {
         if centres.rows == 0 {
             centres = Matrix(rows: 1, cols: dims, storage: v)
-            radii = [0]
-            members = [[]]
-            memberVectors = [[]]
-            memberRadii = [[]]
+            clusters = [Cluster()]
         }
         var best = (distance: Float.infinity, cluster: 0)
         for j in 0..<centres.rows {
             let d = squaredDistance(v, centreRow: j)
             if d < best.distance { best = (d, j) }
         }
-        let j = best.cluster, row = count
-        radii[j] = max(radii[j], best.distance.squareRoot())
+        let j = best.cluster
+        slotOf.append(Int32(clusters[j].rows.count))
+        clusters[j].append(row: count, v, ring: best.distance.squareRoot())
         clusterOf.append(Int32(j))
-        slotOf.append(Int32(members[j].count))
-        members[j].append(Int32(row))
-        memberVectors[j] += v
-        memberRadii[j].append(best.distance.squareRoot())
     }
 
     // MARK: clustering
@@ -203,29 +205,23 @@ public struct ClusteredFlatIndex: Sendable {
     private mutating func recluster(_ all: Matrix) {
         let n = all.rows
         clusteredCount = n
-        let clusters = ClusteredFlatIndex.clusters(for: n)
+        let wanted = ClusteredFlatIndex.clusters(for: n)
         var rng = SeededRNG(seed: 1)
         let order = rng.permutation(n)
-        let sampled = min(n, clusters * ClusteredFlatIndex.sampleRowsPerCluster)
+        let sampled = min(n, wanted * ClusteredFlatIndex.sampleRowsPerCluster)
         let sample = sampled == n ? all : Matrix(rows: sampled, cols: dims, storage: order.prefix(sampled).flatMap { all.row($0) })
-        centres = Matrix(rows: clusters, cols: dims, storage: order.prefix(clusters).flatMap { all.row($0) })
+        centres = Matrix(rows: wanted, cols: dims, storage: order.prefix(wanted).flatMap { all.row($0) })
         for _ in 0..<ClusteredFlatIndex.kMeansRounds {
             centres = means(of: sample, nearestCentres(of: sample), keepingEmpty: centres)
         }
         let assignment = nearestCentres(of: all)
-        members = [[Int32]](repeating: [], count: clusters)
-        memberVectors = [[Float]](repeating: [], count: clusters)
-        memberRadii = [[Float]](repeating: [], count: clusters)
+        clusters = [Cluster](repeating: Cluster(), count: wanted)
         clusterOf = assignment.map(Int32.init)
         slotOf = [Int32](repeating: 0, count: n)
-        radii = [Float](repeating: 0, count: clusters)
         for (i, j) in assignment.enumerated() {
             let v = all.row(i)
-            slotOf[i] = Int32(members[j].count)
-            members[j].append(Int32(i))
-            memberVectors[j] += v
-            memberRadii[j].append(squaredDistance(v, centreRow: j).squareRoot())
-            radii[j] = max(radii[j], memberRadii[j].last!)
+            slotOf[i] = Int32(clusters[j].rows.count)
+            clusters[j].append(row: i, v, ring: squaredDistance(v, centreRow: j).squareRoot())
         }
     }
 
@@ -233,22 +229,22 @@ public struct ClusteredFlatIndex: Sendable {
     /// time. Rounding may pick a near-tie's other centre; the radii are measured
     /// afterwards, so the bounds hold whatever the assignment.
     private func nearestCentres(of all: Matrix) -> [Int] {
-        let clusters = centres.rows, block = 4096
+        let centreCount = centres.rows, block = 4096
         let centreNorms = centres.rowSquaredNorms()
         let count = all.rows
         var assignment = [Int](repeating: 0, count: count)
-        var scores = [Float](repeating: 0, count: block * clusters)
+        var scores = [Float](repeating: 0, count: block * centreCount)
         all.storage.withUnsafeBufferPointer { x in
         centres.storage.withUnsafeBufferPointer { c in
         scores.withUnsafeMutableBufferPointer { s in
             for r0 in stride(from: 0, to: count, by: block) {
                 let rows = min(block, count - r0)
-                BLAS.gemm(.none, .transposed, m: rows, n: clusters, k: dims, a: x.baseAddress! + r0 * dims, lda: dims,
-                          b: c.baseAddress!, ldb: dims, c: s.baseAddress!, ldc: clusters)
+                BLAS.gemm(.none, .transposed, m: rows, n: centreCount, k: dims, a: x.baseAddress! + r0 * dims, lda: dims,
+                          b: c.baseAddress!, ldb: dims, c: s.baseAddress!, ldc: centreCount)
                 for r in 0..<rows {
                     var best = (score: Float.infinity, cluster: 0)
-                    for j in 0..<clusters {
-                        let score = centreNorms[j] - 2 * s[r * clusters + j]
+                    for j in 0..<centreCount {
+                        let score = centreNorms[j] - 2 * s[r * centreCount + j]
                         if score < best.score { best = (score, j) }
                     }
                     assignment[r0 + r] = best.cluster
