@@ -24,28 +24,22 @@ struct Probe {
 
     /// Offers every live row of `rows` to `top`.
     func scan(_ query: UnsafePointer<UInt64>, _ rows: Range<Int>, into top: inout HammingTopK) {
-        // The kernel is chosen once per scan, not per row.
-        switch wordsPerCode {
-        case 1:
-            let a = query[0]
-            scan(rows, into: &top) { (base[$0] ^ a).nonzeroBitCount }
-        case 2:
-            let a = query[0], b = query[1]
-            scan(rows, into: &top) { (base[2 * $0] ^ a).nonzeroBitCount &+ (base[2 * $0 + 1] ^ b).nonzeroBitCount }
-        default:
-            scan(rows, into: &top) { distance(query, $0) }
-        }
-    }
-
-    @inline(__always)
-    private func scan(_ rows: Range<Int>, into top: inout HammingTopK, _ distance: (Int) -> Int) {
-        // One compare against the worst kept distance rejects almost every row.
-        var bound = top.worstOrMax
-        for r in rows {
-            let d = distance(r)
-            if d <= bound && top.accepts(d, r) && !removed.contains(r) {
-                top.insert(d, r)
-                bound = top.worstOrMax
+        // Block by block through the width-specialised kernel, then one compare
+        // against the worst kept distance rejects almost every row.
+        let block = 4096
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: block) { d in
+            var bound = top.worstOrMax
+            for b0 in stride(from: rows.lowerBound, to: rows.upperBound, by: block) {
+                let n = min(block, rows.upperBound - b0)
+                Hamming.distances(query: query, codes: base + b0 * wordsPerCode, count: n, wordsPerCode: wordsPerCode,
+                                  into: d.baseAddress!)
+                for j in 0..<n where Int(d[j]) <= bound {
+                    let r = b0 + j
+                    if top.accepts(Int(d[j]), r) && !removed.contains(r) {
+                        top.insert(Int(d[j]), r)
+                        bound = top.worstOrMax
+                    }
+                }
             }
         }
     }
