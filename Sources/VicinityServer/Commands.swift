@@ -1,6 +1,3 @@
-import Dispatch
-import Synchronization
-
 /// Per-connection state the commands can read and change.
 public struct Session: Sendable {
     public var authenticated: Bool
@@ -34,23 +31,10 @@ public struct Command: Sendable {
     public let beforeAuth: Bool
     /// Changes data: refused with --read-only.
     public let writes: Bool
-    let run: Run
-
-    /// How a command answers: at once, or later through a callback (KNN, so that
-    /// concurrent queries are searched together).
-    enum Run: Sendable {
-        case now(@Sendable (CommandContext, [String]) throws -> Reply)
-        case later(@Sendable (CommandContext, [String], @escaping @Sendable (Reply) -> Void) throws -> Void)
-    }
+    let handler: @Sendable (CommandContext, [String]) throws -> Reply
 
     init(name: String, arity: Int, maxArity: Int, usage: String, summary: String, beforeAuth: Bool, writes: Bool,
          handler: @escaping @Sendable (CommandContext, [String]) throws -> Reply) {
-        self.init(name: name, arity: arity, maxArity: maxArity, usage: usage, summary: summary,
-                  beforeAuth: beforeAuth, writes: writes, run: .now(handler))
-    }
-
-    init(name: String, arity: Int, maxArity: Int, usage: String, summary: String, beforeAuth: Bool, writes: Bool,
-         run: Run) {
         self.name = name
         self.arity = arity
         self.maxArity = maxArity
@@ -58,15 +42,8 @@ public struct Command: Sendable {
         self.summary = summary
         self.beforeAuth = beforeAuth
         self.writes = writes
-        self.run = run
+        self.handler = handler
     }
-}
-
-/// What dispatching a request gives: a reply now, or a function that starts the
-/// work and calls back with the reply (from any thread).
-public enum Outcome: Sendable {
-    case reply(Reply)
-    case pending(@Sendable (@escaping @Sendable (Reply) -> Void) -> Void)
 }
 
 /// What a handler works with.
@@ -102,7 +79,7 @@ public enum CommandTable {
         },
         Command(name: "KNN", arity: 4, maxArity: 4, usage: "KNN k ID id | VEC f,f,… | RAW p,p,…",
                 summary: "k nearest by squared L2 in code space: rank id distance label",
-                beforeAuth: false, writes: false, run: .later { ctx, w, done in
+                beforeAuth: false, writes: false) { ctx, w in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
             let query: VectorQuery
             switch w[2].uppercased() {
@@ -111,14 +88,8 @@ public enum CommandTable {
             case "RAW": query = .raw(try pixels(w[3]))
             default: throw EngineError("SYNTAX", "KNN k ID id | VEC f,f,… | RAW p,p,… (got '\(w[2])')")
             }
-            ctx.engine.knn(k: k, query: query) { result in
-                switch result {
-                case .success(let hits): done(hitRows(hits))
-                case .failure(let e as EngineError): done(.err(e.code, e.message))
-                case .failure(let e): done(.err("INTERNAL", "\(e)"))
-                }
-            }
-        }),
+            return hitRows(try ctx.engine.knn(k: k, query: query))
+        },
         Command(name: "HAMMING", arity: 4, maxArity: 4, usage: "HAMMING k ID id | BITS hex",
                 summary: "k nearest by Hamming distance: rank id distance label",
                 beforeAuth: false, writes: false) { ctx, w in
@@ -156,58 +127,37 @@ public enum CommandTable {
 
     static let byName: [String: Command] = Dictionary(uniqueKeysWithValues: commands.map { ($0.name, $0) })
 
-    /// Runs one request and waits for its reply (tests and tools; the server uses `start`).
+    /// Runs one request: lookup, the one arity check, auth and read-only checks, then the handler.
     public static func dispatch(_ words: [String], engine: any SearchEngine, policy: CommandPolicy,
                                 session: inout Session) -> Reply {
-        switch start(words, engine: engine, policy: policy, session: &session) {
-        case .reply(let r): return r
-        case .pending(let begin):
-            let box = Mutex<Reply?>(nil)
-            let done = DispatchSemaphore(value: 0)
-            begin { reply in box.withLock { $0 = reply }; done.signal() }
-            done.wait()
-            return box.withLock { $0! }
-        }
-    }
-
-    /// Runs one request: lookup, the one arity check, auth and read-only checks, then the handler.
-    public static func start(_ words: [String], engine: any SearchEngine, policy: CommandPolicy,
-                             session: inout Session) -> Outcome {
-        guard let name = words.first else { return .reply(.err("SYNTAX", "empty request")) }
+        guard let name = words.first else { return .err("SYNTAX", "empty request") }
         guard let command = byName[name.uppercased()] else {
-            return .reply(.err("UNKNOWN", "unknown command '\(name)'; HELP lists the commands"))
+            return .err("UNKNOWN", "unknown command '\(name)'; HELP lists the commands")
         }
         guard words.count >= command.arity && words.count <= command.maxArity else {
-            return .reply(.err("ARITY", "wrong number of arguments for \(command.name): usage \(command.usage)"))
+            return .err("ARITY", "wrong number of arguments for \(command.name): usage \(command.usage)")
         }
         if policy.authToken != nil, !session.authenticated, !command.beforeAuth {
-            return .reply(.err("NOAUTH", "authentication required: AUTH token"))
+            return .err("NOAUTH", "authentication required: AUTH token")
         }
         switch command.name {
         case "AUTH":
-            guard let token = policy.authToken else { return .reply(.err("AUTH", "no token is set on this server")) }
+            guard let token = policy.authToken else { return .err("AUTH", "no token is set on this server") }
             session.authenticated = constantTimeEqual(words[1], token)
-            return .reply(session.authenticated ? .status("OK") : .err("AUTH", "invalid token"))
+            return session.authenticated ? .status("OK") : .err("AUTH", "invalid token")
         case "QUIT":
             session.closeAfterReply = true
         default:
             break
         }
         if command.writes && policy.readOnly {
-            return .reply(.err("READONLY", "the server runs with --read-only"))
+            return .err("READONLY", "the server runs with --read-only")
         }
         let context = CommandContext(engine: engine, policy: policy, session: session)
         do {
-            switch command.run {
-            case .now(let handler):
-                return .reply(try handler(context, words))
-            case .later(let handler):
-                return .pending { done in
-                    do { try handler(context, words, done) } catch { done(errorReply(error)) }
-                }
-            }
+            return try command.handler(context, words)
         } catch {
-            return .reply(errorReply(error))
+            return errorReply(error)
         }
     }
 }

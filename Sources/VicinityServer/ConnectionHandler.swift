@@ -15,8 +15,6 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var session: Session
     private var pending: ByteBuffer?
     private var closing = false
-    /// A deferred reply (KNN) is outstanding; later requests wait so replies stay in order.
-    private var waiting = false
     /// The client has finished sending (e.g. `nc` at end of input): answer what it sent, then close.
     private var inputClosed = false
 
@@ -51,7 +49,7 @@ final class ConnectionHandler: ChannelInboundHandler {
         guard var buffer = pending else { return }
         defer { pending = buffer.readableBytes > 0 ? buffer : nil }
         var out = context.channel.allocator.buffer(capacity: 256)
-        while !closing && !waiting && context.channel.isWritable {
+        while !closing && context.channel.isWritable {
             let request: Request?
             do {
                 request = try decoder.next(&buffer)
@@ -66,24 +64,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             guard let request else { break }
             guard !request.words.isEmpty else { continue }
             let started = NIODeadline.now()
-            switch CommandTable.start(request.words, engine: engine, policy: policy, session: &session) {
-            case .reply(let reply):
-                finished(reply, request: request, started: started, into: &out)
-            case .pending(let begin):
-                // Send what is ready, then wait for the answer on this connection's event loop.
-                if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
-                out = context.channel.allocator.buffer(capacity: 256)
-                waiting = true
-                let loop = context.eventLoop
-                let bound = NIOLoopBound((self, context), eventLoop: loop)
-                begin { reply in
-                    loop.execute {
-                        let (handler, context) = bound.value
-                        handler.resume(reply, request: request, started: started, context: context)
-                    }
-                }
-                return
-            }
+            let reply = CommandTable.dispatch(request.words, engine: engine, policy: policy, session: &session)
+            finished(reply, request: request, started: started, into: &out)
             if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
                 context.write(wrapOutboundOut(out), promise: nil)
                 out = context.channel.allocator.buffer(capacity: 256)
@@ -106,21 +88,9 @@ final class ConnectionHandler: ChannelInboundHandler {
         reply.write(to: &out, style: request.style)
     }
 
-    /// A deferred reply has arrived: write it, then carry on with the requests that waited.
-    private func resume(_ reply: Reply, request: Request, started: NIODeadline, context: ChannelHandlerContext) {
-        waiting = false
-        guard !closing, context.channel.isActive else { return }
-        var out = context.channel.allocator.buffer(capacity: 256)
-        finished(reply, request: request, started: started, into: &out)
-        context.write(wrapOutboundOut(out), promise: nil)
-        processPending(context: context)
-        context.flush()
-        closeIfDone(context: context)
-    }
-
     /// After a half-close, closes once every request received has been answered.
     private func closeIfDone(context: ChannelHandlerContext) {
-        guard inputClosed, !waiting, !closing else { return }
+        guard inputClosed, !closing else { return }
         closing = true
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))

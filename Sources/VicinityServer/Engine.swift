@@ -54,19 +54,10 @@ public protocol SearchEngine: Sendable {
     func count() -> Int
     func get(_ id: String) throws -> ItemView?
     func knn(k: Int, query: VectorQuery) throws -> [Hit]
-    func knn(k: Int, query: VectorQuery, completion: @escaping @Sendable (Result<[Hit], Error>) -> Void)
     func hamming(k: Int, query: BitsQuery) throws -> [Hit]
     func radius(_ r: Int, query: BitsQuery) throws -> [Hit]
     /// Durable before it returns.
     func add(id: String, label: Int, pixels: [Float]) throws
     /// Durable before it returns; false when there was no such id.
     func delete(_ id: String) throws -> Bool
-}
-
-extension SearchEngine {
-    /// KNN that may answer later (from another thread), so concurrent queries can
-    /// be searched together. The default answers at once.
-    public func knn(k: Int, query: VectorQuery, completion: @escaping @Sendable (Result<[Hit], Error>) -> Void) {
-        completion(Result { try knn(k: k, query: query) })
-    }
 }
