@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData"], swiftSettings: kernels),
         .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning"], swiftSettings: kernels),
         .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing", "VicinityLearning"], swiftSettings: kernels),
-        .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch"], swiftSettings: kernels),
+        .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch", "VicinityData"], swiftSettings: kernels),
         .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore"], swiftSettings: kernels),
         .testTarget(name: "VicinityServerTests", dependencies: [
             "VicinityServer", .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -10,11 +10,24 @@ public enum Metric: String, Sendable, CaseIterable {
 ///
 /// Batches go through blocked sgemm: ‖q − x‖² = ‖q‖² + ‖x‖² − 2·qᵀx with the
 /// norms precomputed and the result clamped at 0 (rounding can dip below).
+/// At high dimension (L2) a batch first bounds every distance from a few
+/// principal axes (ProjectionBound) and scores exactly only the rows the bound
+/// leaves in; the answers are the same either way.
 public struct FlatIndex: Sendable {
     public let dims: Int
     public let metric: Metric
     public private(set) var vectors: Matrix
     private var norms: [Float]
+    /// How many principal axes the batched L2 bound uses; 0 turns it off.
+    public let boundAxes: Int
+    private(set) var bound: ProjectionBound?
+
+    /// The default `boundAxes` for a dimension: up to 64 axes at d ≥ 200, none below
+    /// (where the bound would cost more than 10 % memory or save too little).
+    public static func automaticBoundAxes(dims: Int) -> Int { ProjectionBound.automaticAxes(dims: dims) }
+
+    /// Rows below which the automatic bound is not built: a few sgemm blocks cost less than fitting it.
+    static let boundMinimumRows = 4096
 
     /// Query rows per sgemm block, and the most scores one block holds (16 MiB):
     /// few queries get long base blocks, so a small batch is one sgemm and one
@@ -22,26 +35,44 @@ public struct FlatIndex: Sendable {
     static let queryBlock = 512
     static let scoresPerBlock = 4 << 20
 
-    public init(dims: Int, metric: Metric = .l2) {
+    /// `boundAxes` nil picks `automaticBoundAxes`; an explicit value is used at any size.
+    public init(dims: Int, metric: Metric = .l2, boundAxes: Int? = nil) {
         self.dims = dims
         self.metric = metric
+        let axes = metric == .l2 ? boundAxes ?? FlatIndex.automaticBoundAxes(dims: dims) : 0
+        self.boundAxes = axes < dims ? max(axes, 0) : 0
+        minimumRowsForBound = boundAxes == nil ? FlatIndex.boundMinimumRows : 2
         vectors = Matrix(rows: 0, cols: dims)
         norms = []
     }
 
-    public init(_ vectors: Matrix, metric: Metric = .l2) {
-        self.dims = vectors.cols
-        self.metric = metric
-        self.vectors = vectors
-        self.norms = vectors.rowSquaredNorms()
+    public init(_ vectors: Matrix, metric: Metric = .l2, boundAxes: Int? = nil) {
+        self.init(dims: vectors.cols, metric: metric, boundAxes: boundAxes)
+        add(vectors)
     }
 
+    private let minimumRowsForBound: Int
+    /// The row count at the last fit, so a failed fit is not retried on every add.
+    private var boundFittedAt = 0
+
     public var count: Int { vectors.rows }
+
+    /// Bytes held beyond the raw vectors: the norms and the bound's projections.
+    public var overheadBytes: Int { norms.count * MemoryLayout<Float>.size + (bound?.bytes ?? 0) }
 
     public mutating func add(_ more: Matrix) {
         precondition(more.cols == dims, "FlatIndex.add: vectors have \(more.cols) dims, index has \(dims)")
         vectors = Matrix(rows: vectors.rows + more.rows, cols: dims, storage: vectors.storage + more.storage)
         norms += more.rowSquaredNorms()
+        // Axes fitted on a small start describe a grown base poorly (the bound stays
+        // valid, only looser): refit when the base has doubled.
+        if boundAxes == 0 || count < minimumRowsForBound { return }
+        if bound != nil && count <= 2 * boundFittedAt {
+            bound!.append(more)
+        } else if boundFittedAt == 0 || count > 2 * boundFittedAt {
+            bound = ProjectionBound(fitting: vectors, axes: boundAxes)
+            boundFittedAt = count
+        }
     }
 
     /// Removes `row` by moving the last row into its place, so rows stay dense
@@ -54,6 +85,7 @@ public struct FlatIndex: Sendable {
             for j in 0..<dims { storage[row * dims + j] = storage[last * dims + j] }
             norms[row] = norms[last]
         }
+        bound?.removeSwappingLast(row)
         storage.removeLast(dims)
         norms.removeLast()
         vectors = Matrix(rows: last, cols: dims, storage: storage)
@@ -68,6 +100,7 @@ public struct FlatIndex: Sendable {
         if queries.rows < FlatIndex.directQueryLimit {
             return (0..<queries.rows).map { searchOne(queries.row($0), k: k) }
         }
+        if let bound, bound.isUsable { return searchBounded(queries, k: k, bound: bound) }
         return canonicalised(searchBatch(queries, k: min(k + FlatIndex.rerankMargin, count)), queries: queries, k: k)
     }
 
@@ -123,12 +156,12 @@ public struct FlatIndex: Sendable {
             parallelFor(workers) { w in
                 let (q, x, heaps) = shared.value
                 var heap = TopK(k: k)
-                var bound = Float.infinity
+                var cutoff = Float.infinity
                 for i in (w * chunk)..<min((w + 1) * chunk, count) {
                     let score = self.score(q, row: i, x)
-                    if score <= bound {
+                    if score <= cutoff {
                         heap.insert(score, i)
-                        bound = heap.threshold
+                        cutoff = heap.threshold
                     }
                 }
                 heaps[w] = heap
@@ -173,7 +206,7 @@ public struct FlatIndex: Sendable {
                             let row = scores + r * nb
                             let qNorm = qNorms[q0 + r]
                             var heap = heaps[q0 + r]
-                            var bound = heap.threshold
+                            var cutoff = heap.threshold
                             // Eight scores at a time: one vector compare rejects most of them.
                             let xn = xNorms + b0
                             var j = 0
@@ -186,19 +219,19 @@ public struct FlatIndex: Sendable {
                                 } else {
                                     d = -s
                                 }
-                                if any(d .<= bound) {
-                                    for t in 0..<8 where d[t] <= bound {
+                                if any(d .<= cutoff) {
+                                    for t in 0..<8 where d[t] <= cutoff {
                                         heap.insert(d[t], b0 + j + t)
-                                        bound = heap.threshold
+                                        cutoff = heap.threshold
                                     }
                                 }
                                 j += 8
                             }
                             while j < nb {
                                 let d = l2 ? max(qNorm + xn[j] - 2 * row[j], 0) : -row[j]
-                                if d <= bound {
+                                if d <= cutoff {
                                     heap.insert(d, b0 + j)
-                                    bound = heap.threshold
+                                    cutoff = heap.threshold
                                 }
                                 j += 1
                             }
