@@ -20,8 +20,10 @@ public enum BLAS {
              parts: ownThreads ? min(availableCores, max(1, m * n * k / (1 << 21))) : 1)
     }
 
-    /// `gemm` with C cut into `parts` slabs, one per thread of ours.
-    static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+    /// `gemm` with C cut into `parts` slabs, one per thread of ours; `parts: 1` runs on
+    /// the calling thread (with `useOwnThreads`, OpenBLAS itself is on one), for
+    /// callers that already split work over cores.
+    public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                      alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parts: Int) {
         guard parts > 1 else {

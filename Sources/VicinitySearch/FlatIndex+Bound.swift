@@ -18,42 +18,26 @@ extension FlatIndex {
         // A query whose norms overflow cannot be bounded: it is scanned directly.
         let usable = prepared.centredNorms.map { (4 * ($0 + bound.largestCentredNorm)).isFinite }
         var heaps = [TopK](repeating: TopK(k: k), count: queries.rows)
-        let p = bound.axisCount
-        let queryBlock = min(queries.rows, FlatIndex.queryBlock)
-        let baseBlock = min(count, max(8192, FlatIndex.scoresPerBlock / queryBlock))
-        let scratch = queryBlock * baseBlock
-        var products = [Float](unsafeUninitializedCapacity: scratch) { _, n in n = scratch }
         queries.storage.withUnsafeBufferPointer { q in
         vectors.storage.withUnsafeBufferPointer { x in
         prepared.projected.storage.withUnsafeBufferPointer { pq in
         bound.projected.storage.withUnsafeBufferPointer { px in
-        products.withUnsafeMutableBufferPointer { s in
         heaps.withUnsafeMutableBufferPointer { h in
-            let shared = UnsafeSendable((q.baseAddress!, x.baseAddress!, s.baseAddress!, h.baseAddress!))
-            for q0 in stride(from: 0, to: queries.rows, by: FlatIndex.queryBlock) {
-                let nq = min(FlatIndex.queryBlock, queries.rows - q0)
-                for b0 in stride(from: 0, to: count, by: baseBlock) {
-                    let nb = min(baseBlock, count - b0)
-                    BLAS.gemm(.none, .transposed, m: nq, n: nb, k: p,
-                              a: pq.baseAddress! + q0 * p, lda: p, b: px.baseAddress! + b0 * p, ldb: p,
-                              c: s.baseAddress!, ldc: nb)
-                    // Split over cores by query rows; each worker owns its heaps.
-                    let workers = min(availableCores, nq)
-                    parallelFor(workers) { w in
-                        let (q, x, products, heaps) = shared.value
-                        for r in stride(from: w, to: nq, by: workers) where usable[q0 + r] {
-                            let i = q0 + r
-                            let query = BoundedQuery(
-                                vector: q + i * dims, projectedNorm: prepared.norms[i],
-                                residualLow: prepared.residualLow[i], residualHigh: prepared.residualHigh[i],
-                                centredNorm: prepared.centredNorms[i])
-                            scanBlock(query, products: products + r * nb, rows: b0..<b0 + nb, bound: bound,
-                                      x: x, heap: &heaps[i])
-                        }
-                    }
+            let shared = UnsafeSendable((q.baseAddress!, x.baseAddress!, h.baseAddress!))
+            let tiles = ProductTiles(queries: pq.baseAddress!, queryCount: queries.rows,
+                                     base: px.baseAddress!, baseCount: count, width: bound.axisCount)
+            tiles.forEach { queryRange, rows, products in
+                let (q, x, heaps) = shared.value
+                for (r, i) in queryRange.enumerated() where usable[i] {
+                    let query = BoundedQuery(
+                        vector: q + i * dims, projectedNorm: prepared.norms[i],
+                        residualLow: prepared.residualLow[i], residualHigh: prepared.residualHigh[i],
+                        centredNorm: prepared.centredNorms[i])
+                    scanBlock(query, products: products + r * rows.count, rows: rows, bound: bound,
+                              x: x, heap: &heaps[i])
                 }
             }
-        }}}}}}
+        }}}}}
         return (0..<queries.rows).map { usable[$0] ? heaps[$0].sorted() : searchOne(queries.row($0), k: k) }
     }
 
@@ -107,7 +91,10 @@ extension FlatIndex {
                 }
                 var a = qpn + load(pn) - 2 * load(products)
                 a.replace(with: 0, where: a .< 0)
-                var g = pointwiseMax(qlo - load(hi), load(lo) - qhi)
+                // max(qlo − hi, lo − qhi, 0), spelt out: the generic pointwiseMax is not inlined.
+                var g = qlo - load(hi)
+                let h = load(lo) - qhi
+                g.replace(with: h, where: h .> g)
                 g.replace(with: 0, where: g .< 0)
                 let b = a + g * g
                 if any(b .<= limit) {

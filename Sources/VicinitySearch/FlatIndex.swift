@@ -29,12 +29,6 @@ public struct FlatIndex: Sendable {
     /// Rows below which the automatic bound is not built: a few sgemm blocks cost less than fitting it.
     static let boundMinimumRows = 4096
 
-    /// Query rows per sgemm block, and the most scores one block holds (16 MiB):
-    /// few queries get long base blocks, so a small batch is one sgemm and one
-    /// parallel selection rather than many small ones.
-    static let queryBlock = 512
-    static let scoresPerBlock = 4 << 20
-
     /// `boundAxes` nil picks `automaticBoundAxes`; an explicit value is used at any size.
     public init(dims: Int, metric: Metric = .l2, boundAxes: Int? = nil) {
         self.dims = dims
@@ -178,69 +172,52 @@ public struct FlatIndex: Sendable {
         guard k > 0, queries.rows > 0 else { return heaps.map { $0.sorted() } }
         let queryNorms = queries.rowSquaredNorms()
         let l2 = metric == .l2
-        // Scratch for one block of scores, sized to the work (sgemm overwrites it, so no zeroing).
-        let queryBlock = min(queries.rows, FlatIndex.queryBlock)
-        let baseBlock = min(count, max(8192, FlatIndex.scoresPerBlock / queryBlock))
-        let scratch = queryBlock * baseBlock
-        var scores = [Float](unsafeUninitializedCapacity: scratch) { _, n in n = scratch }
         queries.storage.withUnsafeBufferPointer { q in
         vectors.storage.withUnsafeBufferPointer { x in
         norms.withUnsafeBufferPointer { xn in
         queryNorms.withUnsafeBufferPointer { qn in
-        scores.withUnsafeMutableBufferPointer { s in
         heaps.withUnsafeMutableBufferPointer { h in
-            let shared = UnsafeSendable((s.baseAddress!, h.baseAddress!, xn.baseAddress!, qn.baseAddress!))
-            for q0 in stride(from: 0, to: queries.rows, by: FlatIndex.queryBlock) {
-                let nq = min(FlatIndex.queryBlock, queries.rows - q0)
-                for b0 in stride(from: 0, to: count, by: baseBlock) {
-                    let nb = min(baseBlock, count - b0)
-                    BLAS.gemm(.none, .transposed, m: nq, n: nb, k: dims,
-                              a: q.baseAddress! + q0 * dims, lda: dims,
-                              b: x.baseAddress! + b0 * dims, ldb: dims,
-                              c: s.baseAddress!, ldc: nb)
-                    // Selection is split over cores by query rows; each worker owns its heaps.
-                    let workers = min(availableCores, nq)
-                    parallelFor(workers) { w in
-                        let (scores, heaps, xNorms, qNorms) = shared.value
-                        for r in stride(from: w, to: nq, by: workers) {
-                            let row = scores + r * nb
-                            let qNorm = qNorms[q0 + r]
-                            var heap = heaps[q0 + r]
-                            var cutoff = heap.threshold
-                            // Eight scores at a time: one vector compare rejects most of them.
-                            let xn = xNorms + b0
-                            var j = 0
-                            while j + 8 <= nb {
-                                let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
-                                var d: SIMD8<Float>
-                                if l2 {
-                                    d = UnsafeRawPointer(xn + j).loadUnaligned(as: SIMD8<Float>.self) - 2 * s + qNorm
-                                    d.replace(with: 0, where: d .< 0)
-                                } else {
-                                    d = -s
-                                }
-                                if any(d .<= cutoff) {
-                                    for t in 0..<8 where d[t] <= cutoff {
-                                        heap.insert(d[t], b0 + j + t)
-                                        cutoff = heap.threshold
-                                    }
-                                }
-                                j += 8
-                            }
-                            while j < nb {
-                                let d = l2 ? max(qNorm + xn[j] - 2 * row[j], 0) : -row[j]
-                                if d <= cutoff {
-                                    heap.insert(d, b0 + j)
-                                    cutoff = heap.threshold
-                                }
-                                j += 1
-                            }
-                            heaps[q0 + r] = heap
+            let shared = UnsafeSendable((h.baseAddress!, xn.baseAddress!, qn.baseAddress!))
+            let tiles = ProductTiles(queries: q.baseAddress!, queryCount: queries.rows,
+                                     base: x.baseAddress!, baseCount: count, width: dims)
+            tiles.forEach { queryRange, rows, products in
+                let (heaps, xNorms, qNorms) = shared.value
+                let nb = rows.count, b0 = rows.lowerBound
+                let xn = xNorms + b0
+                for (r, i) in queryRange.enumerated() {
+                    let row = products + r * nb
+                    let qNorm = qNorms[i]
+                    var cutoff = heaps[i].threshold
+                    // Eight scores at a time: one vector compare rejects most of them.
+                    var j = 0
+                    while j + 8 <= nb {
+                        let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                        var d: SIMD8<Float>
+                        if l2 {
+                            d = UnsafeRawPointer(xn + j).loadUnaligned(as: SIMD8<Float>.self) - 2 * s + qNorm
+                            d.replace(with: 0, where: d .< 0)
+                        } else {
+                            d = -s
                         }
+                        if any(d .<= cutoff) {
+                            for t in 0..<8 where d[t] <= cutoff {
+                                heaps[i].insert(d[t], b0 + j + t)
+                                cutoff = heaps[i].threshold
+                            }
+                        }
+                        j += 8
+                    }
+                    while j < nb {
+                        let d = l2 ? max(qNorm + xn[j] - 2 * row[j], 0) : -row[j]
+                        if d <= cutoff {
+                            heaps[i].insert(d, b0 + j)
+                            cutoff = heaps[i].threshold
+                        }
+                        j += 1
                     }
                 }
             }
-        }}}}}}
+        }}}}}
         return heaps.map { $0.sorted() }
     }
 }

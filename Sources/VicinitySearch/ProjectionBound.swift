@@ -63,7 +63,7 @@ struct ProjectionBound: Sendable {
     var bytes: Int { (projected.count + 3 * projectedNorms.count) * MemoryLayout<Float>.size }
 
     /// Projected coordinates, their squared norms and residual intervals for a set of rows.
-    struct Projection {
+    struct Projection: Sendable {
         var projected: Matrix
         var norms: [Float]
         var residualLow: [Float]

@@ -13,9 +13,11 @@ extension Vicinity.Bench {
         @Option(help: "Database vectors (.fvecs).") var base: String
         @Option(help: "Query vectors (.fvecs).") var queries: String
         @Option(help: "Neighbours per query.") var k = 10
-        @Option(help: "Threads (default: all cores); sets OpenBLAS's too.") var threads: Int?
+        @Option(help: "Threads (default: all cores).") var threads: Int?
         @Flag(help: "One query at a time (the direct scan) instead of one batch.") var single = false
         @Flag(help: "ClusteredFlatIndex: skip k-means clusters the triangle inequality rules out (same answers).") var clustered = false
+        @Flag(help: "Batches without FlatIndex's principal-axes bound: every pair through sgemm (same answers; for comparison).")
+        var noBound = false
         @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
         @Flag(help: "Print JSON (the default prints JSON too; kept for symmetry with other commands).") var json = false
 
@@ -25,7 +27,7 @@ extension Vicinity.Bench {
             guard b.dim == q.dim else { throw CLIError("\(base) has \(b.dim) dims but \(queries) has \(q.dim)") }
             guard k >= 1 else { throw ValidationError("--k must be at least 1") }
             let t0 = Date()
-            let index = FlatIndex(b.matrix)
+            let index = FlatIndex(b.matrix, boundAxes: noBound ? 0 : nil)
             let pruned = clustered ? ClusteredFlatIndex(b.matrix) : nil
             let build = Date().timeIntervalSince(t0)
             let t1 = Date()
@@ -42,7 +44,7 @@ extension Vicinity.Bench {
             try printJSON(["index": clustered ? "clustered" : "flat", "base": b.count, "queries": q.count, "dims": b.dim, "k": k, "single": single,
                            "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
                            "queries_per_second": Double(q.count) / seconds,
-                           "memory_bytes": index.count * index.dims * 4 + index.count * 4,
+                           "memory_bytes": index.count * index.dims * 4 + index.overheadBytes, "bound_axes": index.boundAxes,
                            "raw_bytes": index.count * index.dims * 4])
         }
     }
@@ -90,7 +92,8 @@ extension Vicinity.Bench {
 func applyThreads(_ n: Int) throws {
     guard n >= 1 else { throw ValidationError("--threads must be at least 1") }
     setenv("VICINITY_THREADS", String(n), 1)
-    BLAS.setThreads(n)
+    // With our own threads OpenBLAS stays on one: its idle workers would spin beside ours.
+    if !BLAS.ownThreads { BLAS.setThreads(n) }
 }
 
 /// Neighbour ids as .ivecs, k per query (−1 where a query has fewer).
