@@ -30,11 +30,29 @@ def read_ivecs(path):
     d = a[0]
     return a.reshape(-1, d + 1)[:, 1:]
 
+# Each side runs every measurement twice and keeps its faster run: on a shared
+# 2-core machine one run of either can stall (faiss's OpenMP threads especially).
+REPEATS = 2
+
 def vicinity(args, *cmd):
-    r = subprocess.run([args.vicinity, "bench", *cmd], capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"vicinity bench {' '.join(cmd)} failed: {r.stderr}")
-    return json.loads(r.stdout)
+    best = None
+    for _ in range(REPEATS):
+        r = subprocess.run([args.vicinity, "bench", *cmd], capture_output=True, text=True)
+        if r.returncode != 0:
+            sys.exit(f"vicinity bench {' '.join(cmd)} failed: {r.stderr}")
+        run = json.loads(r.stdout)
+        if best is None or run["queries_per_second"] > best["queries_per_second"]:
+            best = run
+    return best
+
+def faiss_search(search, count):
+    """Runs `search()` REPEATS times; returns (queries per second of the faster run, its result)."""
+    best, result = 0, None
+    for _ in range(REPEATS):
+        start = time.time()
+        result = search()
+        best = max(best, count / (time.time() - start))
+    return best, result
 
 def agreement_float(base, queries, ours, theirs):
     """Fraction of queries whose id lists match exactly, and whether every difference is a tie."""
@@ -81,7 +99,7 @@ def main():
         ours = vicinity(args, "knn", "--base", f(f"b{d}.fvecs"), "--queries", f(f"q{d}.fvecs"), "--k", "10",
                         "--threads", t, "--out", f("r.ivecs"))
         index = faiss.IndexFlatL2(b.shape[1]); index.add(b)
-        start = time.time(); _, ids = index.search(q, 10); theirs = len(q) / (time.time() - start)
+        theirs, (_, ids) = faiss_search(lambda: index.search(q, 10), len(q))
         agree, ties = agreement_float(b, q, read_ivecs(f("r.ivecs")), ids)
         row(f"  batched, d={d}", ours["queries_per_second"], theirs, agree, ties)
         if ours.get("bound_axes"):
@@ -96,9 +114,7 @@ def main():
         write_fvecs(f("qs.fvecs"), q[:ns])
         ours = vicinity(args, "knn", "--base", f(f"b{d}.fvecs"), "--queries", f("qs.fvecs"), "--k", "10", "--single",
                         "--threads", t, "--out", f("r.ivecs"))
-        start = time.time()
-        ids = np.vstack([index.search(q[i:i + 1], 10)[1] for i in range(ns)])
-        theirs = ns / (time.time() - start)
+        theirs, ids = faiss_search(lambda: np.vstack([index.search(q[i:i + 1], 10)[1] for i in range(ns)]), ns)
         agree, ties = agreement_float(b, q[:ns], read_ivecs(f("r.ivecs")), ids)
         row(f"  one query at a time, d={d} ({ns} queries)", ours["queries_per_second"], theirs, agree, ties)
 
@@ -112,7 +128,7 @@ def main():
         ours = vicinity(args, "hamming", "--base", f("hb.bvecs"), "--queries", f("hq.bvecs"), "--k", "10",
                         "--threads", t, "--out", f("r.ivecs"))
         index = faiss.IndexBinaryFlat(bits); index.add(b)
-        start = time.time(); _, ids = index.search(q, 10); theirs = nq / (time.time() - start)
+        theirs, (_, ids) = faiss_search(lambda: index.search(q, 10), nq)
         agree, ties = agreement_hamming(b, q, read_ivecs(f("r.ivecs")), ids)
         row(f"  {bits} bits", ours["queries_per_second"], theirs, agree, ties)
 
