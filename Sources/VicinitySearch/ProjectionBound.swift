@@ -60,7 +60,7 @@ struct ProjectionBound: Sendable {
     }
 
     var axisCount: Int { axes.rows }
-    var bytes: Int { (projected.count + 3 * projectedNorms.count) * MemoryLayout<Float>.size }
+    var bytes: Int { (projected.count + 3 * projectedNorms.count + axes.count + mean.count) * MemoryLayout<Float>.size }
 
     /// Projected coordinates, their squared norms and residual intervals for a set of rows.
     struct Projection: Sendable {
