@@ -28,6 +28,11 @@ public struct ClusteredFlatIndex: Sendable {
             radius = max(radius, ring)
         }
 
+        /// Where `row` sits among the members (a short scan: clusters hold ~√n/2 rows).
+        func slot(of row: Int) -> Int {
+            rows.firstIndex(of: Int32(row))!
+        }
+
         /// Removes the member in `slot`, moving the last into it; returns the moved row.
         mutating func remove(slot s: Int, dims: Int) -> Int {
             let moved = rows.removeLast(), ring = rings.removeLast()
@@ -45,16 +50,17 @@ public struct ClusteredFlatIndex: Sendable {
     public let dims: Int
     private var centres: Matrix
     private var clusters: [Cluster] = []
-    /// Where each row lives: its cluster and its slot there.
-    private var clusterOf: [Int32] = []
-    private var slotOf: [Int32] = []
+    /// Each row's cluster (its slot there is found by scanning the cluster's rows:
+    /// keeping it too would cost 4 more bytes a row for a rare lookup).
+    private var clusterOf: [UInt16] = []
     /// Rows at the last clustering; the clusters are rebuilt when the index doubles.
     private var clusteredCount = 0
 
     /// A query measures every centre, then reads the clusters it cannot rule
     /// out; about 2·√n clusters balance the two (490 at 60k rows).
+    /// At most 65 536, so a cluster number fits in `clusterOf`'s 16 bits.
     static func clusters(for n: Int) -> Int {
-        n == 0 ? 0 : max(1, min(n / 8, Int((2 * Double(n).squareRoot()).rounded())))
+        n == 0 ? 0 : max(1, min(n / 8, 1 << 16, Int((2 * Double(n).squareRoot()).rounded())))
     }
     static let kMeansRounds = 8
     /// Lloyd's rounds run on a sample of this many rows per cluster; all rows are assigned once at the end.
@@ -69,15 +75,26 @@ public struct ClusteredFlatIndex: Sendable {
     public var count: Int { clusterOf.count }
     public var clusterCount: Int { centres.rows }
 
+    /// Bytes held beyond the raw vectors: per row its number, its distance to the
+    /// centre and its cluster (10 bytes), and the centres.
+    public var overheadBytes: Int { count * 10 + centres.count * MemoryLayout<Float>.size }
+
     /// The vector stored at `row`.
     public func vector(_ row: Int) -> [Float] {
-        let j = Int(clusterOf[row]), s = Int(slotOf[row])
-        return Array(clusters[j].vectors[(s * dims)..<((s + 1) * dims)])
+        let cluster = clusters[Int(clusterOf[row])], s = cluster.slot(of: row)
+        return Array(cluster.vectors[(s * dims)..<((s + 1) * dims)])
     }
 
     /// Every row's vector, in row order.
     public var vectors: Matrix {
-        Matrix(rows: count, cols: dims, storage: (0..<count).flatMap { vector($0) })
+        var out = Matrix(rows: count, cols: dims)
+        for cluster in clusters {
+            for (s, row) in cluster.rows.enumerated() {
+                out.storage.replaceSubrange(Int(row) * dims..<(Int(row) + 1) * dims,
+                                            with: cluster.vectors[s * dims..<(s + 1) * dims])
+            }
+        }
+        return out
     }
 
     // MARK: search
@@ -168,17 +185,15 @@ public struct ClusteredFlatIndex: Sendable {
         precondition(row >= 0 && row < count, "ClusteredFlatIndex.remove: row \(row) outside 0..<\(count)")
         let last = count - 1
         // Out of its cluster; that cluster's last member fills the slot.
-        let s = Int(slotOf[row])
-        let moved = clusters[Int(clusterOf[row])].remove(slot: s, dims: dims)
-        if moved != row { slotOf[moved] = Int32(s) }
+        let j = Int(clusterOf[row])
+        _ = clusters[j].remove(slot: clusters[j].slot(of: row), dims: dims)
         if row != last {
             // The last row takes the freed number, in its own cluster and slot.
-            clusters[Int(clusterOf[last])].rows[Int(slotOf[last])] = Int32(row)
+            let k = Int(clusterOf[last])
+            clusters[k].rows[clusters[k].slot(of: last)] = Int32(row)
             clusterOf[row] = clusterOf[last]
-            slotOf[row] = slotOf[last]
         }
         clusterOf.removeLast()
-        slotOf.removeLast()
     }
 
     /// Appends a row to the cluster with the nearest centre, widening its radius.
@@ -193,9 +208,8 @@ public struct ClusteredFlatIndex: Sendable {
             if d < best.distance { best = (d, j) }
         }
         let j = best.cluster
-        slotOf.append(Int32(clusters[j].rows.count))
         clusters[j].append(row: count, v, ring: best.distance.squareRoot())
-        clusterOf.append(Int32(j))
+        clusterOf.append(UInt16(j))
     }
 
     // MARK: clustering
@@ -216,11 +230,17 @@ public struct ClusteredFlatIndex: Sendable {
         }
         let assignment = nearestCentres(of: all)
         clusters = [Cluster](repeating: Cluster(), count: wanted)
-        clusterOf = assignment.map(Int32.init)
-        slotOf = [Int32](repeating: 0, count: n)
+        clusterOf = assignment.map(UInt16.init)
+        // Exact capacities: arrays grown by appending alone would hold up to twice their members.
+        var sizes = [Int](repeating: 0, count: wanted)
+        for j in assignment { sizes[j] += 1 }
+        for j in 0..<wanted {
+            clusters[j].rows.reserveCapacity(sizes[j])
+            clusters[j].vectors.reserveCapacity(sizes[j] * dims)
+            clusters[j].rings.reserveCapacity(sizes[j])
+        }
         for (i, j) in assignment.enumerated() {
             let v = all.row(i)
-            slotOf[i] = Int32(clusters[j].rows.count)
             clusters[j].append(row: i, v, ring: squaredDistance(v, centreRow: j).squareRoot())
         }
     }

@@ -91,4 +91,14 @@ import VicinityMath
         index.add(Matrix(rows: 1, cols: 6, storage: queries.row(1)))
         #expect(index.searchOne(queries.row(1), k: 3) == [Neighbor(distance: 0, index: 0)])
     }
+
+    /// Within the 10 % memory allowance at the server's code size, and every row's
+    /// vector still reachable by row (its slot is found by scanning its cluster).
+    @Test func memoryOverheadAtThirtyDims() {
+        let base = Self.clustered(20000, dims: 30, spread: 1, seed: 21)
+        let index = ClusteredFlatIndex(base)
+        #expect(Double(index.overheadBytes) <= 0.10 * Double(base.count * 4))
+        #expect(index.vectors == base)
+        #expect((0..<base.rows).allSatisfy { index.vector($0) == base.row($0) })
+    }
 }
