@@ -32,10 +32,11 @@ struct ProjectionBound: Sendable {
     static let sampleRows = 8192
 
     /// The axes a base of `dims` gets by default: at most 64, and 0 (no bound)
-    /// when fewer than 16 fit in the 10 % memory allowance.
+    /// when fewer than 16 fit in the 10 % memory allowance, or above 2048 dims,
+    /// where the d×d eigen-decomposition of the fit would take seconds (d³).
     static func automaticAxes(dims: Int) -> Int {
         let p = min(64, dims / 10 - 4) / 8 * 8
-        return p >= 16 ? p : 0
+        return p >= 16 && dims <= 2048 ? p : 0
     }
 
     /// Fits `axes` principal axes on (a sample of) `vectors` and projects every row;

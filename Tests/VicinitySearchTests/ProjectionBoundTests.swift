@@ -92,7 +92,7 @@ import VicinityMath
     @Test func automaticAxesAndMemory() {
         #expect(FlatIndex.automaticBoundAxes(dims: 784) == 64)
         #expect(FlatIndex.automaticBoundAxes(dims: 256) == 16)
-        #expect(FlatIndex.automaticBoundAxes(dims: 30) == 0)
+        #expect(FlatIndex.automaticBoundAxes(dims: 30) == 0 && FlatIndex.automaticBoundAxes(dims: 4096) == 0)
         var rng = SeededRNG(seed: 4)
         let base = Self.matrix(5000, 256) { rng.uniform() }
         let index = FlatIndex(base)
