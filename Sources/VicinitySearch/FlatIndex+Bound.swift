@@ -10,35 +10,39 @@ extension FlatIndex {
     /// rule it out against the query's current k-th best score. In its first
     /// block each query first scores its k + seedMargin smallest bounds, so the
     /// threshold starts near its final value. Every row that could enter the top k
-    /// is scored, so the answers are `searchOne`'s, distances included.
-    func searchBounded(_ queries: Matrix, k: Int, bound: ProjectionBound) -> [[Neighbor]] {
+    /// is scored, so the answers are `searchOne`'s, distances included. Also
+    /// returns how many rows were scored exactly, over all queries.
+    func searchBounded(_ queries: Matrix, k: Int, bound: ProjectionBound) -> (hits: [[Neighbor]], scored: Int) {
         let k = min(k, count)
-        guard k > 0 else { return Array(repeating: [], count: queries.rows) }
+        guard k > 0 else { return (Array(repeating: [], count: queries.rows), 0) }
         let prepared = bound.project(queries)
         // A query whose norms overflow cannot be bounded: it is scanned directly.
         let usable = prepared.centredNorms.map { (4 * ($0 + bound.largestCentredNorm)).isFinite }
         var heaps = [TopK](repeating: TopK(k: k), count: queries.rows)
+        var scored = [Int](repeating: 0, count: queries.rows)
         queries.storage.withUnsafeBufferPointer { q in
         vectors.storage.withUnsafeBufferPointer { x in
         prepared.projected.storage.withUnsafeBufferPointer { pq in
         bound.projected.storage.withUnsafeBufferPointer { px in
         heaps.withUnsafeMutableBufferPointer { h in
-            let shared = UnsafeSendable((q.baseAddress!, x.baseAddress!, h.baseAddress!))
+        scored.withUnsafeMutableBufferPointer { n in
+            let shared = UnsafeSendable((q.baseAddress!, x.baseAddress!, h.baseAddress!, n.baseAddress!))
             let tiles = ProductTiles(queries: pq.baseAddress!, queryCount: queries.rows,
                                      base: px.baseAddress!, baseCount: count, width: bound.axisCount)
             tiles.forEach { queryRange, rows, products in
-                let (q, x, heaps) = shared.value
+                let (q, x, heaps, scored) = shared.value
                 for (r, i) in queryRange.enumerated() where usable[i] {
                     let query = BoundedQuery(
                         vector: q + i * dims, projectedNorm: prepared.norms[i],
                         residualLow: prepared.residualLow[i], residualHigh: prepared.residualHigh[i],
                         centredNorm: prepared.centredNorms[i])
-                    scanBlock(query, products: products + r * rows.count, rows: rows, bound: bound,
-                              x: x, heap: &heaps[i])
+                    scored[i] += scanBlock(query, products: products + r * rows.count, rows: rows, bound: bound,
+                                           x: x, heap: &heaps[i])
                 }
             }
-        }}}}}
-        return (0..<queries.rows).map { usable[$0] ? heaps[$0].sorted() : searchOne(queries.row($0), k: k) }
+        }}}}}}
+        let hits = (0..<queries.rows).map { usable[$0] ? heaps[$0].sorted() : searchOne(queries.row($0), k: k) }
+        return (hits, scored.reduce(0, +) + usable.filter { !$0 }.count * count)
     }
 
     /// What the bound needs of one query.
@@ -47,10 +51,12 @@ extension FlatIndex {
         let projectedNorm, residualLow, residualHigh, centredNorm: Float
     }
 
-    /// One query against one block of rows, given the projected inner products.
+    /// One query against one block of rows, given the projected inner products;
+    /// returns how many rows it scored exactly.
     @inline(__always)
     private func scanBlock(_ query: BoundedQuery, products: UnsafePointer<Float>, rows: Range<Int>,
-                           bound: ProjectionBound, x: UnsafePointer<Float>, heap: inout TopK) {
+                           bound: ProjectionBound, x: UnsafePointer<Float>, heap: inout TopK) -> Int {
+        var scored = 0
         bound.projectedNorms.withUnsafeBufferPointer { pnBuffer in
         bound.residualLow.withUnsafeBufferPointer { loBuffer in
         bound.residualHigh.withUnsafeBufferPointer { hiBuffer in
@@ -71,10 +77,12 @@ extension FlatIndex {
                 }
                 seeds = best.sorted()
                 for seed in seeds { heap.insert(score(query.vector, row: seed.index, x), seed.index) }
+                scored += seeds.count
             }
             var limit = bound.limit(heap.threshold, centredQueryNorm: query.centredNorm)
             @inline(__always) func visit(_ j: Int) {
                 if !seeds.isEmpty && seeds.contains(where: { $0.index == j }) { return }
+                scored += 1
                 let s = score(query.vector, row: b0 + j, x)
                 if s <= heap.threshold {
                     heap.insert(s, b0 + j)
@@ -107,5 +115,6 @@ extension FlatIndex {
                 j += 1
             }
         }}}
+        return scored
     }
 }

@@ -95,8 +95,27 @@ public struct FlatIndex: Sendable {
         if queries.rows < FlatIndex.directQueryLimit {
             return (0..<queries.rows).map { searchOne(queries.row($0), k: k) }
         }
-        if let bound, bound.isUsable { return searchBounded(queries, k: k, bound: bound) }
-        return canonicalised(searchBatch(queries, k: min(k + FlatIndex.rerankMargin, count)), queries: queries, k: k)
+        guard let bound, bound.isUsable else { return searchAll(queries, k: k) }
+        // The bound pays only when it rules out most rows (measured: 1.6 % scored on
+        // Fashion-MNIST pixels, 4× faster; on isotropic noise nearly all, 3.6× slower).
+        // A probe of the first queries decides for the rest of the batch.
+        let probe = min(queries.rows, FlatIndex.boundProbeQueries)
+        let first = searchBounded(queries.rows(in: 0..<probe), k: k, bound: bound)
+        guard probe < queries.rows else { return first.hits }
+        let rest = queries.rows(in: probe..<queries.rows)
+        let worthwhile = Double(first.scored) <= FlatIndex.boundMaximumScoredFraction * Double(probe * count)
+        return first.hits + (worthwhile ? searchBounded(rest, k: k, bound: bound).hits : searchAll(rest, k: k))
+    }
+
+    /// Queries that decide whether a batch goes through the bound.
+    static let boundProbeQueries = 32
+    /// The share of rows scored exactly above which the bound costs more than it saves
+    /// (the exact scores read rows one by one; the plain sgemm streams them).
+    static let boundMaximumScoredFraction = 0.1
+
+    /// Every pair through sgemm, candidates rescored.
+    private func searchAll(_ queries: Matrix, k: Int) -> [[Neighbor]] {
+        canonicalised(searchBatch(queries, k: min(k + FlatIndex.rerankMargin, count)), queries: queries, k: k)
     }
 
     /// Extra candidates the sgemm path selects before rescoring.

@@ -77,6 +77,25 @@ import VicinityMath
         }
     }
 
+    /// The bound rules out nearly every row where the data lie near the axes, and
+    /// almost none on isotropic noise — where a batch must go through the plain
+    /// path instead (the probe's decision), with the same answers either way.
+    @Test func scoredShareDecidesThePath() {
+        var rng = SeededRNG(seed: 8)
+        let (count, dims) = (6000, 48)
+        let mixing = Self.matrix(4, dims) { rng.uniform() * 2 - 1 }
+        let lowRank = Self.matrix(count + 100, 4) { rng.uniform() * 10 }.multiplied(by: mixing)
+        let noise = Self.matrix(count + 100, dims) { rng.uniform() }
+        for (data, worthwhile) in [(lowRank, true), (noise, false)] {
+            let base = data.rows(in: 0..<count), queries = data.rows(in: count..<count + 100)
+            let index = FlatIndex(base, boundAxes: 8)
+            let (_, scored) = index.searchBounded(queries, k: 10, bound: index.bound!)
+            let share = Double(scored) / Double(queries.rows * count)
+            #expect((share <= FlatIndex.boundMaximumScoredFraction) == worthwhile, "scored share \(share)")
+            expectExact(index, base, queries, k: 10, oracle: false)
+        }
+    }
+
     /// A query whose norms overflow Float cannot be bounded; it still gets the direct scan's answer.
     @Test func overflowingQueriesFallBackToTheDirectScan() {
         var rng = SeededRNG(seed: 3)
