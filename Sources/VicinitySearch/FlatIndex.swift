@@ -22,7 +22,7 @@ public struct FlatIndex: Sendable {
     public let boundAxes: Int
     private(set) var bound: ProjectionBound?
 
-    /// The default `boundAxes` for a dimension: up to 64 axes for 200 ≤ d ≤ 2048,
+    /// The default `boundAxes` for a dimension: up to 64 axes for 210 ≤ d ≤ 2048,
     /// none below (the bound would cost more than 10 % memory or save too little)
     /// or above (fitting it would take seconds).
     public static func automaticBoundAxes(dims: Int) -> Int { ProjectionBound.automaticAxes(dims: dims) }

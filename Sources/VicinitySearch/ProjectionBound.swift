@@ -8,8 +8,8 @@ import VicinityMath
 ///     ‖q − x‖² = ‖P(q − x)‖² + ‖R(q − x)‖² ≥ ‖Pq − Px‖² + (‖Rq‖ − ‖Rx‖)²
 /// (the triangle inequality on the residual). Each row keeps its p projected
 /// coordinates, their squared norm, and its residual length as an interval
-/// wide enough to cover rounding. `p ≤ d/10 − 4` keeps that under 10 % of the
-/// raw vectors.
+/// wide enough to cover rounding. `p ≤ d/10 − 5` keeps that, with the norm
+/// FlatIndex keeps, under 10 % of the raw vectors.
 struct ProjectionBound: Sendable {
     let dims: Int
     let mean: [Float]
@@ -35,7 +35,7 @@ struct ProjectionBound: Sendable {
     /// when fewer than 16 fit in the 10 % memory allowance, or above 2048 dims,
     /// where the d×d eigen-decomposition of the fit would take seconds (d³).
     static func automaticAxes(dims: Int) -> Int {
-        let p = min(64, dims / 10 - 4) / 8 * 8
+        let p = min(64, dims / 10 - 5) / 8 * 8
         return p >= 16 && dims <= 2048 ? p : 0
     }
 

@@ -110,10 +110,12 @@ import VicinityMath
     /// The automatic choice: on at high dimension within the 10 % memory allowance, off below.
     @Test func automaticAxesAndMemory() {
         #expect(FlatIndex.automaticBoundAxes(dims: 784) == 64)
-        #expect(FlatIndex.automaticBoundAxes(dims: 256) == 16)
+        #expect(FlatIndex.automaticBoundAxes(dims: 256) == 16 && FlatIndex.automaticBoundAxes(dims: 210) == 16)
+        #expect(FlatIndex.automaticBoundAxes(dims: 200) == 0)
         #expect(FlatIndex.automaticBoundAxes(dims: 30) == 0 && FlatIndex.automaticBoundAxes(dims: 4096) == 0)
         var rng = SeededRNG(seed: 4)
-        let base = Self.matrix(5000, 256) { rng.uniform() }
+        // d = 210 is the tightest case: 16 axes, 20 floats a row beside 210.
+        let base = Self.matrix(FlatIndex.boundMinimumRows, 210) { rng.uniform() }
         let index = FlatIndex(base)
         #expect(index.bound?.axisCount == 16)
         #expect(Double(index.overheadBytes) <= 0.10 * Double(base.count * 4))
