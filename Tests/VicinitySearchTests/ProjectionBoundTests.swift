@@ -55,6 +55,20 @@ import VicinityMath
         }
     }
 
+    /// A small ball far from the origin (coordinates 1e4 ± 1e-2, so Float resolves
+    /// steps of ~1e-3): the bound's rounding must scale with the centred data, not the raw.
+    @Test func smallBallFarFromTheOrigin() {
+        var rng = SeededRNG(seed: 13)
+        let offset = Self.matrix(1, 40) { 1e4 * (1 + rng.uniform()) }.storage
+        func points(_ n: Int) -> Matrix {
+            var m = Self.matrix(n, 40) { 1e-2 * (rng.uniform() - 0.5) }
+            m.addToRows(offset)
+            return m
+        }
+        let base = points(3000), queries = points(40)
+        expectExact(FlatIndex(base, boundAxes: 8), base, queries, k: 10, oracle: false)
+    }
+
     /// Adds that cross refits, and swap-removals, keep the projections in step with the rows.
     @Test func addsAndRemovals() {
         var rng = SeededRNG(seed: 9)
