@@ -33,8 +33,8 @@ public struct ClusteredFlatIndex: Sendable {
             rows.firstIndex(of: Int32(row))!
         }
 
-        /// Removes the member in `slot`, moving the last into it; returns the moved row.
-        mutating func remove(slot s: Int, dims: Int) -> Int {
+        /// Removes the member in `slot`, moving the last into it.
+        mutating func remove(slot s: Int, dims: Int) {
             let moved = rows.removeLast(), ring = rings.removeLast()
             let tail = vectors.suffix(dims)
             vectors.removeLast(dims)
@@ -43,7 +43,6 @@ public struct ClusteredFlatIndex: Sendable {
                 rings[s] = ring
                 vectors.replaceSubrange((s * dims)..<((s + 1) * dims), with: tail)
             }
-            return Int(moved)
         }
     }
 
@@ -186,7 +185,7 @@ public struct ClusteredFlatIndex: Sendable {
         let last = count - 1
         // Out of its cluster; that cluster's last member fills the slot.
         let j = Int(clusterOf[row])
-        _ = clusters[j].remove(slot: clusters[j].slot(of: row), dims: dims)
+        clusters[j].remove(slot: clusters[j].slot(of: row), dims: dims)
         if row != last {
             // The last row takes the freed number, in its own cluster and slot.
             let k = Int(clusterOf[last])

@@ -62,11 +62,11 @@ public struct FlatIndex: Sendable {
         // Axes fitted on a small start describe a grown base poorly (the bound stays
         // valid, only looser): refit when the base has doubled.
         if boundAxes == 0 || count < minimumRowsForBound { return }
-        if bound != nil && count <= 2 * boundFittedAt {
-            bound!.append(more)
-        } else if boundFittedAt == 0 || count > 2 * boundFittedAt {
+        if count > 2 * boundFittedAt {
             bound = ProjectionBound(fitting: vectors, axes: boundAxes)
             boundFittedAt = count
+        } else {
+            bound?.append(more)
         }
     }
 

@@ -11,12 +11,9 @@ import VicinityMath
 /// wide enough to cover rounding. `p ≤ d/10 − 5` keeps that, with the norm
 /// FlatIndex keeps, under 10 % of the raw vectors.
 struct ProjectionBound: Sendable {
-    let dims: Int
     let mean: [Float]
-    /// The principal axes as rows (p × dims).
+    /// The principal axes as rows (p × d).
     let axes: Matrix
-    /// How many rows the axes were fitted on (FlatIndex refits when it has doubled).
-    let fittedRows: Int
     private(set) var projected: Matrix
     private(set) var projectedNorms: [Float]
     private(set) var residualLow: [Float]
@@ -47,11 +44,9 @@ struct ProjectionBound: Sendable {
         let stride = max(1, vectors.rows / ProjectionBound.sampleRows)
         let sample = stride == 1 ? vectors : vectors.rows(Array(Swift.stride(from: 0, to: vectors.rows, by: stride)))
         guard let pca = try? PCA.fit(sample, components: p) else { return nil }
-        dims = vectors.cols
         mean = pca.mean
         axes = pca.components
-        fittedRows = vectors.rows
-        tolerance = 16 * Float(dims + p) * Float.ulpOfOne
+        tolerance = 16 * Float(vectors.cols + p) * Float.ulpOfOne
         projected = Matrix(rows: 0, cols: p)
         projectedNorms = []
         residualLow = []
