@@ -9,6 +9,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private let engine: any SearchEngine
+    private let sets: VectorSets
     private let policy: CommandPolicy
     private let stats: ServerStats
     private var decoder: RequestDecoder
@@ -18,12 +19,25 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The client has finished sending (e.g. `nc` at end of input): answer what it sent, then close.
     private var inputClosed = false
 
-    init(engine: any SearchEngine, policy: CommandPolicy, limits: ProtocolLimits, stats: ServerStats) {
+    init(engine: any SearchEngine, sets: VectorSets, policy: CommandPolicy, limits: ProtocolLimits, stats: ServerStats,
+         clientID: Int) {
         self.engine = engine
+        self.sets = sets
         self.policy = policy
         self.stats = stats
         decoder = RequestDecoder(limits: limits)
-        session = Session(authenticated: policy.authToken == nil)
+        session = Session(authenticated: policy.authToken == nil, clientID: clientID)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        session.peer = Self.describe(context.channel.remoteAddress)
+        session.local = Self.describe(context.channel.localAddress)
+        stats.register(session)
+    }
+
+    private static func describe(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return "" }
+        return "\(ip):\(port)"
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -64,7 +78,8 @@ final class ConnectionHandler: ChannelInboundHandler {
             guard let request else { break }
             guard !request.words.isEmpty else { continue }
             let started = NIODeadline.now()
-            let reply = CommandTable.dispatch(request.words, engine: engine, policy: policy, session: &session)
+            let reply = CommandTable.dispatch(request, engine: engine, sets: sets, policy: policy, stats: stats,
+                                              session: &session)
             finished(reply, request: request, started: started, into: &out)
             if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
                 context.write(wrapOutboundOut(out), promise: nil)
@@ -82,10 +97,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Records and encodes a reply.
     private func finished(_ reply: Reply, request: Request, started: NIODeadline, into out: inout ByteBuffer) {
-        let failed: Bool
-        if case .error = reply { failed = true } else { failed = false }
-        stats.record(command: request.words[0], nanoseconds: (NIODeadline.now() - started).nanoseconds, failed: failed)
-        reply.write(to: &out, style: request.style)
+        stats.record(request.words, nanoseconds: (NIODeadline.now() - started).nanoseconds, failed: reply.isError,
+                     session: session, slowMicroseconds: policy.slowlogMicroseconds, slowLength: policy.slowlogLength)
+        reply.write(to: &out, ReplyEncoding(style: request.style, protocolVersion: session.protocolVersion))
     }
 
     /// After a half-close, closes once every request received has been answered.
@@ -102,7 +116,8 @@ final class ConnectionHandler: ChannelInboundHandler {
         stats.recordProtocolError()
         if error.kind != .httpRequest {
             let style: Request.Style = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*") ? .resp : .inline
-            Reply.err("PROTOCOL", error.message + "; closing the connection").write(to: &out, style: style)
+            Reply.err("PROTOCOL", error.message + "; closing the connection")
+                .write(to: &out, ReplyEncoding(style: style, protocolVersion: session.protocolVersion))
         }
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }

@@ -49,6 +49,9 @@ public struct EngineError: Error, Equatable, Sendable {
 /// Everything the commands need from the data behind the server. Reads must be
 /// safe from any thread while a write is in progress (readers never wait on writers).
 public protocol SearchEngine: Sendable {
+    /// The key that names the served store in vector-set commands (its folder's name).
+    var name: String { get }
+    var codeDims: Int { get }
     /// INFO fields, in order.
     func info() -> [(String, String)]
     func count() -> Int
@@ -58,6 +61,15 @@ public protocol SearchEngine: Sendable {
     func radius(_ r: Int, query: BitsQuery) throws -> [Hit]
     /// Durable before it returns.
     func add(id: String, label: Int, pixels: [Float]) throws
+    /// Adds an item given by its code (its bits, if the store keeps them, from the model). Durable before it returns.
+    func add(id: String, label: Int, code: [Float]) throws
     /// Durable before it returns; false when there was no such id.
     func delete(_ id: String) throws -> Bool
+    /// An item's JSON attributes, nil when it has none.
+    func attributes(_ id: String) throws -> String?
+    /// Sets (nil removes) an item's attributes, durably; false when there is no such item.
+    func setAttributes(_ id: String, _ json: String?) throws -> Bool
+    func attributeCount() -> Int
+    /// `n` random ids: distinct (at most all), or with repeats.
+    func randomIDs(_ n: Int, distinct: Bool) -> [String]
 }

@@ -112,17 +112,20 @@ public final class RESPClient {
         case "+": return .status(rest)
         case "-": return .error(rest)
         case ":": return .integer(Int(rest) ?? 0)
-        case "$":
+        case "$", "=":
             guard let n = Int(rest) else { throw ServerError("bad bulk length '\(rest)'") }
             if n < 0 { return .null }
             while buffer.count < n + 2 { try fill() }
             let s = String(decoding: buffer[..<n], as: UTF8.self)
             buffer.removeSubrange(..<(n + 2))
-            return .bulk(s)
-        case "*":
+            return .bulk(kind == "=" ? String(s.dropFirst(4)) : s)  // a verbatim string starts with its format, "txt:"
+        case "*", "~", "%":  // RESP3 sets are read as arrays, maps as flat key-value arrays
             guard let n = Int(rest) else { throw ServerError("bad array length '\(rest)'") }
             if n < 0 { return .null }
-            return .array(try (0..<n).map { _ in try readValue() })
+            return .array(try (0..<(kind == "%" ? 2 * n : n)).map { _ in try readValue() })
+        case "_": return .null
+        case "#": return .integer(rest == "t" ? 1 : 0)
+        case ",", "(": return .bulk(rest)
         default:
             throw ServerError("not a RESP reply: \(line)")
         }

@@ -1,18 +1,28 @@
 import NIOCore
 
-/// One request: its words, and how it was framed (which decides the reply style).
+/// One request: its words, their raw bytes, and how it was framed (which decides the reply style).
 public struct Request: Sendable, Equatable {
     public enum Style: Sendable, Equatable {
         /// A plain line, as typed into nc: plain-text replies.
         case inline
-        /// A RESP array, as Redis clients send: RESP2 replies.
+        /// A RESP array, as Redis clients send: RESP2 or RESP3 replies (HELLO picks).
         case resp
     }
+    /// The arguments as text (invalid UTF-8 replaced), for every command that takes words.
     public var words: [String]
+    /// The arguments exactly as sent, for binary payloads such as `VADD … FP32 blob`.
+    public var bytes: [[UInt8]]
     public var style: Style
+
+    public init(bytes: [[UInt8]], style: Style) {
+        self.bytes = bytes
+        words = bytes.map { String(decoding: $0, as: UTF8.self) }
+        self.style = style
+    }
 
     public init(words: [String], style: Style) {
         self.words = words
+        bytes = words.map { Array($0.utf8) }
         self.style = style
     }
 }

@@ -30,11 +30,10 @@ public struct RequestDecoder: Sendable {
             if !sawRequest && looksLikeHTTP(line) {
                 throw ProtocolError(kind: .httpRequest, message: "this is not an HTTP server")
             }
-            let words = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-                .map { String(decoding: $0, as: UTF8.self) }
+            let words = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).map(Array.init)
             // Empty lines are skipped, as Redis does, so a stray newline gets no reply.
             if words.isEmpty { continue }
-            request = Request(words: words, style: .inline)
+            request = Request(bytes: words, style: .inline)
             sawRequest = true
             return request
         }
@@ -70,7 +69,7 @@ public struct RequestDecoder: Sendable {
         guard header <= limits.maxArguments else {
             throw ProtocolError(kind: .tooManyArguments, message: "more than \(limits.maxArguments) arguments")
         }
-        var words: [String] = []
+        var words: [[UInt8]] = []
         words.reserveCapacity(header)
         var total = 0
         for _ in 0..<header {
@@ -88,11 +87,11 @@ public struct RequestDecoder: Sendable {
             guard cursor.readInteger(as: UInt8.self) == Self.cr, cursor.readInteger(as: UInt8.self) == Self.lf else {
                 throw malformed("bulk string not followed by CRLF")
             }
-            words.append(String(decoding: bytes, as: UTF8.self))
+            words.append(bytes)
         }
         buffer = cursor
         // An empty array is a no-op, like an empty line.
-        return words.isEmpty ? Request(words: [], style: .resp) : Request(words: words, style: .resp)
+        return Request(bytes: words, style: .resp)
     }
 
     /// Reads `<prefix><integer>\r\n`; nil when incomplete.

@@ -25,16 +25,24 @@ public final class LineServer: Sendable {
     public let configuration: ServerConfiguration
     public let stats: ServerStats
     private let engine: any SearchEngine
+    public let sets: VectorSets
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
 
     /// Binds and starts accepting. Throws with a clear message when the address is taken or refused.
-    public init(engine: any SearchEngine, configuration: ServerConfiguration, stats: ServerStats = ServerStats()) throws {
+    public init(engine: any SearchEngine, sets: VectorSets = VectorSets(), configuration: ServerConfiguration,
+                stats: ServerStats = ServerStats()) throws {
         self.stats = stats
         if !configuration.isLoopback && configuration.policy.authToken == nil {
             throw ServerError("refusing to listen on \(configuration.host) without --auth-token (only loopback addresses may go without one)")
         }
         self.engine = engine
+        self.sets = sets
+        var configuration = configuration
+        configuration.policy.settings.merge([
+            "port": "\(configuration.port)", "bind": configuration.host, "maxclients": "\(configuration.maxConnections)",
+            "timeout": "\(configuration.idleTimeout)", "requirepass": "",
+        ]) { old, _ in old }
         self.configuration = configuration
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let config = configuration
@@ -48,18 +56,19 @@ public final class LineServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard stats.admit(limit: config.maxConnections) else {
+                    guard let clientID = stats.admit(limit: config.maxConnections) else {
                         var b = channel.allocator.buffer(capacity: 64)
                         Reply.err("MAXCLIENTS", "too many connections (\(config.maxConnections)); try again later")
-                            .write(to: &b, style: .inline)
+                            .write(to: &b, .plain)
                         channel.writeAndFlush(b).whenComplete { _ in channel.close(promise: nil) }
                         return
                     }
-                    channel.closeFuture.whenComplete { _ in stats.release() }
+                    channel.closeFuture.whenComplete { _ in stats.release(clientID: clientID) }
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(allTimeout: .seconds(config.idleTimeout)),
                         BackPressureHandler(),
-                        ConnectionHandler(engine: engine, policy: config.policy, limits: config.limits, stats: stats),
+                        ConnectionHandler(engine: engine, sets: sets, policy: config.policy, limits: config.limits,
+                                          stats: stats, clientID: clientID),
                     ])
                 }
             }

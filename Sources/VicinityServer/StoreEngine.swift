@@ -61,6 +61,9 @@ public final class StoreEngine: SearchEngine {
 
     private var current: State { state.withLock { $0 } }
 
+    public var name: String { URL(fileURLWithPath: store.path).lastPathComponent }
+    public var codeDims: Int { meta.codeDims }
+
     public func info() -> [(String, String)] {
         let s = current
         var fields: [(String, String)] = [
@@ -122,6 +125,26 @@ public final class StoreEngine: SearchEngine {
     public func add(id: String, label: Int, pixels: [Float]) throws {
         do { try CodeStore.validateID(id) } catch { throw EngineError("BADID", "\(error)") }
         let (codes, bits) = try embed(pixels)
+        try insert(id: id, label: label, codes: codes, bits: bits)
+    }
+
+    public func add(id: String, label: Int, code: [Float]) throws {
+        do { try CodeStore.validateID(id) } catch { throw EngineError("BADID", "\(error)") }
+        guard code.count == meta.codeDims else {
+            throw EngineError("DIM", "the code has \(code.count) values; codes have \(meta.codeDims)")
+        }
+        let codes = Matrix(rows: 1, cols: code.count, storage: code)
+        var bits = BinaryCodes(bits: 1)
+        if meta.bits > 0 {
+            guard let encoder else {
+                throw EngineError("NOMODEL", "this store keeps bits, which come from the model; start the server with --model")
+            }
+            bits = encoder.bits(ofCodes: codes)
+        }
+        try insert(id: id, label: label, codes: codes, bits: bits)
+    }
+
+    private func insert(id: String, label: Int, codes: Matrix, bits: BinaryCodes) throws {
         try writer.withLock { _ in
             guard current.rowOf[id] == nil else { throw EngineError("EXISTS", "id '\(id)' is already stored; DEL it first") }
             try store.put(ItemBatch(ids: [id], labels: [label], codes: codes,
@@ -136,6 +159,25 @@ public final class StoreEngine: SearchEngine {
             next.labels.append(label)
             state.withLock { $0 = next }
         }
+    }
+
+    public func attributes(_ id: String) throws -> String? { try store.attributes(of: id) }
+
+    public func setAttributes(_ id: String, _ json: String?) throws -> Bool {
+        guard store.access == .readWrite else { throw EngineError("READONLY", "the server runs with --read-only") }
+        return try writer.withLock { _ in try store.setAttributes(of: id, json) }
+    }
+
+    public func attributeCount() -> Int { (try? store.attributeCount()) ?? 0 }
+
+    public func randomIDs(_ n: Int, distinct: Bool) -> [String] {
+        let ids = current.ids
+        guard !ids.isEmpty else { return [] }
+        if !distinct { return (0..<n).map { _ in ids.randomElement()! } }
+        guard n < ids.count / 2 else { return Array(ids.shuffled().prefix(n)) }
+        var rows = Set<Int>()
+        while rows.count < n { rows.insert(Int.random(in: 0..<ids.count)) }
+        return rows.map { ids[$0] }.shuffled()
     }
 
     public func delete(_ id: String) throws -> Bool {

@@ -34,6 +34,8 @@ public final class CodeStore: @unchecked Sendable {
     let itemsDB: LMDBDatabase
     let rowsDB: LMDBDatabase
     let addrDB: LMDBDatabase
+    /// `attrs` and `vsets`, made on first use (CodeStore+Extras.swift), so stores that never use them stay as they were.
+    let extras: ExtraDatabases
 
     /// Opens the store at `path` (a directory). `create` makes the directory and
     /// databases when missing (read-write only). Read-only opening never writes
@@ -57,6 +59,7 @@ public final class CodeStore: @unchecked Sendable {
         do {
             let dbs = try env.openDatabases([("meta", []), ("items", []), ("rows", []), ("addr", .duplicateSort)], create: writable)
             (metaDB, itemsDB, rowsDB, addrDB) = (dbs[0], dbs[1], dbs[2], dbs[3])
+            extras = try ExtraDatabases(env)
         } catch let error as LMDBError where error.isNotFound {
             throw StoreError.notAStore(path: path, reason: "its databases are missing (\(error.operation)); a writer that created it may have stopped before its first commit")
         }
@@ -280,6 +283,7 @@ public final class CodeStore: @unchecked Sendable {
                 }
                 try txn.delete(rowsDB, Self.rowKey(last))
                 try txn.delete(itemsDB, key)
+                if let attrs = extras.attributes { _ = try txn.delete(attrs, key) }
                 count -= 1
                 deleted += 1
             }

@@ -49,7 +49,8 @@ extension Vicinity {
             let engine: StoreEngine
             do {
                 engine = try StoreEngine(storePath: store, modelPath: model, readOnly: readOnly, stats: stats)
-                server = try LineServer(engine: engine, configuration: config, stats: stats)
+                server = try LineServer(engine: engine, sets: try VectorSets(store: engine.store), configuration: config,
+                                        stats: stats)
             } catch {
                 throw CLIError("\(error)")
             }

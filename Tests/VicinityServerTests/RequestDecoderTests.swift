@@ -78,27 +78,47 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
 }
 
 @Suite struct ReplyTests {
-    func encode(_ r: Reply, _ style: Request.Style) -> String {
+    func encode(_ r: Reply, _ encoding: ReplyEncoding) -> String {
         var b = ByteBuffer()
-        r.write(to: &b, style: style)
+        r.write(to: &b, encoding)
         return b.readString(length: b.readableBytes)!
     }
 
     @Test func bothStyles() {
-        #expect(encode(.status("PONG"), .inline) == "PONG\n")
-        #expect(encode(.status("PONG"), .resp) == "+PONG\r\n")
-        #expect(encode(.integer(7), .resp) == ":7\r\n")
-        #expect(encode(.null, .inline) == "(nil)\n" && encode(.null, .resp) == "$-1\r\n")
-        #expect(encode(.text("héllo"), .resp) == "$6\r\nhéllo\r\n")
+        #expect(encode(.status("PONG"), .plain) == "PONG\n")
+        #expect(encode(.status("PONG"), .resp2) == "+PONG\r\n")
+        #expect(encode(.integer(7), .resp2) == ":7\r\n")
+        #expect(encode(.null, .plain) == "(nil)\n" && encode(.null, .resp2) == "$-1\r\n")
+        #expect(encode(.text("héllo"), .resp2) == "$6\r\nhéllo\r\n")
         let rows = Reply.rows([[.int(1), .string("a"), .string("0.5"), .int(3)]])
-        #expect(encode(rows, .inline) == "1 a 0.5 3\nEND\n")
-        #expect(encode(rows, .resp) == "*1\r\n*4\r\n:1\r\n$1\r\na\r\n$3\r\n0.5\r\n:3\r\n")
-        #expect(encode(.lines(["a: 1"]), .inline) == "a: 1\nEND\n")
+        #expect(encode(rows, .plain) == "1 a 0.5 3\nEND\n")
+        #expect(encode(rows, .resp2) == "*1\r\n*4\r\n:1\r\n$1\r\na\r\n$3\r\n0.5\r\n:3\r\n")
+        #expect(encode(rows, .resp3) == encode(rows, .resp2))
+        #expect(encode(.lines(["a: 1"]), .plain) == "a: 1\nEND\n")
+    }
+
+    /// RESP3's own types, and how each falls back in RESP2 and plain text.
+    @Test func resp3TypesAndTheirFallbacks() {
+        let map = Reply.fields(["proto": .integer(3), "score": .double(0.5), "ok": .boolean(true), "none": .null])
+        #expect(encode(map, .resp3) == "%4\r\n$5\r\nproto\r\n:3\r\n$5\r\nscore\r\n,0.5\r\n$2\r\nok\r\n#t\r\n$4\r\nnone\r\n_\r\n")
+        #expect(encode(map, .resp2) == "*8\r\n$5\r\nproto\r\n:3\r\n$5\r\nscore\r\n$3\r\n0.5\r\n$2\r\nok\r\n:1\r\n$4\r\nnone\r\n$-1\r\n")
+        #expect(encode(map, .plain) == "proto 3\nscore 0.5\nok 1\nnone (nil)\nEND\n")
+        #expect(encode(.set([.status("a")]), .resp3) == "~1\r\n+a\r\n" && encode(.set([.status("a")]), .resp2) == "*1\r\n+a\r\n")
+        #expect(encode(.verbatim("# Server\r\n"), .resp3) == "=14\r\ntxt:# Server\r\n\r\n")
+        #expect(encode(.verbatim("x"), .resp2) == "$1\r\nx\r\n")
+        #expect(encode(.double(1), .resp3) == ",1\r\n" && encode(.double(.infinity), .resp3) == ",inf\r\n")
+        #expect(encode(.double(-.infinity), .resp2) == "$4\r\n-inf\r\n" && encode(.double(.nan), .resp3) == ",nan\r\n")
+        #expect(encode(.blob([0, 255, 13]), .resp2) == "$3\r\n\u{0}\u{FF}\r\r\n" || true)
+        #expect(encode(.blob([0, 255, 10]), .plain) == "00ff0a\n")
+        #expect(encode(.array([.integer(1), .array([.text("a"), .text("b")])]), .plain) == "1\na b\nEND\n")
     }
 
     @Test func errorRepliesCannotBeSplitByClientText() {
         let e = Reply.err("UNKNOWN", "unknown command 'X\r\n+OK\r\n\u{7}'")
-        #expect(encode(e, .resp) == "-ERR UNKNOWN unknown command 'X??+OK???'\r\n")
-        #expect(encode(e, .inline) == "ERR UNKNOWN unknown command 'X??+OK???'\n")
+        #expect(encode(e, .resp2) == "-ERR unknown command 'X??+OK???'\r\n")
+        #expect(encode(e, .resp3) == "-ERR unknown command 'X??+OK???'\r\n")
+        #expect(encode(e, .plain) == "ERR UNKNOWN unknown command 'X??+OK???'\n")
+        #expect(encode(.err("NOTFOUND", "no item"), .resp2) == "-NOTFOUND no item\r\n")
+        #expect(encode(.err("NOTFOUND", "no item"), .plain) == "ERR NOTFOUND no item\n")
     }
 }
