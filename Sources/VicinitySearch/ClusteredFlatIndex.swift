@@ -104,15 +104,35 @@ public struct ClusteredFlatIndex: Sendable {
         return parallelMap(queries.rows) { self.searchOne(queries.row($0), k: k) }
     }
 
-    /// One query on the calling thread.
-    public func searchOne(_ query: [Float], k: Int) -> [Neighbor] {
-        searchCountingRows(query, k: k).hits
+    /// One query on the calling thread; with a filter, only its rows (a selective
+    /// one is scanned directly: pass its members' vectors from `gather`), and never `excluding`.
+    public func searchOne(_ query: [Float], k: Int, filter: RowFilter? = nil, gathered: [Float]? = nil,
+                          excluding: Int? = nil) -> [Neighbor] {
+        if let filter, let gathered {
+            return scanL2(query, rows: filter.members, vectors: gathered, dims: dims, k: k, excluding: excluding)
+        }
+        return searchCountingRows(query, k: k, filter: filter, excluding: excluding).hits
+    }
+
+    /// The vectors of `rows`, in that order (one pass over the clusters).
+    public func gather(_ rows: [Int32]) -> [Float] {
+        var position = [Int32](repeating: -1, count: count)
+        for (i, row) in rows.enumerated() { position[Int(row)] = Int32(i) }
+        var out = [Float](repeating: 0, count: rows.count * dims)
+        for cluster in clusters {
+            for (s, row) in cluster.rows.enumerated() where position[Int(row)] >= 0 {
+                let i = Int(position[Int(row)])
+                out.replaceSubrange(i * dims..<(i + 1) * dims, with: cluster.vectors[s * dims..<(s + 1) * dims])
+            }
+        }
+        return out
     }
 
     /// The answer and how many rows were scored to find it (the rest were skipped).
-    func searchCountingRows(_ query: [Float], k: Int) -> (hits: [Neighbor], scored: Int) {
+    func searchCountingRows(_ query: [Float], k: Int, filter: RowFilter? = nil,
+                            excluding: Int? = nil) -> (hits: [Neighbor], scored: Int) {
         precondition(query.count == dims, "ClusteredFlatIndex.search: query has \(query.count) dims, index has \(dims)")
-        let k = min(k, count)
+        let k = min(k, filter?.count ?? count)
         guard k > 0 else { return ([], 0) }
         var heap = TopK(k: k)
         var scored = 0
@@ -126,11 +146,11 @@ public struct ClusteredFlatIndex: Sendable {
             // The nearest cluster first sets a tight k-th distance; then only the
             // clusters within it are sorted and visited, nearest first.
             let first = bounds.indices.min { bounds[$0] < bounds[$1] }!
-            scored += scan(cluster: first, toCentre[first], q, into: &heap)
+            scored += scan(cluster: first, toCentre[first], q, into: &heap, filter: filter, excluding: excluding)
             var rest = bounds.indices.filter { $0 != first && bounds[$0] <= heap.threshold }
             rest.sort { bounds[$0] < bounds[$1] }
             for j in rest where bounds[j] <= heap.threshold {
-                scored += scan(cluster: j, toCentre[j], q, into: &heap)
+                scored += scan(cluster: j, toCentre[j], q, into: &heap, filter: filter, excluding: excluding)
             }
         }}
         return (heap.sorted(), scored)
@@ -150,7 +170,8 @@ public struct ClusteredFlatIndex: Sendable {
     /// those the ring around the centre rules out: |‖q − c‖ − ‖x − c‖| ≤ ‖q − x‖.
     /// Returns how many it scored.
     @inline(__always)
-    private func scan(cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK) -> Int {
+    private func scan(cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
+                      filter: RowFilter?, excluding: Int?) -> Int {
         let rows = clusters[j].rows
         var scored = 0
         clusters[j].vectors.withUnsafeBufferPointer { x in
@@ -158,6 +179,8 @@ public struct ClusteredFlatIndex: Sendable {
             var worst = heap.threshold
             for s in 0..<rows.count {
                 if ClusteredFlatIndex.bound(abs(toCentre - ring[s]), toCentre, ring[s]) > worst { continue }
+                if let filter, !filter.contains(Int(rows[s])) { continue }
+                if Int(rows[s]) == excluding { continue }
                 scored += 1
                 let score = Kernels.squaredL2(q, x.baseAddress! + s * dims, dims)
                 if score <= worst {

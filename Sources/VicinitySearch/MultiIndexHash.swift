@@ -137,20 +137,29 @@ public struct MultiIndexHash: HammingSearchIndex {
     }
 
     public func search(_ queries: BinaryCodes, k: Int) -> [[Neighbor]] {
-        precondition(queries.bits == bits, "MultiIndexHash.search: queries have \(queries.bits) bits, index has \(bits)")
-        precondition(k >= 0, "search: k must be non-negative, got \(k)")
-        let k = Swift.min(k, count)
-        return withProbe(queries) { probe, query in k > 0 ? probe.knn(query, k: k) : [] }
+        search(queries, k: k, filter: nil, excluding: nil)
     }
 
     public func search(_ queries: BinaryCodes, radius r: Int) -> [[Neighbor]] {
+        search(queries, radius: r, filter: nil, excluding: nil)
+    }
+
+    /// k-NN among the rows a filter lets through (all when nil), never returning `excluding`.
+    public func search(_ queries: BinaryCodes, k: Int, filter: RowFilter?, excluding: Int?) -> [[Neighbor]] {
         precondition(queries.bits == bits, "MultiIndexHash.search: queries have \(queries.bits) bits, index has \(bits)")
-        return withProbe(queries) { probe, query in r >= 0 ? probe.within(query, radius: r) : [] }
+        precondition(k >= 0, "search: k must be non-negative, got \(k)")
+        let k = Swift.min(k, filter?.count ?? count)
+        return withProbe(queries, filter, excluding) { probe, query in k > 0 ? probe.knn(query, k: k) : [] }
+    }
+
+    public func search(_ queries: BinaryCodes, radius r: Int, filter: RowFilter?, excluding: Int?) -> [[Neighbor]] {
+        precondition(queries.bits == bits, "MultiIndexHash.search: queries have \(queries.bits) bits, index has \(bits)")
+        return withProbe(queries, filter, excluding) { probe, query in r >= 0 ? probe.within(query, radius: r) : [] }
     }
 
     /// Runs `body` for every query (split over the cores) with a `Probe` over this
     /// index's memory.
-    private func withProbe(_ queries: BinaryCodes,
+    private func withProbe(_ queries: BinaryCodes, _ filter: RowFilter?, _ excluding: Int?,
                            _ body: @Sendable (borrowing Probe, UnsafePointer<UInt64>) -> [Neighbor]) -> [[Neighbor]] {
         let wpc = codes.wordsPerCode
         guard queries.count > 0, rowCount > 0 else { return [[Neighbor]](repeating: [], count: queries.count) }
@@ -158,7 +167,8 @@ public struct MultiIndexHash: HammingSearchIndex {
             queries.words.withUnsafeBufferPointer { qs in
                 withTableViews(indexedRows > 0) { views in
                     let probe = Probe(base: base.baseAddress!, wordsPerCode: wpc, indexed: indexedRows, total: rowCount,
-                                      removed: removed, tables: views, starts: substringStarts, widths: substringWidths)
+                                      removed: removed, tables: views, starts: substringStarts, widths: substringWidths,
+                                      filter: filter, excluding: excluding)
                     let shared = UnsafeSendable((probe, qs.baseAddress!))
                     return forEachQuery(queries.count, makeScratch: { () }) { q, _ in
                         body(shared.value.0, shared.value.1 + q * wpc)

@@ -17,6 +17,13 @@ struct Probe {
     let removed: Tombstones
     let tables: [SubstringTable.View]
     let starts: [Int], widths: [Int]
+    /// Only these rows may be returned (a query's FILTER), and never `excluding` (NOSELF).
+    var filter: RowFilter? = nil
+    var excluding: Int? = nil
+
+    @inline(__always) func live(_ row: Int) -> Bool {
+        !removed.contains(row) && row != excluding && (filter?.contains(row) ?? true)
+    }
 
     @inline(__always) func distance(_ query: UnsafePointer<UInt64>, _ row: Int) -> Int {
         Hamming.distance(query, base + row * wordsPerCode, words: wordsPerCode)
@@ -35,7 +42,7 @@ struct Probe {
                                   into: d.baseAddress!)
                 for j in 0..<n where Int(d[j]) <= bound {
                     let r = b0 + j
-                    if top.accepts(Int(d[j]), r) && !removed.contains(r) {
+                    if top.accepts(Int(d[j]), r) && live(r) {
                         top.insert(Int(d[j]), r)
                         bound = top.worstOrMax
                     }
@@ -100,7 +107,7 @@ struct Probe {
                         let d = Hamming.distance(query, code, words: wordsPerCode)
                         guard d <= bound else { continue }
                         let r = Int(table.rows[p])
-                        if top.accepts(d, r) && !removed.contains(r) && !reachedBefore(code, table: t, radius: s, qsub) {
+                        if top.accepts(d, r) && live(r) && !reachedBefore(code, table: t, radius: s, qsub) {
                             top.insert(d, r)
                             bound = top.worstOrMax
                         }
@@ -123,7 +130,7 @@ struct Probe {
         var hits = [UInt64]()
         func offer(_ row: Int) {
             let d = distance(query, row)
-            if d <= r && !removed.contains(row) { hits.append(HammingTopK.pack(d, row)) }
+            if d <= r && live(row) { hits.append(HammingTopK.pack(d, row)) }
         }
         for row in indexed..<total { offer(row) }
         let m = tables.count
@@ -147,7 +154,7 @@ struct Probe {
                         guard d <= r else { continue }
                         let row = Int(table.rows[p])
                         // Tables are walked in order, each to radius maxS: an earlier table reached it if close there.
-                        if !removed.contains(row) && !(0..<t).contains(where: { substringDistance(code, $0, qsub) <= maxS }) {
+                        if live(row) && !(0..<t).contains(where: { substringDistance(code, $0, qsub) <= maxS }) {
                             hits.append(HammingTopK.pack(d, row))
                         }
                     }

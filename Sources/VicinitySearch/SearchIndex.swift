@@ -37,7 +37,7 @@ extension HammingSearchIndex {
         search(Self.single(query, bits: bits), radius: r)[0]
     }
 
-    static func single(_ query: [UInt64], bits: Int) -> BinaryCodes {
+    public static func single(_ query: [UInt64], bits: Int) -> BinaryCodes {
         var q = BinaryCodes(bits: bits)
         q.append(query)
         return q

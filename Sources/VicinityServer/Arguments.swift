@@ -43,14 +43,6 @@ func float32s(_ bytes: [UInt8], _ what: String) throws -> [Float] {
     return out
 }
 
-func bitsQuery(_ w: [String], _ usage: String) throws -> BitsQuery {
-    switch w[2].uppercased() {
-    case "ID": return .id(w[3])
-    case "BITS": return .hex(w[3])
-    default: throw EngineError("SYNTAX", "\(usage) ID id | BITS hex (got '\(w[2])')")
-    }
-}
-
 /// An integer argument in Redis's wording when it is not one.
 func integer(_ text: String, _ range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
     guard let v = Int(text), range.contains(v) else { throw EngineError("BADARG", "value is not an integer or out of range") }

@@ -1,3 +1,5 @@
+import VicinitySearch
+
 /// The store's own commands: lookups, the three searches, ADD and DEL (docs/PROTOCOL.md).
 extension CommandTable {
     static let dataCommands: [Command] = [
@@ -23,42 +25,61 @@ extension CommandTable {
                 [.string("bits"), .string(item.bitsHex.isEmpty ? "-" : item.bitsHex)],
             ])
         },
-        Command("KNN", arity: 4, usage: "KNN k ID id | VEC f,f,… | RAW p,p,…",
+        Command("KNN", arity: 4, maxArity: 7,
+                usage: "KNN k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob [FILTER expr] [NOSELF]",
                 summary: "k nearest by squared L2 in code space: rank id distance label", group: .search) { ctx, w in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
-            let query: VectorQuery
-            switch w[2].uppercased() {
-            case "ID": query = .id(w[3])
-            case "VEC": query = .vector(try numbers(w[3], "VEC"))
-            case "RAW": query = .raw(try pixels(w[3]))
-            default: throw EngineError("SYNTAX", "KNN k ID id | VEC f,f,… | RAW p,p,… (got '\(w[2])')")
-            }
-            return hitRows(try ctx.engine.knn(k: k, query: query))
+            let query = try vectorQuery(ctx, "KNN k")
+            return hitRows(try ctx.engine.knn(k: k, query: query, options: try searchOptions(w, "KNN k")))
         },
-        Command("HAMMING", arity: 4, usage: "HAMMING k ID id | BITS hex",
+        Command("CLASSIFY", arity: 4, maxArity: 7,
+                usage: "CLASSIFY k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob [FILTER expr] [NOSELF]",
+                summary: "the label by a vote of the k nearest (eval's rule), the votes, the winner's share",
+                group: .search) { ctx, w in
+            let k = try positive(w[1], "k", max: ctx.policy.maxK)
+            let query = try vectorQuery(ctx, "CLASSIFY k")
+            return classification(try ctx.engine.knn(k: k, query: query, options: try searchOptions(w, "CLASSIFY k")))
+        },
+        Command("HAMMING", arity: 4, maxArity: 7, usage: "HAMMING k ID id | ROW r | BITS hex|bytes [FILTER expr] [NOSELF]",
                 summary: "k nearest by Hamming distance: rank id distance label", group: .search) { ctx, w in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
-            return hitRows(try ctx.engine.hamming(k: k, query: try bitsQuery(w, "HAMMING k")))
+            let query = try bitsQuery(ctx, "HAMMING k")
+            return hitRows(try ctx.engine.hamming(k: k, query: query, options: try searchOptions(w, "HAMMING k")))
         },
-        Command("RADIUS", arity: 4, usage: "RADIUS r ID id | BITS hex",
+        Command("RADIUS", arity: 4, maxArity: 7, usage: "RADIUS r ID id | ROW r | BITS hex|bytes [FILTER expr] [NOSELF]",
                 summary: "every item within Hamming radius r: rank id distance label", group: .search) { ctx, w in
             guard let r = Int(w[1]), r >= 0, r <= ctx.policy.maxRadius else {
                 throw EngineError("BADARG", "radius must be an integer in 0...\(ctx.policy.maxRadius), got '\(w[1])'")
             }
-            let hits = try ctx.engine.radius(r, query: try bitsQuery(w, "RADIUS r"))
+            let query = try bitsQuery(ctx, "RADIUS r")
+            let hits = try ctx.engine.radius(r, query: query, options: try searchOptions(w, "RADIUS r"))
             guard hits.count <= ctx.policy.maxRadiusHits else {
                 throw EngineError(
                     "TOOMANY", "\(hits.count) items within radius \(r); the limit is \(ctx.policy.maxRadiusHits)")
             }
             return hitRows(hits)
         },
-        Command("ADD", arity: 5, usage: "ADD id label RAW p,p,…", summary: "embed and store an item (durable before the reply)",
-                group: .search, writes: true) { ctx, w in
+        Command("ADD", arity: 5, maxArity: 7, usage: "ADD id label RAW p,p,… | U8 blob [ATTRS json]",
+                summary: "embed and store an item (durable before the reply)", group: .search, writes: true) { ctx, w in
             guard let label = Int(w[2]), label >= -1, label <= Int(Int32.max) else {
                 throw EngineError("BADARG", "label must be an integer ≥ -1, got '\(w[2])'")
             }
-            guard w[3].uppercased() == "RAW" else { throw EngineError("SYNTAX", "ADD id label RAW p,p,…") }
-            try ctx.engine.add(id: w[1], label: label, pixels: try pixels(w[4]))
+            let image: [Float]
+            switch w[3].uppercased() {
+            case "RAW": image = try pixels(w[4])
+            case "U8": image = ctx.request.bytes[4].map { Float($0) / 255 }
+            default: throw EngineError("SYNTAX", "ADD id label RAW p,p,… | U8 blob [ATTRS json]")
+            }
+            var json: String?
+            if w.count > 5 {
+                guard w.count == 7, w[5].uppercased() == "ATTRS" else {
+                    throw EngineError("SYNTAX", "ADD id label RAW p,p,… | U8 blob [ATTRS json] (got '\(w[5])')")
+                }
+                guard parseAttributes(w[6]) != nil else { throw EngineError("BADARG", "ATTRS must be a JSON object") }
+                json = w[6]
+            }
+            try ctx.engine.add(id: w[1], label: label, pixels: image)
+            if let json { _ = try ctx.engine.setAttributes(w[1], json) }
             return .ok
         },
         Command("DEL", arity: 2, usage: "DEL id", summary: "remove an item (durable before the reply)", group: .search,
@@ -71,4 +92,70 @@ extension CommandTable {
 
 func hitRows(_ hits: [Hit]) -> Reply {
     .rows(hits.enumerated().map { i, h in [.int(i + 1), .string(h.id), .string(formatFloat(h.distance)), .int(h.label)] })
+}
+
+/// The query of KNN and CLASSIFY: `w[2]` names the kind, `w[3]` holds it.
+func vectorQuery(_ ctx: CommandContext, _ usage: String) throws -> VectorQuery {
+    let w = ctx.request.words
+    switch w[2].uppercased() {
+    case "ID": return .id(w[3])
+    case "ROW": return .row(try row(w[3]))
+    case "VEC": return .vector(try numbers(w[3], "VEC"))
+    case "RAW": return .raw(try pixels(w[3]))
+    case "FP32": return .vector(try float32s(ctx.request.bytes[3], "FP32"))
+    case "U8": return .raw(ctx.request.bytes[3].map { Float($0) / 255 })
+    default: throw EngineError("SYNTAX", "\(usage) ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob (got '\(w[2])')")
+    }
+}
+
+/// The query of HAMMING and RADIUS; BITS is hex text or the packed bytes themselves.
+func bitsQuery(_ ctx: CommandContext, _ usage: String) throws -> BitsQuery {
+    let w = ctx.request.words
+    switch w[2].uppercased() {
+    case "ID": return .id(w[3])
+    case "ROW": return .row(try row(w[3]))
+    // Plain lines carry hex; RESP may carry the packed bytes themselves.
+    case "BITS": return ctx.request.style == .inline ? .hex(w[3]) : .bytes(ctx.request.bytes[3])
+    default: throw EngineError("SYNTAX", "\(usage) ID id | ROW r | BITS hex|bytes (got '\(w[2])')")
+    }
+}
+
+func row(_ text: String) throws -> Int {
+    guard let r = Int(text), r >= 0 else { throw EngineError("BADARG", "ROW must be a row number ≥ 0, got '\(text)'") }
+    return r
+}
+
+/// `[FILTER expr] [NOSELF]` after a query's four words.
+func searchOptions(_ w: [String], _ usage: String) throws -> SearchOptions {
+    var options = SearchOptions()
+    var i = 4
+    while i < w.count {
+        switch w[i].uppercased() {
+        case "FILTER" where i + 1 < w.count && options.filter == nil:
+            options.filter = w[i + 1]
+            i += 2
+        case "NOSELF" where !options.noSelf:
+            options.noSelf = true
+            i += 1
+        default:
+            throw EngineError("SYNTAX", "\(usage) … [FILTER expr] [NOSELF] (got '\(w[i])')")
+        }
+    }
+    return options
+}
+
+/// CLASSIFY's reply: eval's vote (most votes; a tie goes to the tied label met nearest),
+/// every label's votes (most first, then nearest first), and the winner's share of the votes.
+func classification(_ hits: [Hit]) -> Reply {
+    let labels = hits.map(\.label)
+    guard !labels.isEmpty else { return .fields(["label": .null, "share": .double(0), "votes": .map([])]) }
+    let winner = KNNVote.predict(labels[...])
+    var counts: [Int: Int] = [:]
+    for l in labels { counts[l, default: 0] += 1 }
+    let order = labels.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
+        .sorted { counts[$0]! > counts[$1]! }  // stable: ties stay nearest first
+    return .fields([
+        "label": .integer(winner), "share": .double(Double(counts[winner]!) / Double(labels.count)),
+        "votes": .map(order.map { Reply.Entry("\($0)", .integer(counts[$0]!)) }),
+    ])
 }

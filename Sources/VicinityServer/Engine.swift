@@ -23,6 +23,8 @@ public struct ItemView: Sendable, Equatable {
 /// The query of a KNN request.
 public enum VectorQuery: Sendable, Equatable {
     case id(String)
+    /// The item at this row of the store (0-based, the store's current order).
+    case row(Int)
     /// A code, given directly.
     case vector([Float])
     /// Pixels in [0, 1], to be embedded by the served model.
@@ -32,7 +34,21 @@ public enum VectorQuery: Sendable, Equatable {
 /// The query of a HAMMING or RADIUS request.
 public enum BitsQuery: Sendable, Equatable {
     case id(String)
+    case row(Int)
     case hex(String)
+    /// Packed bits as raw bytes, in the hex form's byte order.
+    case bytes([UInt8])
+}
+
+/// What narrows a search: a filter expression over the items' attributes (and
+/// `.label`), and NOSELF, which drops the query item itself.
+public struct SearchOptions: Sendable, Equatable {
+    public var filter: String?
+    public var noSelf = false
+    public init(filter: String? = nil, noSelf: Bool = false) {
+        self.filter = filter
+        self.noSelf = noSelf
+    }
 }
 
 /// A failure the client caused or can act on; becomes `ERR <code> <message>`.
@@ -56,9 +72,9 @@ public protocol SearchEngine: Sendable {
     func info() -> [(String, String)]
     func count() -> Int
     func get(_ id: String) throws -> ItemView?
-    func knn(k: Int, query: VectorQuery) throws -> [Hit]
-    func hamming(k: Int, query: BitsQuery) throws -> [Hit]
-    func radius(_ r: Int, query: BitsQuery) throws -> [Hit]
+    func knn(k: Int, query: VectorQuery, options: SearchOptions) throws -> [Hit]
+    func hamming(k: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit]
+    func radius(_ r: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit]
     /// Durable before it returns.
     func add(id: String, label: Int, pixels: [Float]) throws
     /// Adds an item given by its code (its bits, if the store keeps them, from the model). Durable before it returns.
@@ -72,4 +88,10 @@ public protocol SearchEngine: Sendable {
     func attributeCount() -> Int
     /// `n` random ids: distinct (at most all), or with repeats.
     func randomIDs(_ n: Int, distinct: Bool) -> [String]
+}
+
+extension SearchEngine {
+    public func knn(k: Int, query: VectorQuery) throws -> [Hit] { try knn(k: k, query: query, options: SearchOptions()) }
+    public func hamming(k: Int, query: BitsQuery) throws -> [Hit] { try hamming(k: k, query: query, options: SearchOptions()) }
+    public func radius(_ r: Int, query: BitsQuery) throws -> [Hit] { try radius(r, query: query, options: SearchOptions()) }
 }

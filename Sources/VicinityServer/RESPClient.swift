@@ -84,6 +84,18 @@ public final class RESPClient {
         try sendRaw(Array(out.utf8))
     }
 
+    /// Sends one command of binary-safe arguments as a RESP array.
+    public func send(bytes arguments: [[UInt8]]) throws {
+        var out = Array("*\(arguments.count)\r\n".utf8)
+        for a in arguments { out += Array("$\(a.count)\r\n".utf8) + a + [13, 10] }
+        try sendRaw(out)
+    }
+
+    public func callBytes(_ arguments: [[UInt8]]) throws -> RESPValue {
+        try send(bytes: arguments)
+        return try readValue()
+    }
+
     /// Sends a command and reads its reply.
     public func call(_ words: [String]) throws -> RESPValue {
         try send(words)

@@ -30,7 +30,7 @@ public struct RequestDecoder: Sendable {
             if !sawRequest && looksLikeHTTP(line) {
                 throw ProtocolError(kind: .httpRequest, message: "this is not an HTTP server")
             }
-            let words = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).map(Array.init)
+            let words = try Self.splitWords(line)
             // Empty lines are skipped, as Redis does, so a stray newline gets no reply.
             if words.isEmpty { continue }
             request = Request(bytes: words, style: .inline)
@@ -38,6 +38,68 @@ public struct RequestDecoder: Sendable {
             return request
         }
         return nil
+    }
+
+    /// A plain line's words: separated by spaces or tabs; a word that opens with `"`
+    /// or `'` runs to its closing quote (so `FILTER ".year > 1950"` is two words), with
+    /// Redis's escapes inside double quotes (`\"`, `\\`, `\n`, `\r`, `\t`, `\xHH`).
+    static func splitWords(_ line: [UInt8]) throws -> [[UInt8]] {
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), dq = UInt8(ascii: "\""), sq = UInt8(ascii: "'")
+        var words: [[UInt8]] = []
+        var i = 0
+        while i < line.count {
+            while i < line.count && (line[i] == space || line[i] == tab) { i += 1 }
+            guard i < line.count else { break }
+            let quote = line[i]
+            guard quote == dq || quote == sq else {
+                let start = i
+                while i < line.count && line[i] != space && line[i] != tab { i += 1 }
+                words.append(Array(line[start..<i]))
+                continue
+            }
+            var word: [UInt8] = []
+            i += 1
+            while true {
+                guard i < line.count else {
+                    throw ProtocolError(kind: .malformed, message: "unbalanced quotes in request")
+                }
+                let c = line[i]
+                if c == quote {
+                    i += 1
+                    guard i == line.count || line[i] == space || line[i] == tab else {
+                        throw ProtocolError(kind: .malformed, message: "closing quote must be followed by a space")
+                    }
+                    break
+                }
+                if c == UInt8(ascii: "\\") && i + 1 < line.count {
+                    let e = line[i + 1]
+                    if quote == sq {
+                        word.append(e == sq ? sq : c)
+                        i += e == sq ? 2 : 1
+                        continue
+                    }
+                    switch e {
+                    case UInt8(ascii: "n"): word.append(10)
+                    case UInt8(ascii: "r"): word.append(13)
+                    case UInt8(ascii: "t"): word.append(9)
+                    case UInt8(ascii: "x") where i + 3 < line.count:
+                        if let v = UInt8(String(decoding: line[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) {
+                            word.append(v)
+                            i += 4
+                            continue
+                        }
+                        word.append(e)
+                    default: word.append(e)
+                    }
+                    i += 2
+                    continue
+                }
+                word.append(c)
+                i += 1
+            }
+            words.append(word)
+        }
+        return words
     }
 
     /// The next LF-terminated line without its terminator, or nil when it has not all arrived.

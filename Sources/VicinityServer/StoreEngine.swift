@@ -18,14 +18,19 @@ public final class StoreEngine: SearchEngine {
         var ids: [String]
         var labels: [Int]
         var rowOf: [String: Int]
+        /// Each row's attributes, parsed for filters (nil: none).
+        var attributes: [[String: FilterValue]?]
+        /// Bumped by every write, so cached filters know they are stale.
+        var version = 0
     }
 
     public let store: CodeStore
     public let meta: StoreMeta
     public let encoder: ItemEncoder?
     public let modelPath: String?
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let writer = Mutex(())
+    let filters = FilterCache()
     private let stats: ServerStats?
 
     /// Opens the store and loads it; with a model, checks that the store was made by it.
@@ -55,11 +60,15 @@ public final class StoreEngine: SearchEngine {
         var rowOf: [String: Int] = [:]
         rowOf.reserveCapacity(snapshot.ids.count)
         for (i, id) in snapshot.ids.enumerated() { rowOf[id] = i }
+        var attributes = [[String: FilterValue]?](repeating: nil, count: snapshot.ids.count)
+        for (id, json) in try store.allAttributes() {
+            if let row = rowOf[id] { attributes[row] = parseAttributes(json) }
+        }
         state = Mutex(State(codes: ClusteredFlatIndex(snapshot.codes), hamming: hamming, ids: snapshot.ids,
-                            labels: snapshot.labels, rowOf: rowOf))
+                            labels: snapshot.labels, rowOf: rowOf, attributes: attributes))
     }
 
-    private var current: State { state.withLock { $0 } }
+    var current: State { state.withLock { $0 } }
 
     public var name: String { URL(fileURLWithPath: store.path).lastPathComponent }
     public var codeDims: Int { meta.codeDims }
@@ -83,43 +92,6 @@ public final class StoreEngine: SearchEngine {
         guard let row = s.rowOf[id] else { return nil }
         let hex = s.hamming.map { $0.codes.hex(row) } ?? ""
         return ItemView(id: id, label: s.labels[row], code: s.codes.vector(row), bitsHex: hex)
-    }
-
-    /// Answered on the connection's own thread: the cluster bounds leave a few
-    /// thousand rows to score, tens of microseconds, and connections already
-    /// run side by side on every core.
-    public func knn(k: Int, query: VectorQuery) throws -> [Hit] {
-        let s = current
-        return s.codes.searchOne(try queryVector(query, s), k: k).map { hit(s, $0) }
-    }
-
-    private func queryVector(_ query: VectorQuery, _ s: State) throws -> [Float] {
-        let vector: [Float]
-        switch query {
-        case .id(let id):
-            guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
-            vector = s.codes.vector(row)
-        case .vector(let v):
-            guard v.count == meta.codeDims else {
-                throw EngineError("DIM", "VEC has \(v.count) values; codes have \(meta.codeDims)")
-            }
-            vector = v
-        case .raw(let pixels):
-            vector = try embed(pixels).codes.row(0)
-        }
-        return vector
-    }
-
-    public func hamming(k: Int, query: BitsQuery) throws -> [Hit] {
-        let s = current
-        let (index, code) = try bitsQuery(s, query)
-        return index.search(code, k: k).map { hit(s, $0) }
-    }
-
-    public func radius(_ r: Int, query: BitsQuery) throws -> [Hit] {
-        let s = current
-        let (index, code) = try bitsQuery(s, query)
-        return index.radius(code, r: r).map { hit(s, $0) }
     }
 
     public func add(id: String, label: Int, pixels: [Float]) throws {
@@ -157,6 +129,8 @@ public final class StoreEngine: SearchEngine {
             next.rowOf[id] = next.ids.count
             next.ids.append(id)
             next.labels.append(label)
+            next.attributes.append(nil)
+            next.version += 1
             state.withLock { $0 = next }
         }
     }
@@ -165,7 +139,14 @@ public final class StoreEngine: SearchEngine {
 
     public func setAttributes(_ id: String, _ json: String?) throws -> Bool {
         guard store.access == .readWrite else { throw EngineError("READONLY", "the server runs with --read-only") }
-        return try writer.withLock { _ in try store.setAttributes(of: id, json) }
+        return try writer.withLock { _ in
+            guard try store.setAttributes(of: id, json) else { return false }
+            var next = current
+            if let row = next.rowOf[id] { next.attributes[row] = json.flatMap(parseAttributes) }
+            next.version += 1
+            state.withLock { $0 = next }
+            return true
+        }
     }
 
     public func attributeCount() -> Int { (try? store.attributeCount()) ?? 0 }
@@ -198,16 +179,19 @@ public final class StoreEngine: SearchEngine {
             if row != last {
                 next.ids[row] = next.ids[last]
                 next.labels[row] = next.labels[last]
+                next.attributes[row] = next.attributes[last]
                 next.rowOf[next.ids[row]] = row
             }
             next.ids.removeLast()
             next.labels.removeLast()
+            next.attributes.removeLast()
+            next.version += 1
             state.withLock { $0 = next }
             return true
         }
     }
 
-    private func embed(_ pixels: [Float]) throws -> (codes: Matrix, bits: BinaryCodes) {
+    func embed(_ pixels: [Float]) throws -> (codes: Matrix, bits: BinaryCodes) {
         guard let encoder else { throw EngineError("NOMODEL", "the server was started without --model; RAW needs one") }
         guard pixels.count == encoder.model.inputDims else {
             throw EngineError("DIM", "RAW has \(pixels.count) pixels; the model takes \(encoder.model.inputDims)")
@@ -215,22 +199,10 @@ public final class StoreEngine: SearchEngine {
         return encoder.encode(Matrix(rows: 1, cols: pixels.count, storage: pixels))
     }
 
-    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> (MultiIndexHash, [UInt64]) {
-        guard let index = s.hamming else { throw EngineError("NOBITS", "this store keeps no binary codes") }
-        switch query {
-        case .id(let id):
-            guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
-            return (index, index.codes.code(row))
-        case .hex(let text):
-            do {
-                return (index, try BinaryCodes(hex: text, bits: meta.bits).code(0))
-            } catch {
-                throw EngineError("BADARG", "\(error)")
-            }
-        }
-    }
+}
 
-    private func hit(_ s: State, _ n: Neighbor) -> Hit {
-        Hit(id: s.ids[n.index], distance: n.distance, label: s.labels[n.index])
-    }
+/// An item's JSON attributes as filter values; nil when the text is not a JSON object.
+func parseAttributes(_ json: String) -> [String: FilterValue]? {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
+    return object.compactMapValues { FilterValue(json: $0) }
 }

@@ -24,6 +24,7 @@ struct VSimArguments {
     var withAttributes = false
     var count = 10
     var epsilon = 2.0
+    var filter: String?
 }
 
 enum VectorSetGrammar {
@@ -108,7 +109,7 @@ enum VectorSetGrammar {
                     guard let d = Double(value), d > 0 else { throw EngineError("BADARG", "invalid EPSILON") }
                     args.epsilon = d
                 default:
-                    throw EngineError("BADARG", "FILTER expressions are not supported yet (they arrive with attribute filters)")
+                    args.filter = value
                 }
             default: throw syntax
             }

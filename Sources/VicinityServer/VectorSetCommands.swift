@@ -7,7 +7,7 @@ extension CommandTable {
              usage: "VADD key (FP32 blob | VALUES n v… | RAW p,p,…) element [CAS] [NOQUANT|Q8|BIN] [EF n] [SETATTR json] [M n]",
              summary: "add or replace an element (1 when new, 0 when replaced)", handler: vadd),
         vset("VSIM", arity: 4, maxArity: .max,
-             usage: "VSIM key (ELE e | FP32 blob | VALUES n v…) [WITHSCORES] [WITHATTRIBS] [COUNT n] [EPSILON d] [EF n] [TRUTH] [NOTHREAD]",
+             usage: "VSIM key (ELE e | FP32 blob | VALUES n v…) [WITHSCORES] [WITHATTRIBS] [COUNT n] [EPSILON d] [EF n] [FILTER expr] [FILTER-EF n] [TRUTH] [NOTHREAD]",
              summary: "the most similar elements, exactly", handler: vsim),
         vset("VREM", arity: 3, writes: true, usage: "VREM key element", summary: "remove an element") { ctx, w in
             switch try target(ctx, w[1]) {
@@ -125,7 +125,8 @@ extension CommandTable {
             case .pixels(let p): query = .raw(p)
             }
             // Squared L2 d becomes a similarity in (0, 1]: 1 / (1 + d), so the order is KNN's.
-            found = try ctx.engine.knn(k: args.count, query: query).map { ($0.id, 1 / (1 + Double($0.distance))) }
+            found = try ctx.engine.knn(k: args.count, query: query, options: SearchOptions(filter: args.filter))
+                .map { ($0.id, 1 / (1 + Double($0.distance))) }
             let engine = ctx.engine
             attributes = { try engine.attributes($0) }
         case .set(let set):
@@ -139,7 +140,7 @@ extension CommandTable {
                 query = v
             case .pixels: throw EngineError("NOMODEL", "RAW queries go to the served store (\(ctx.engine.name))")
             }
-            found = set.similar(to: query, count: args.count)
+            found = try set.similar(to: query, count: args.count, filter: args.filter)
             attributes = { set.attributes(of: $0) ?? nil }
         case .missing: return .array([])
         }

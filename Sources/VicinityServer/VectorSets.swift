@@ -70,11 +70,21 @@ public struct VectorSet: Sendable {
         return true
     }
 
-    /// The `count` most similar elements, most similar first, with Redis's similarity score.
-    func similar(to query: [Float], count: Int) -> [(element: String, score: Double)] {
-        index.searchOne(Self.unit(query), k: count, threads: 1).map { n in
-            (elements[n.index], 1 - Double(1 + n.distance) / 2)  // distance is −cos
+    /// The `count` most similar elements (of those a filter expression matches), most
+    /// similar first, with Redis's similarity score.
+    func similar(to query: [Float], count: Int, filter: String? = nil) throws -> [(element: String, score: Double)] {
+        let unit = Self.unit(query)
+        let hits: [Neighbor]
+        if let filter {
+            let expression: FilterExpression
+            do { expression = try FilterExpression.parse(filter) } catch { throw EngineError("BADARG", "\(error)") }
+            let parsed = attributes.map { $0.flatMap(parseAttributes) }
+            let rows = RowFilter(rowCount: elements.count) { row in expression.matches { parsed[row]?[$0] } }
+            hits = scanInnerProduct(unit, rows: rows.members, in: index.vectors, k: count)
+        } else {
+            hits = index.searchOne(unit, k: count, threads: 1)
         }
+        return hits.map { n in (elements[n.index], 1 - Double(1 + n.distance) / 2) }  // distance is −cos
     }
 
     /// The vector scaled to length 1; a zero vector stays zero, as Redis leaves it.
@@ -84,6 +94,20 @@ public struct VectorSet: Sendable {
     }
 
     static func l2(_ v: [Float]) -> Float { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+}
+
+/// The k best of `rows` by FlatIndex's inner-product score (−dot), ties by row.
+func scanInnerProduct(_ query: [Float], rows: [Int32], in vectors: Matrix, k: Int) -> [Neighbor] {
+    guard k > 0, !rows.isEmpty else { return [] }
+    var heap = TopK(k: min(k, rows.count))
+    query.withUnsafeBufferPointer { q in
+        vectors.storage.withUnsafeBufferPointer { x in
+            for row in rows {
+                heap.insert(-Kernels.dot(q.baseAddress!, x.baseAddress! + Int(row) * vectors.cols, vectors.cols), Int(row))
+            }
+        }
+    }
+    return heap.sorted()
 }
 
 /// The vector sets clients made with VADD, kept in memory for search and, when

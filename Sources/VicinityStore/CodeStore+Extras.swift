@@ -67,6 +67,34 @@ extension CodeStore {
         }
     }
 
+    /// Sets many items' attributes in one transaction; ids not in the store are left out
+    /// and returned, so the caller can name them.
+    public func setAttributes(_ pairs: [(id: String, json: String)]) throws -> [String] {
+        let db = try extras.make("attrs")
+        return try env.write { txn in
+            var unknown: [String] = []
+            for (id, json) in pairs {
+                let key = Array(id.utf8)
+                guard try txn.get(itemsDB, key) != nil else { unknown.append(id); continue }
+                try txn.put(db, key, Array(json.utf8))
+            }
+            return unknown
+        }
+    }
+
+    /// Every item's attributes: id → JSON text.
+    public func allAttributes() throws -> [String: String] {
+        guard let db = extras.attributes else { return [:] }
+        return try env.read { txn in
+            var out: [String: String] = [:]
+            try txn.forEach(db) { key, value in
+                out[String(decoding: key, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
+                return true
+            }
+            return out
+        }
+    }
+
     /// How many items have attributes.
     public func attributeCount() throws -> Int {
         guard let db = extras.attributes else { return 0 }

@@ -47,6 +47,9 @@ extension Vicinity {
         @Flag(help: "Fail (writing nothing) if any image cannot be used.") var strict = false
         @Flag(help: "Clear the store first (needed to switch models).") var rebuild = false
         @Flag(help: "Print the summary as one JSON object.") var json = false
+        @Option(help: ArgumentHelp("Per-item attributes for FILTER: JSON lines with an id field, or CSV with an id column.",
+                                   valueName: "file"))
+        var attributes: String?
 
         func validate() throws {
             if images != nil && data != nil { throw ValidationError("give --data or --images, not both") }
@@ -194,6 +197,7 @@ extension Vicinity {
                 print("store holds \(count) items: \(net.outputDims)-D codes\(bitCount > 0 ? ", \(bitCount) bits" : ""); \(already) were already there, \(skipped.count) images skipped")
             }
             if interrupted { throw CLIError("stopped after \(written) of \(todo) items; run the same command again to finish") }
+            if let attributes { try writeAttributes(attributes, to: codeStore) }
         }
     }
 }
@@ -275,3 +279,15 @@ final class EmbedProgress {
 }
 
 extension ItemEncoder.BitsChoice: ExpressibleByArgument {}
+
+/// Attributes go in after every item is stored (a resumed run writes them then), in one transaction.
+func writeAttributes(_ file: String, to store: CodeStore) throws {
+    do {
+        let pairs = try readAttributesFile(file)
+        let unknown = try store.setAttributes(pairs)
+        note("attributes: \(pairs.count - unknown.count) items from \(file)"
+             + (unknown.isEmpty ? "" : "; \(unknown.count) ids not in the store, e.g. \(unknown.prefix(3).joined(separator: ", "))"))
+    } catch {
+        throw CLIError("--attributes \(file): \(error)")
+    }
+}

@@ -145,6 +145,13 @@ def vector_sets(r, label, typed):
         if got is not None:
             same_ranking([(decode(n), float(s)) for n, s in got.items()], want, all_scores, f"{label}: vsim by element {e}")
             check(decode(next(iter(got))) == e, f"{label}: vsim by element ranks the element first")
+    # FILTER: only elements whose attributes match (every third has {"i": i, "even": …}).
+    query = rng.normal(size=12).astype(np.float32)
+    matching = [i for i in range(300) if i % 3 == 0 and i < 150 and i % 2 == 0]
+    want, _ = brute_force(vectors[matching], [names[i] for i in matching], query, 5)
+    flat = r.execute_command("VSIM", key, "FP32", query.tobytes(), "WITHSCORES", "COUNT", 5, "FILTER", ".i < 150 and .even")
+    got = dict(zip(flat[::2], flat[1::2])) if isinstance(flat, list) else flat
+    check([decode(n) for n in got] == [n for n, _ in want], f"{label}: vsim with FILTER {list(got)} vs {want}")
     plain = r.execute_command("VSIM", key, "ELE", "e5", "COUNT", 3)
     check([decode(x) for x in plain] == [n for n, _ in brute_force(vectors, names, vectors[5], 3)[0]], f"{label}: vsim plain")
     check(r.execute_command("VCARD", key) == 300 and r.execute_command("VDIM", key) == 12, f"{label}: vcard, vdim")
@@ -176,6 +183,7 @@ def vector_sets(r, label, typed):
     for bad, code in [(["VADD", key, "VALUES", 2, 1, 2, "x"], "dimension mismatch"), (["VADD", key, "VALUES", 3, 1], "invalid vector"),
                       (["VADD", key, "FP32", b"abc", "x"], "invalid vector"), (["VSIM", key, "ELE", "nobody"], "not found"),
                       (["VSIM", key, "ELE", "e1", "COUNT", 0], "invalid count"), (["VSIM", key, "ELE", "e1", "BOGUS"], "syntax"),
+                      (["VSIM", key, "ELE", "e1", "FILTER", ".i >"], "syntax error in FILTER"),
                       (["VADD", key, "VALUES", 12] + [0] * 12 + ["x", "NOPE"], "invalid option"),
                       (["VEMB", key, "e1", "FOO"], "invalid option"), (["VDIM", "no-such-key"], "does not exist"),
                       (["VRANDMEMBER", key, "x"], "not an integer"), (["VCARD"], "wrong number of arguments")]:

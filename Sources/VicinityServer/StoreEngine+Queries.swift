@@ -1,0 +1,148 @@
+import Synchronization
+import VicinityHashing
+import VicinityMath
+import VicinitySearch
+
+/// KNN, HAMMING and RADIUS on the current state, narrowed by FILTER and NOSELF.
+/// Answered on the connection's own thread: the indexes leave a few thousand
+/// rows to score, tens of microseconds, and connections already run side by side on every core.
+extension StoreEngine {
+    public func knn(k: Int, query: VectorQuery, options: SearchOptions) throws -> [Hit] {
+        let s = current
+        let (vector, own) = try queryVector(query, s)
+        let selected = try filter(options.filter, s)
+        let excluded = options.noSelf ? own : nil
+        return s.codes.searchOne(vector, k: k, filter: selected?.rows, gathered: selected?.vectors, excluding: excluded)
+            .map { hit(s, $0) }
+    }
+
+    public func hamming(k: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit] {
+        let s = current
+        let (index, code, own) = try bitsQuery(s, query)
+        let selected = try filter(options.filter, s)
+        let excluded = options.noSelf ? own : nil
+        if let selected, let bits = selected.bits {
+            return scanHamming(code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: k,
+                               excluding: excluded).map { hit(s, $0) }
+        }
+        return index.search(MultiIndexHash.single(code, bits: meta.bits), k: k, filter: selected?.rows,
+                            excluding: excluded)[0].map { hit(s, $0) }
+    }
+
+    public func radius(_ r: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit] {
+        let s = current
+        let (index, code, own) = try bitsQuery(s, query)
+        let selected = try filter(options.filter, s)
+        let excluded = options.noSelf ? own : nil
+        if let selected, let bits = selected.bits {
+            return scanHamming(code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: nil,
+                               radius: r, excluding: excluded).map { hit(s, $0) }
+        }
+        return index.search(MultiIndexHash.single(code, bits: meta.bits), radius: r, filter: selected?.rows,
+                            excluding: excluded)[0].map { hit(s, $0) }
+    }
+
+    /// The query's code, and the query item's row when it is one.
+    private func queryVector(_ query: VectorQuery, _ s: State) throws -> ([Float], Int?) {
+        switch query {
+        case .id(let id):
+            guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
+            return (s.codes.vector(row), row)
+        case .row(let row):
+            try checkRow(row, s)
+            return (s.codes.vector(row), row)
+        case .vector(let v):
+            guard v.count == meta.codeDims else {
+                throw EngineError("DIM", "VEC has \(v.count) values; codes have \(meta.codeDims)")
+            }
+            return (v, nil)
+        case .raw(let pixels):
+            return (try embed(pixels).codes.row(0), nil)
+        }
+    }
+
+    private func checkRow(_ row: Int, _ s: State) throws {
+        guard row >= 0 && row < s.ids.count else {
+            throw EngineError("NOTFOUND", "no row \(row); the store has rows 0..<\(s.ids.count)")
+        }
+    }
+
+    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> (MultiIndexHash, [UInt64], Int?) {
+        guard let index = s.hamming else { throw EngineError("NOBITS", "this store keeps no binary codes") }
+        switch query {
+        case .id(let id):
+            guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
+            return (index, index.codes.code(row), row)
+        case .row(let row):
+            try checkRow(row, s)
+            return (index, index.codes.code(row), row)
+        case .hex(let text):
+            do {
+                return (index, try BinaryCodes(hex: text, bits: meta.bits).code(0), nil)
+            } catch {
+                throw EngineError("BADARG", "\(error)")
+            }
+        case .bytes(let bytes):
+            let expected = (meta.bits + 7) / 8
+            let hexDigits = bytes.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }
+            if bytes.count != expected && hexDigits { return try bitsQuery(s, .hex(String(decoding: bytes, as: UTF8.self))) }
+            guard bytes.count == expected else {
+                throw EngineError("DIM", "BITS has \(bytes.count) bytes; codes have \(meta.bits) bits (\(expected) bytes)")
+            }
+            var words = [UInt64](repeating: 0, count: meta.wordsPerItem)
+            for (i, b) in bytes.enumerated() { words[i / 8] |= UInt64(b) << UInt64(8 * (i % 8)) }
+            return (index, words, nil)
+        }
+    }
+
+    /// The rows a filter lets through in this state, cached per expression until the next write.
+    private func filter(_ text: String?, _ s: State) throws -> FilterCache.Entry? {
+        guard let text else { return nil }
+        if let cached = filters.entry(text, version: s.version) { return cached }
+        let expression: FilterExpression
+        do { expression = try FilterExpression.parse(text) } catch { throw EngineError("BADARG", "\(error)") }
+        let rows = RowFilter(rowCount: s.ids.count) { row in
+            expression.matches { name in
+                name == "label" ? .number(Double(s.labels[row])) : s.attributes[row]?[name]
+            }
+        }
+        var entry = FilterCache.Entry(version: s.version, rows: rows)
+        if rows.isSelective {
+            entry.vectors = s.codes.gather(rows.members)
+            if let h = s.hamming {
+                entry.bits = rows.members.flatMap { h.codes.code(Int($0)) }
+            }
+        }
+        filters.store(text, entry)
+        return entry
+    }
+
+    func hit(_ s: State, _ n: Neighbor) -> Hit {
+        Hit(id: s.ids[n.index], distance: n.distance, label: s.labels[n.index])
+    }
+}
+
+/// Filters already evaluated, by expression text, each valid for one state version.
+/// Small: a server sees a few distinct filters over and over.
+final class FilterCache: Sendable {
+    struct Entry: Sendable {
+        var version: Int
+        var rows: RowFilter
+        /// For a selective filter, its members' codes and bits in member order.
+        var vectors: [Float]? = nil
+        var bits: [UInt64]? = nil
+    }
+    private let entries = Mutex<[String: Entry]>([:])
+    static let capacity = 64
+
+    func entry(_ text: String, version: Int) -> Entry? {
+        entries.withLock { $0[text].flatMap { $0.version == version ? $0 : nil } }
+    }
+
+    func store(_ text: String, _ entry: Entry) {
+        entries.withLock {
+            if $0.count >= Self.capacity { $0.removeAll() }
+            $0[text] = entry
+        }
+    }
+}
