@@ -11,9 +11,10 @@ import VicinityMath
 /// so answers are bit-identical to `FlatIndex.searchOne`; only fewer rows are
 /// read. Each row's vector is stored once, in its cluster's contiguous block.
 public struct ClusteredFlatIndex: Sendable {
-    /// One cluster's members: their rows, their vectors stored contiguously in
-    /// the same order (a visited cluster is one sequential read), and each
-    /// one's distance to the centre.
+    /// One cluster's members, kept in ascending order of their distance to the
+    /// centre (their ring): their rows, their vectors stored contiguously in that
+    /// order, and the rings. A query then finds the members its ring bound leaves in
+    /// as one contiguous run around its own distance to the centre, read in sequence.
     struct Cluster: Sendable {
         var rows: [Int32] = []
         var vectors: [Float] = []
@@ -21,10 +22,22 @@ public struct ClusteredFlatIndex: Sendable {
         /// No member is farther from the centre (Euclidean, not squared).
         var radius: Float = 0
 
-        mutating func append(row: Int, _ v: [Float], ring: Float) {
-            rows.append(Int32(row))
-            vectors += v
-            rings.append(ring)
+        /// The first slot whose ring is not below `ring`.
+        func firstSlot(atLeast ring: Float) -> Int {
+            var lo = 0, hi = rings.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if rings[mid] < ring { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
+
+        /// Inserts a member at its place in ring order.
+        mutating func insert(row: Int, _ v: [Float], ring: Float) {
+            let s = firstSlot(atLeast: ring)
+            rows.insert(Int32(row), at: s)
+            rings.insert(ring, at: s)
+            vectors.insert(contentsOf: v, at: s * v.count)
             radius = max(radius, ring)
         }
 
@@ -33,21 +46,22 @@ public struct ClusteredFlatIndex: Sendable {
             rows.firstIndex(of: Int32(row))!
         }
 
-        /// Removes the member in `slot`, moving the last into it.
+        /// Removes the member in `slot`, keeping the others in ring order.
         mutating func remove(slot s: Int, dims: Int) {
-            let moved = rows.removeLast(), ring = rings.removeLast()
-            let tail = vectors.suffix(dims)
-            vectors.removeLast(dims)
-            if s < rows.count {
-                rows[s] = moved
-                rings[s] = ring
-                vectors.replaceSubrange((s * dims)..<((s + 1) * dims), with: tail)
-            }
+            rows.remove(at: s)
+            rings.remove(at: s)
+            vectors.removeSubrange((s * dims)..<((s + 1) * dims))
         }
     }
 
     public let dims: Int
-    private var centres: Matrix
+    private var centres: Matrix {
+        didSet { centresByDimension = ClusteredFlatIndex.transposed(centres) }
+    }
+    /// The centres dimension by dimension, padded to a multiple of 8, so a query
+    /// measures eight centres per vector operation (the bounds' margin covers the
+    /// different rounding of that order).
+    private var centresByDimension: [Float] = []
     private var clusters: [Cluster] = []
     /// Each row's cluster (its slot there is found by scanning the cluster's rows:
     /// keeping it too would cost 4 more bytes a row for a rare lookup).
@@ -129,7 +143,7 @@ public struct ClusteredFlatIndex: Sendable {
     }
 
     /// The answer and how many rows were scored to find it (the rest were skipped).
-    func searchCountingRows(_ query: [Float], k: Int, filter: RowFilter? = nil,
+    public func searchCountingRows(_ query: [Float], k: Int, filter: RowFilter? = nil,
                             excluding: Int? = nil) -> (hits: [Neighbor], scored: Int) {
         precondition(query.count == dims, "ClusteredFlatIndex.search: query has \(query.count) dims, index has \(dims)")
         let k = min(k, filter?.count ?? count)
@@ -137,23 +151,52 @@ public struct ClusteredFlatIndex: Sendable {
         var heap = TopK(k: k)
         var scored = 0
         query.withUnsafeBufferPointer { q in
-        centres.storage.withUnsafeBufferPointer { c in
             let q = q.baseAddress!
-            let toCentre = (0..<centres.rows).map { Kernels.squaredL2(q, c.baseAddress! + $0 * dims, dims).squareRoot() }
+            let toCentre = distancesToCentres(q)
             let bounds = clusters.indices.map { j in
                 ClusteredFlatIndex.bound(toCentre[j] - clusters[j].radius, toCentre[j], clusters[j].radius)
             }
             // The nearest cluster first sets a tight k-th distance; then only the
             // clusters within it are sorted and visited, nearest first.
-            let first = bounds.indices.min { bounds[$0] < bounds[$1] }!
+            // Many clusters can have bound 0 (the query inside their ball): the nearest centre breaks the tie.
+            let first = bounds.indices.min { (bounds[$0], toCentre[$0]) < (bounds[$1], toCentre[$1]) }!
             scored += scan(cluster: first, toCentre[first], q, into: &heap, filter: filter, excluding: excluding)
             var rest = bounds.indices.filter { $0 != first && bounds[$0] <= heap.threshold }
-            rest.sort { bounds[$0] < bounds[$1] }
+            rest.sort { (bounds[$0], toCentre[$0]) < (bounds[$1], toCentre[$1]) }
             for j in rest where bounds[j] <= heap.threshold {
                 scored += scan(cluster: j, toCentre[j], q, into: &heap, filter: filter, excluding: excluding)
             }
-        }}
+        }
         return (heap.sorted(), scored)
+    }
+
+    static func transposed(_ centres: Matrix) -> [Float] {
+        let padded = (centres.rows + 7) / 8 * 8
+        var out = [Float](repeating: 0, count: padded * centres.cols)
+        for j in 0..<centres.rows {
+            for t in 0..<centres.cols { out[t * padded + j] = centres[j, t] }
+        }
+        return out
+    }
+
+    /// ‖q − c‖ for every centre (Euclidean), eight centres at a time.
+    private func distancesToCentres(_ q: UnsafePointer<Float>) -> [Float] {
+        let padded = (centres.rows + 7) / 8 * 8
+        var out = [Float](repeating: 0, count: padded)
+        centresByDimension.withUnsafeBufferPointer { c in
+            out.withUnsafeMutableBufferPointer { o in
+                for block in stride(from: 0, to: padded, by: 8) {
+                    var acc = SIMD8<Float>()
+                    for t in 0..<dims {
+                        let d = SIMD8<Float>(repeating: q[t])
+                            - UnsafeRawPointer(c.baseAddress! + t * padded + block).loadUnaligned(as: SIMD8<Float>.self)
+                        acc += d * d
+                    }
+                    UnsafeMutableRawPointer(o.baseAddress! + block).storeBytes(of: acc.squareRoot(), as: SIMD8<Float>.self)
+                }
+            }
+        }
+        return out
     }
 
     /// A lower bound on a squared distance from a gap between Euclidean distances,
@@ -168,27 +211,37 @@ public struct ClusteredFlatIndex: Sendable {
 
     /// Scores the members of cluster j with FlatIndex's per-pair kernel, except
     /// those the ring around the centre rules out: |‖q − c‖ − ‖x − c‖| ≤ ‖q − x‖.
-    /// Returns how many it scored.
+    /// Members are in ring order and the bound grows with the gap between rings,
+    /// so the members left in are one run: walk up from the query's own ring, then
+    /// down, each until the bound exceeds the k-th distance. Returns how many it scored.
     @inline(__always)
     private func scan(cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
                       filter: RowFilter?, excluding: Int?) -> Int {
-        let rows = clusters[j].rows
+        let cluster = clusters[j]
+        let split = cluster.firstSlot(atLeast: toCentre)
         var scored = 0
-        clusters[j].vectors.withUnsafeBufferPointer { x in
-        clusters[j].rings.withUnsafeBufferPointer { ring in
+        cluster.rows.withUnsafeBufferPointer { rows in
+        cluster.vectors.withUnsafeBufferPointer { x in
+        cluster.rings.withUnsafeBufferPointer { ring in
             var worst = heap.threshold
-            for s in 0..<rows.count {
-                if ClusteredFlatIndex.bound(abs(toCentre - ring[s]), toCentre, ring[s]) > worst { continue }
-                if let filter, !filter.contains(Int(rows[s])) { continue }
-                if Int(rows[s]) == excluding { continue }
+            @inline(__always) func visit(_ s: Int) -> Bool {
+                if ClusteredFlatIndex.bound(abs(toCentre - ring[s]), toCentre, ring[s]) > worst { return false }
+                let row = Int(rows[s])
+                if let filter, !filter.contains(row) { return true }
+                if row == excluding { return true }
                 scored += 1
                 let score = Kernels.squaredL2(q, x.baseAddress! + s * dims, dims)
                 if score <= worst {
-                    heap.insert(score, Int(rows[s]))
+                    heap.insert(score, row)
                     worst = heap.threshold
                 }
+                return true
             }
-        }}
+            var s = split
+            while s < rows.count && visit(s) { s += 1 }
+            s = split - 1
+            while s >= 0 && visit(s) { s -= 1 }
+        }}}
         return scored
     }
 
@@ -230,7 +283,7 @@ public struct ClusteredFlatIndex: Sendable {
             if d < best.distance { best = (d, j) }
         }
         let j = best.cluster
-        clusters[j].append(row: count, v, ring: best.distance.squareRoot())
+        clusters[j].insert(row: count, v, ring: best.distance.squareRoot())
         clusterOf.append(UInt16(j))
     }
 
@@ -261,9 +314,18 @@ public struct ClusteredFlatIndex: Sendable {
             clusters[j].vectors.reserveCapacity(sizes[j] * dims)
             clusters[j].rings.reserveCapacity(sizes[j])
         }
+        // Members in ring order (ties by row), each cluster's vectors stored in that order.
+        var members = [[(ring: Float, row: Int)]](repeating: [], count: wanted)
         for (i, j) in assignment.enumerated() {
-            let v = all.row(i)
-            clusters[j].append(row: i, v, ring: squaredDistance(v, centreRow: j).squareRoot())
+            members[j].append((squaredDistance(all.row(i), centreRow: j).squareRoot(), i))
+        }
+        for j in 0..<wanted {
+            for (ring, row) in members[j].sorted(by: { ($0.ring, $0.row) < ($1.ring, $1.row) }) {
+                clusters[j].rows.append(Int32(row))
+                clusters[j].rings.append(ring)
+                clusters[j].vectors += all.row(row)
+                clusters[j].radius = max(clusters[j].radius, ring)
+            }
         }
     }
 

@@ -29,9 +29,12 @@ extension Vicinity.Bench {
             let t0 = Date()
             // Only the index being measured is built, so build time and memory are its own.
             let index: (one: ([Float]) -> [Neighbor], batch: (Matrix) -> [[Neighbor]], overhead: Int, boundAxes: Int)
+            var scored: Double?
             if clustered {
                 let c = ClusteredFlatIndex(b.matrix)
                 index = ({ c.searchOne($0, k: k) }, { c.search($0, k: k) }, c.overheadBytes, 0)
+                let qm = q.matrix
+                scored = Double((0..<q.count).reduce(0) { $0 + c.searchCountingRows(qm.row($1), k: k).scored }) / Double(q.count)
             } else {
                 let f = FlatIndex(b.matrix, boundAxes: noBound ? 0 : nil)
                 index = ({ f.searchOne($0, k: k) }, { f.search($0, k: k) }, f.overheadBytes, f.boundAxes)
@@ -46,7 +49,8 @@ extension Vicinity.Bench {
             try printJSON(["index": clustered ? "clustered" : "flat", "base": b.count, "queries": q.count, "dims": b.dim, "k": k, "single": single,
                            "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
                            "queries_per_second": Double(q.count) / seconds,
-                           "memory_bytes": raw + index.overhead, "bound_axes": index.boundAxes, "raw_bytes": raw])
+                           "memory_bytes": raw + index.overhead, "bound_axes": index.boundAxes, "raw_bytes": raw,
+                           "rows_scored_per_query": scored ?? Double(b.count)])
         }
     }
 
