@@ -56,9 +56,6 @@ public struct EmbeddingModel: Embedding {
     /// The file it was loaded from, for messages.
     public var source: String = ModelFile.inMemorySource
 
-    /// Rows per forward pass when embedding large sets, bounding the size of hidden activations.
-    public static let embedBatch = 4096
-
     public init(network: Network, encoderDepth: Int, record: TrainingRecord, imageRows: Int = 0, imageCols: Int = 0) {
         precondition(encoderDepth >= 1 && encoderDepth <= network.layers.count, "encoderDepth outside the network")
         self.network = network
@@ -83,33 +80,32 @@ public struct EmbeddingModel: Embedding {
     /// The binary head's outputs (in [0, 1]) for codes; nil without a head.
     public func headOutputs(_ codes: Matrix) -> Matrix? {
         guard let head else { return nil }
-        return batched(codes, head.outputDims) { head.forward($0) }
+        return RowBlocks.map(codes, outCols: head.outputDims) { head.forward($0, layers: head.layers.indices, serial: true) }
     }
 
+    /// The codes of the inputs, row by row in `RowBlocks`: an item's code is bit-identical
+    /// whatever batch, thread count or position it is embedded in.
     public func embed(_ inputs: Matrix) -> Matrix {
-        batched(inputs, outputDims) { network.forward($0, layers: 0..<encoderDepth) }
+        let (network, depth) = (network, encoderDepth)
+        return RowBlocks.map(inputs, outCols: outputDims) { network.forward($0, layers: 0..<depth, serial: true) }
     }
 
     /// Decoded reconstructions of the inputs; nil for a model without a decoder.
     public func reconstruct(_ inputs: Matrix) -> Matrix? {
         guard architecture.hasDecoder else { return nil }
-        return batched(inputs, network.outputDims) { network.forward($0) }
+        let network = network
+        return RowBlocks.map(inputs, outCols: network.outputDims) {
+            network.forward($0, layers: network.layers.indices, serial: true)
+        }
     }
 
     /// Decodes codes to the input space; nil without a decoder.
     public func decode(_ codes: Matrix) -> Matrix? {
         guard architecture.hasDecoder else { return nil }
-        return batched(codes, network.outputDims) { network.forward($0, layers: encoderDepth..<network.layers.count) }
-    }
-
-    private func batched(_ x: Matrix, _ outCols: Int, _ f: (Matrix) -> Matrix) -> Matrix {
-        if x.rows <= Self.embedBatch { return f(x) }
-        var out = Matrix(rows: x.rows, cols: outCols)
-        for start in stride(from: 0, to: x.rows, by: Self.embedBatch) {
-            let part = f(x.rows(in: start..<min(start + Self.embedBatch, x.rows)))
-            out.storage.replaceSubrange(start * outCols ..< start * outCols + part.count, with: part.storage)
+        let (network, depth) = (network, encoderDepth)
+        return RowBlocks.map(codes, outCols: network.outputDims) {
+            network.forward($0, layers: depth..<network.layers.count, serial: true)
         }
-        return out
     }
 }
 

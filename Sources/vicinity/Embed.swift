@@ -134,9 +134,8 @@ extension Vicinity {
 
             // Write in id byte order (LMDB's key order): each insert then lands at the end of a
             // page and pages fill up, instead of splitting half-empty. Rows follow this order.
-            // Batches are fixed windows of that order over *all* items, so an item is always
-            // embedded in the same company: a resumed run computes bit-identical codes
-            // (the float rounding of a matrix product depends on the batch it is in).
+            // An item's code does not depend on its batch (`RowBlocks`), so any batching, thread
+            // count or partition of the input gives the same records.
             var order: [(part: Int, index: Int)] = []
             order.reserveCapacity(total)
             for (p, part) in parts.enumerated() { for i in 0..<part.dataset.count { order.append((p, i)) } }

@@ -169,7 +169,7 @@ extension Vicinity {
             }
             guard snapshot.count > 0 else { throw CLIError("\(path) holds no items") }
             let start = Date()
-            let queries = KNNEvaluation.embedOneAtATime(m, test.features)
+            let queries = m.embed(test.features)  // a row's code does not depend on its batch: as the server embeds RAW
             var report = KNNEvaluation.run(database: snapshot.codes, databaseLabels: snapshot.labels, queries: queries,
                                            queryLabels: test.labels, ks: ks, confusionK: confusionK)
             report.model = model
