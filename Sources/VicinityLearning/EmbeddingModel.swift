@@ -1,4 +1,5 @@
 import Foundation
+import VicinityData
 import VicinityMath
 
 /// The shape of a saved network: layer sizes, each layer's activation, and
@@ -12,6 +13,10 @@ public struct Architecture: Sendable, Codable, Equatable {
     public var inputNormalisation = "pixels/255"
     public var imageRows = 0
     public var imageCols = 0
+    /// 3 for RGB inputs (pixels interleaved, D = rows·cols·3); absent for grey, so older files load unchanged.
+    public var imageChannels: Int?
+    /// Class names by label, for models trained on a folder of named class folders; absent otherwise.
+    public var classNames: [String]?
     /// Bits of the binary head (logistic outputs on the code, thresholded at 0.5); nil without one.
     public var headBits: Int?
     /// Sizes of the head's logistic hidden layers between code and bits; nil or empty: one layer.
@@ -26,6 +31,14 @@ public struct Architecture: Sendable, Codable, Equatable {
     }
 
     public var codeDims: Int { sizes[encoderDepth] }
+
+    /// The images the model takes (height × width × channels), when the file records a shape that
+    /// matches its input size; nil for models of flat vectors.
+    public var inputGeometry: ImageGeometry? {
+        let c = imageChannels ?? 1
+        guard imageRows >= 1, imageCols >= 1, c == 1 || c == 3, imageRows * imageCols * c == sizes.first else { return nil }
+        return ImageGeometry(height: imageRows, width: imageCols, channels: c)
+    }
     public var hasDecoder: Bool { encoderDepth < activations.count }
 }
 

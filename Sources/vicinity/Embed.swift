@@ -28,8 +28,11 @@ extension Vicinity {
             always (0.5 for logistic codes, else 0), `none` never. Stores of at most 32 bits also
             get an address table (code → ids).
 
-            Images that cannot be decoded are skipped and reported; with --strict they make the
-            command fail before anything is written.
+            Image folders may hold JPEG, PNG, PGM and PPM files of any size, grey or colour: each is
+            brought to the model's input (its recorded height × width × channels) — resized by area
+            averaging to shrink and bilinear to grow, --fit to its aspect, grey and RGB converted.
+            Images that cannot be decoded are skipped and reported with the reason; with --strict they
+            make the command fail before anything is written.
             """)
 
         enum SplitChoice: String, ExpressibleByArgument, CaseIterable { case train, test, all }
@@ -42,6 +45,8 @@ extension Vicinity {
         @Option(help: ArgumentHelp("With --images: labels (IDX labels file or one integer per line).", valueName: "file"))
         var labels: String?
         @Option(help: ArgumentHelp("The store directory, e.g. stores/NAME.", valueName: "dir")) var store: String
+        @Option(help: "With an --images folder: how images of another aspect reach the model's size: crop, pad, stretch.")
+        var fit: ImageFit = .crop
         @Option(help: "Items per transaction (and per embedding batch).") var batch = 5000
         @Option(help: "Packed bits to keep: auto, threshold, none.") var bits: ItemEncoder.BitsChoice = .auto
         @Flag(help: "Fail (writing nothing) if any image cannot be used.") var strict = false
@@ -74,7 +79,7 @@ extension Vicinity {
             var skipped: [ImageFailure] = []
             var dataName: String
             if let images {
-                let (ds, bad) = try Dataset.loadSkippingBad(images: images, labels: labels)
+                let (ds, bad) = try Dataset.loadSkippingBad(images: images, labels: labels, geometry: net.architecture.inputGeometry, fit: fit)
                 skipped = bad
                 let base = (images as NSString).standardizingPath
                 if pathIsDirectory(images) {
@@ -274,3 +279,4 @@ final class EmbedProgress {
 }
 
 extension ItemEncoder.BitsChoice: ExpressibleByArgument {}
+extension ImageFit: ExpressibleByArgument {}
