@@ -133,7 +133,7 @@ extension Dataset {
 }
 
 /// `dir/name` if it exists, else `dir/name.gz`, else nil.
-private func existingVariant(_ dir: String, _ name: String) -> String? {
+func existingVariant(_ dir: String, _ name: String) -> String? {
     let plain = (dir as NSString).appendingPathComponent(name)
     for candidate in [plain, plain + ".gz"] where FileManager.default.isReadableFile(atPath: candidate) && !isDirectory(candidate) {
         return candidate
