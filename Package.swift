@@ -36,9 +36,10 @@ let package = Package(
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         .target(name: "VicinityMath", dependencies: ["COpenBLAS"], swiftSettings: kernels),
-        .target(name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG"], swiftSettings: kernels),
+        .target(name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: kernels),
         .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),
         .target(name: "VicinityHashing", dependencies: ["VicinityMath", "VicinityLearning"], swiftSettings: kernels),
         .target(name: "VicinitySearch", dependencies: ["VicinityMath", "VicinityHashing"], swiftSettings: kernels),

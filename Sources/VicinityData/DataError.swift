@@ -32,6 +32,8 @@ public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
     case datasetNotFound(name: String, directory: String, hint: String)
     /// A caller passed something that cannot be written or loaded (wrong pixel count, unknown kind…).
     case invalidArgument(path: String, detail: String)
+    /// A file in a format (or a variant of one) Vicinity does not read, named in `detail`.
+    case unsupported(path: String, detail: String)
 
     /// The main file or directory the error is about.
     public var path: String {
@@ -39,7 +41,7 @@ public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
         case .cannotRead(let p, _), .cannotWrite(let p, _), .badMagic(let p, _, _, _),
              .truncated(let p, _), .corruptGzip(let p, _), .notPNG(let p),
              .badImage(let p, _), .malformed(let p, _), .badCSV(let p, _, _, _),
-             .invalidArgument(let p, _):
+             .invalidArgument(let p, _), .unsupported(let p, _):
             return p
         case .imageSizesDiffer(_, _, _, let other, _, _): return other
         case .labelCountMismatch(_, _, let labels, _): return labels
@@ -66,6 +68,7 @@ public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
         case .datasetNotFound(let name, let dir, let hint):
             return hint.isEmpty ? "\(name) not found at \(dir)" : "\(name) not found at \(dir) (\(hint))"
         case .invalidArgument(let p, let d): return "\(p): \(d)"
+        case .unsupported(let p, let d): return "\(p): unsupported: \(d)"
         }
     }
 }

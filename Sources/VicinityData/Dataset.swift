@@ -19,6 +19,10 @@ public struct Dataset: Sendable {
     /// perfect square, else 1 × D.
     public let imageRows: Int
     public let imageCols: Int
+    /// 1 (grey) or 3 (RGB, interleaved: D = rows·cols·3).
+    public let imageChannels: Int
+    /// Class names by label, when the source names its classes (a folder of class folders); else empty.
+    public let classNames: [String]
     /// See `fingerprint(features:labels:)`: 16 hex digits of a word-wise
     /// FNV-1a 64-bit hash of the shape, feature bits and labels. Computed
     /// once here, since the stored properties are immutable.
@@ -28,17 +32,19 @@ public struct Dataset: Sendable {
     public var dims: Int { features.cols }
 
     public init(name: String, features: Matrix, labels: [Int], ids: [String],
-                imageRows: Int, imageCols: Int) {
+                imageRows: Int, imageCols: Int, imageChannels: Int = 1, classNames: [String] = []) {
         precondition(labels.count == features.rows, "\(name): \(labels.count) labels for \(features.rows) rows")
         precondition(ids.count == features.rows, "\(name): \(ids.count) ids for \(features.rows) rows")
-        precondition(imageRows * imageCols == features.cols,
-                     "\(name): image shape \(imageRows)×\(imageCols) does not match \(features.cols) features")
+        precondition(imageRows * imageCols * imageChannels == features.cols,
+                     "\(name): image shape \(imageRows)×\(imageCols)×\(imageChannels) does not match \(features.cols) features")
         self.name = name
         self.features = features
         self.labels = labels
         self.ids = ids
         self.imageRows = imageRows
         self.imageCols = imageCols
+        self.imageChannels = imageChannels
+        self.classNames = classNames
         self.fingerprint = VicinityData.fingerprint(features: features, labels: labels)
     }
 
@@ -46,8 +52,12 @@ public struct Dataset: Sendable {
     public func subset(_ indices: some Collection<Int>) -> Dataset {
         let idx = Array(indices)
         return Dataset(name: name, features: features.rows(idx), labels: idx.map { labels[$0] },
-                       ids: idx.map { ids[$0] }, imageRows: imageRows, imageCols: imageCols)
+                       ids: idx.map { ids[$0] }, imageRows: imageRows, imageCols: imageCols, imageChannels: imageChannels,
+                       classNames: classNames)
     }
+
+    /// The input geometry of these images.
+    public var geometry: ImageGeometry { ImageGeometry(height: imageRows, width: imageCols, channels: imageChannels) }
 
     /// The first `n` rows (all of them if there are fewer).
     public func prefix(_ n: Int) -> Dataset {

@@ -69,24 +69,28 @@ extension Dataset {
     /// labels file or a text file of one integer per line, one per image
     /// (for a folder: one per image file, in the folder's order).
     /// ids are the row index as text for files, the image ids for folders.
-    public static func load(images: String, labels: String? = nil) throws -> Dataset {
-        try loadSource(images: images, labels: labels, strict: true).dataset
+    /// A folder's images are brought to `geometry` by `fit` (see `readImageFolder`).
+    public static func load(images: String, labels: String? = nil, geometry: ImageGeometry? = nil,
+                            fit: ImageFit = .crop) throws -> Dataset {
+        try loadSource(images: images, labels: labels, strict: true, geometry: geometry, fit: fit).dataset
     }
 
     /// As `load(images:labels:)`, but images that cannot be decoded or
     /// have the wrong size are skipped and returned for reporting.
-    public static func loadSkippingBad(images: String, labels: String? = nil) throws
+    public static func loadSkippingBad(images: String, labels: String? = nil, geometry: ImageGeometry? = nil,
+                                       fit: ImageFit = .crop) throws
         -> (dataset: Dataset, skipped: [ImageFailure]) {
-        try loadSource(images: images, labels: labels, strict: false)
+        try loadSource(images: images, labels: labels, strict: false, geometry: geometry, fit: fit)
     }
 
-    private static func loadSource(images: String, labels labelsPath: String?, strict: Bool) throws
+    private static func loadSource(images: String, labels labelsPath: String?, strict: Bool,
+                                   geometry: ImageGeometry?, fit: ImageFit) throws
         -> (dataset: Dataset, skipped: [ImageFailure]) {
         let name = baseName((images as NSString).standardizingPath)
         let external = try labelsPath.map(readLabels)
 
         if isDirectory(images) {
-            let folder = try readImageFolder(images, strict: strict)
+            let folder = try readImageFolder(images, geometry: geometry, fit: fit, strict: strict)
             var labels = folder.labels
             if let external, let labelsPath {
                 guard external.count == folder.fileCount else {
@@ -96,7 +100,8 @@ extension Dataset {
                 labels = folder.fileIndices.map { external[$0] }
             }
             let ds = Dataset(name: name, features: folder.images, labels: labels, ids: folder.ids,
-                             imageRows: folder.rows, imageCols: folder.cols)
+                             imageRows: folder.rows, imageCols: folder.cols, imageChannels: folder.geometry.channels,
+                             classNames: labelsPath == nil ? folder.classNames : [])
             return (ds, folder.failures)
         }
 
@@ -128,7 +133,7 @@ extension Dataset {
 }
 
 /// `dir/name` if it exists, else `dir/name.gz`, else nil.
-private func existingVariant(_ dir: String, _ name: String) -> String? {
+func existingVariant(_ dir: String, _ name: String) -> String? {
     let plain = (dir as NSString).appendingPathComponent(name)
     for candidate in [plain, plain + ".gz"] where FileManager.default.isReadableFile(atPath: candidate) && !isDirectory(candidate) {
         return candidate

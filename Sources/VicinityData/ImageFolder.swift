@@ -3,150 +3,155 @@ import VicinityMath
 
 /// One image that could not be used, and why.
 public struct ImageFailure: Sendable, Equatable, CustomStringConvertible {
-    /// Path relative to the folder, e.g. `bad.png` or `3/bad.png`.
+    /// Path relative to the folder, e.g. `bad.png` or `shoes/bad.jpg`.
     public let name: String
     public let reason: String
     public var description: String { "\(name): \(reason)" }
 }
 
-/// The images of a folder, decoded and stacked.
+/// The images of a folder, decoded, brought to one geometry and stacked.
 public struct ImageFolder: Sendable {
     public let directory: String
-    /// N×(rows·cols), pixels divided by 255.
+    /// N×(height·width·channels), pixels divided by 255, channels interleaved.
     public let images: Matrix
-    /// Numeric subfolder name, or -1 for images directly in the folder.
+    /// The class of each image: its subfolder's number when every subfolder is named by a
+    /// non-negative integer, else the subfolder's position in `classNames`; -1 for images
+    /// directly in the folder.
     public let labels: [Int]
     public let ids: [String]
-    public let rows: Int
-    public let cols: Int
-    /// Files (and non-numeric subfolders) that were skipped; empty in strict mode.
+    public let geometry: ImageGeometry
+    /// Subfolder names by label when they are not all numbers; empty otherwise.
+    public let classNames: [String]
+    /// Files that were skipped, with the reason; empty in strict mode.
     public let failures: [ImageFailure]
     /// For each kept image, its position among all `fileCount` image files
     /// found (in the order described at `readImageFolder`), so a separate
     /// labels file listing every file can still be lined up after skips.
     public let fileIndices: [Int]
     public let fileCount: Int
+
+    public var rows: Int { geometry.height }
+    public var cols: Int { geometry.width }
 }
 
-private let imageExtensions: Set<String> = ["png", "pgm"]
+/// File name endings read as images (the content decides the format, see `decodeBitmap`).
+let imageExtensions: Set<String> = ["png", "pgm", "ppm", "pnm", "jpg", "jpeg"]
 
-/// Reads every `.png` / `.pgm` in `directory`.
+/// Reads every JPEG, PNG, PGM and PPM file in `directory`, brought to `geometry` by `fit`, or
+/// when `geometry` is nil to the most common size and channel count among them (the first
+/// image's in strict mode).
 ///
-/// Layout: images directly in the folder get label -1; images in a
-/// subfolder with a non-negative integer name (`DIR/3/x.png`) get that
-/// label. Order: by label, then by file name. ids are the file name without
-/// extension, prefixed by the label folder in the labelled layout
-/// (`3/x`) so that equal file names in different classes stay distinct.
-/// Other files are ignored.
+/// Layout: images directly in the folder get label -1; images in a subfolder (`DIR/shoes/x.jpg`)
+/// get that class (see `ImageFolder.labels`). Order: by label, then by file name. ids are the
+/// file name without extension, prefixed by the class folder in the labelled layout (`shoes/x`)
+/// so that equal file names in different classes stay distinct. Other files are ignored.
 ///
-/// Lenient mode (default) skips undecodable images, images whose size
-/// differs from the most common size, and non-numeric subfolders, listing
-/// them in `failures`. Strict mode throws the first such problem instead.
-public func readImageFolder(_ directory: String, strict: Bool = false) throws -> ImageFolder {
-    guard isDirectory(directory) else {
-        throw DataError.cannotRead(path: directory, reason: "no such directory")
+/// Lenient mode (default) skips files that cannot be decoded (truncated, corrupt, an
+/// unsupported format or variant), listing each with the reason in `failures`. Strict mode
+/// throws the first such problem instead.
+public func readImageFolder(_ directory: String, geometry: ImageGeometry? = nil, fit: ImageFit = .crop,
+                            strict: Bool = false) throws -> ImageFolder {
+    guard isDirectory(directory) else { throw DataError.cannotRead(path: directory, reason: "no such directory") }
+    let (entries, classNames) = try listImageFiles(directory)
+    guard !entries.isEmpty else {
+        throw DataError.malformed(path: directory, detail: "no image files (.jpg, .jpeg, .png, .pgm, .ppm) found")
+    }
+    let paths = entries.map(\.path)
+    func decodeAll(_ g: ImageGeometry?) -> [Result<Bitmap, DataError>] {
+        parallelMap(paths.count) { i in
+            do { return .success(try readBitmap(paths[i], geometry: g, fit: fit)) } catch let e as DataError {
+                return .failure(e)
+            } catch {
+                return .failure(.badImage(path: paths[i], detail: "\(error)"))
+            }
+        }
+    }
+    var decoded = decodeAll(geometry)
+    if strict, let bad = decoded.first(where: { if case .failure = $0 { true } else { false } }), case .failure(let e) = bad { throw e }
+    let target: ImageGeometry
+    if let geometry {
+        target = geometry
+    } else {
+        // The most common size and channel count (first seen wins ties), so odd images are the ones resized.
+        var counts: [ImageGeometry: (n: Int, first: Int)] = [:]
+        for (i, r) in decoded.enumerated() {
+            if case .success(let b) = r { counts[ImageGeometry(height: b.height, width: b.width, channels: b.channels), default: (0, i)].n += 1 }
+        }
+        guard let best = counts.max(by: { a, b in a.value.n != b.value.n ? a.value.n < b.value.n : a.value.first > b.value.first }) else {
+            let first = decoded.compactMap { if case .failure(let e) = $0 { e } else { nil } }.first
+            throw first ?? DataError.malformed(path: directory, detail: "no image could be decoded")
+        }
+        target = strict ? counts.min(by: { $0.value.first < $1.value.first })!.key : best.key
+        let shared = UnsafeSendable(decoded)
+        decoded = parallelMap(decoded.count) { i in
+            guard case .success(let b) = shared.value[i], b.width != target.width || b.height != target.height || b.channels != target.channels
+            else { return shared.value[i] }
+            return .success(b.fitted(to: target, fit: fit))
+        }
     }
     var failures: [ImageFailure] = []
-    var entries: [(label: Int, name: String, stem: String, path: String)] = []
-    let fm = FileManager.default
-    let top: [String]
-    do { top = try fm.contentsOfDirectory(atPath: directory) } catch {
-        throw DataError.cannotRead(path: directory, reason: "\(error.localizedDescription)")
-    }
-    func isImage(_ name: String) -> Bool {
-        !name.hasPrefix(".") && imageExtensions.contains((name as NSString).pathExtension.lowercased())
-    }
-    for name in top where !name.hasPrefix(".") {
-        let path = (directory as NSString).appendingPathComponent(name)
-        if isDirectory(path) {
-            guard let label = Int(name), label >= 0 else {
-                let problem = ImageFailure(name: name, reason: "subfolder name is not a numeric label; its files were skipped")
-                if strict { throw DataError.malformed(path: path, detail: problem.reason) }
-                failures.append(problem)
-                continue
-            }
-            let inner: [String]
-            do { inner = try fm.contentsOfDirectory(atPath: path) } catch {
-                throw DataError.cannotRead(path: path, reason: "\(error.localizedDescription)")
-            }
-            for file in inner where isImage(file) {
-                entries.append((label, file, "\(name)/\((file as NSString).deletingPathExtension)",
-                                (path as NSString).appendingPathComponent(file)))
-            }
-        } else if isImage(name) {
-            entries.append((-1, name, (name as NSString).deletingPathExtension, path))
-        }
-    }
-    entries.sort { ($0.label, $0.name) < ($1.label, $1.name) }
-    guard !entries.isEmpty else {
-        throw DataError.malformed(path: directory, detail: "no .png or .pgm images found")
-    }
-
-    let paths = entries.map(\.path)
-    let decoded: [Result<GrayImage, DataError>] = parallelMap(paths.count) { i in
-        do { return .success(try readGrayImage(paths[i])) } catch let e as DataError {
-            return .failure(e)
-        } catch {
-            return .failure(.badImage(path: paths[i], detail: "\(error)"))
-        }
-    }
-    func relName(_ i: Int) -> String {
-        entries[i].label >= 0 ? "\(entries[i].label)/\(entries[i].name)" : entries[i].name
-    }
-
-    // Reference size: the first image's in strict mode, else the most
-    // common one (first seen wins ties), so one odd image is what gets dropped.
-    var counts: [String: (n: Int, first: Int)] = [:]
-    for (i, r) in decoded.enumerated() {
-        if case .success(let img) = r {
-            let key = "\(img.height)x\(img.width)"
-            counts[key, default: (0, i)].n += 1
-        } else if strict, case .failure(let e) = r {
-            throw e
-        }
-    }
-    let reference = counts.values.max { a, b in a.n != b.n ? a.n < b.n : a.first > b.first }?.first
-    let refIndex: Int
-    if strict {
-        refIndex = decoded.firstIndex { if case .success = $0 { return true } else { return false } } ?? 0
-    } else {
-        refIndex = reference ?? 0
-    }
-    var rows = 0, cols = 0
-    if case .success(let img) = decoded[refIndex] { rows = img.height; cols = img.width }
-
     var kept: [Int] = []
     for (i, r) in decoded.enumerated() {
         switch r {
-        case .failure(let e):
-            failures.append(ImageFailure(name: relName(i), reason: e.description))
-        case .success(let img):
-            if img.height == rows && img.width == cols {
-                kept.append(i)
-            } else {
-                let e = DataError.imageSizesDiffer(first: relName(refIndex), firstRows: rows, firstCols: cols,
-                                                   other: relName(i), otherRows: img.height, otherCols: img.width)
-                if strict { throw e }
-                failures.append(ImageFailure(name: relName(i), reason: e.description))
-            }
+        case .failure(let e): failures.append(ImageFailure(name: entries[i].relative, reason: e.description))
+        case .success: kept.append(i)
         }
     }
-
-    let d = rows * cols
+    let d = target.dims
     var storage = [Float](repeating: 0, count: kept.count * d)
     storage.withUnsafeMutableBufferPointer { dst in
         for (k, i) in kept.enumerated() {
-            guard case .success(let img) = decoded[i] else { continue }
-            img.pixels.withUnsafeBufferPointer { src in
+            guard case .success(let b) = decoded[i] else { continue }
+            b.pixels.withUnsafeBufferPointer { src in
                 let out = dst.baseAddress! + k * d
                 for j in 0..<d { out[j] = Float(src[j]) / 255 }
             }
         }
     }
-    return ImageFolder(directory: directory,
-                       images: Matrix(rows: kept.count, cols: d, storage: storage),
-                       labels: kept.map { entries[$0].label },
-                       ids: kept.map { entries[$0].stem },
-                       rows: rows, cols: cols, failures: failures,
-                       fileIndices: kept, fileCount: entries.count)
+    return ImageFolder(directory: directory, images: Matrix(rows: kept.count, cols: d, storage: storage),
+                       labels: kept.map { entries[$0].label }, ids: kept.map { entries[$0].stem }, geometry: target,
+                       classNames: classNames, failures: failures, fileIndices: kept, fileCount: entries.count)
+}
+
+/// One image file of a folder.
+struct ImageEntry {
+    var label: Int
+    var name: String
+    /// The id: file name without extension, after `class/` in the labelled layout.
+    var stem: String
+    /// The path relative to the folder, for messages.
+    var relative: String
+    var path: String
+}
+
+/// The image files of a folder and its class subfolders, sorted by label then name, and the class
+/// names by label (empty when every class folder is named by a number, which is then the label).
+func listImageFiles(_ directory: String) throws -> ([ImageEntry], [String]) {
+    let fm = FileManager.default
+    func contents(_ path: String) throws -> [String] {
+        do { return try fm.contentsOfDirectory(atPath: path).filter { !$0.hasPrefix(".") } } catch {
+            throw DataError.cannotRead(path: path, reason: error.localizedDescription)
+        }
+    }
+    func isImage(_ name: String) -> Bool { imageExtensions.contains((name as NSString).pathExtension.lowercased()) }
+    let top = try contents(directory)
+    let folders = top.filter { isDirectory((directory as NSString).appendingPathComponent($0)) }
+        .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    let numeric = folders.allSatisfy { Int($0).map { $0 >= 0 } ?? false }
+    let classNames = numeric ? [] : folders
+    var entries: [ImageEntry] = []
+    for name in top where !folders.contains(name) && isImage(name) {
+        entries.append(ImageEntry(label: -1, name: name, stem: (name as NSString).deletingPathExtension, relative: name,
+                                  path: (directory as NSString).appendingPathComponent(name)))
+    }
+    for (index, folder) in folders.enumerated() {
+        let path = (directory as NSString).appendingPathComponent(folder)
+        let label = numeric ? Int(folder)! : index
+        for file in try contents(path) where isImage(file) {
+            entries.append(ImageEntry(label: label, name: file, stem: "\(folder)/\((file as NSString).deletingPathExtension)",
+                                      relative: "\(folder)/\(file)", path: (path as NSString).appendingPathComponent(file)))
+        }
+    }
+    entries.sort { ($0.label, $0.name) < ($1.label, $1.name) }
+    return (entries, classNames)
 }

@@ -70,7 +70,7 @@ public func writePGM(path: String, image: GrayImage, ascii: Bool = false) throws
 }
 
 /// Whitespace/comment-skipping reader of unsigned decimal numbers.
-private struct PGMScanner {
+struct PGMScanner {
     let bytes: [UInt8]
     var pos: Int
     let path: String

@@ -124,17 +124,6 @@ public enum KNNEvaluation {
         run(database: database, databaseLabels: databaseLabels, queries: queries, queryLabels: queryLabels, ks: [k]).errorPercent[k]!
     }
 
-    /// Codes of each input row embedded on its own, exactly as `vicinity serve` embeds a `KNN … RAW`
-    /// query (a batch can round differently from a single row).
-    public static func embedOneAtATime(_ model: EmbeddingModel, _ inputs: Matrix) -> Matrix {
-        var codes = Matrix(rows: inputs.rows, cols: model.outputDims)
-        for r in 0..<inputs.rows {
-            let code = model.embed(Matrix(rows: 1, cols: inputs.cols, storage: inputs.row(r)))
-            codes.storage.replaceSubrange(r * codes.cols..<(r + 1) * codes.cols, with: code.storage)
-        }
-        return codes
-    }
-
     /// Votes each query's neighbours (nearest first) for every k.
     public static func report(neighbours: [[Neighbor]], databaseLabels: [Int], queryLabels: [Int], ks: [Int],
                               confusionK: Int?, dims: Int, seconds: Double = 0) -> KNNReport {

@@ -25,18 +25,18 @@ public struct DenseLayer: Sendable, Equatable {
     public var inputs: Int { weights.rows }
     public var outputs: Int { weights.cols }
 
-    /// z = x·W + b (before the nonlinearity).
-    public func preActivation(_ x: Matrix) -> Matrix {
+    /// z = x·W + b (before the nonlinearity); `serial`: one sgemm call on this thread.
+    public func preActivation(_ x: Matrix, serial: Bool = false) -> Matrix {
         precondition(x.cols == inputs, "DenseLayer: input has \(x.cols) columns, layer takes \(inputs)")
         var z = Matrix(rows: x.rows, cols: outputs)
         z.addToRows(bias.storage)
-        Matrix.gemm(x, .none, weights, .none, beta: 1, into: &z)
+        Matrix.gemm(x, .none, weights, .none, beta: 1, serial: serial, into: &z)
         return z
     }
 
-    /// y = f(x·W + b).
-    public func forward(_ x: Matrix) -> Matrix {
-        var y = preActivation(x)
+    /// y = f(x·W + b); `serial`: one sgemm call on this thread.
+    public func forward(_ x: Matrix, serial: Bool = false) -> Matrix {
+        var y = preActivation(x, serial: serial)
         activation.apply(&y)
         return y
     }

@@ -1,4 +1,5 @@
 import Foundation
+import VicinityData
 import VicinityMath
 
 /// The shape of a saved network: layer sizes, each layer's activation, and
@@ -12,6 +13,10 @@ public struct Architecture: Sendable, Codable, Equatable {
     public var inputNormalisation = "pixels/255"
     public var imageRows = 0
     public var imageCols = 0
+    /// 3 for RGB inputs (pixels interleaved, D = rows·cols·3); absent for grey, so older files load unchanged.
+    public var imageChannels: Int?
+    /// Class names by label, for models trained on a folder of named class folders; absent otherwise.
+    public var classNames: [String]?
     /// Bits of the binary head (logistic outputs on the code, thresholded at 0.5); nil without one.
     public var headBits: Int?
     /// Sizes of the head's logistic hidden layers between code and bits; nil or empty: one layer.
@@ -26,6 +31,14 @@ public struct Architecture: Sendable, Codable, Equatable {
     }
 
     public var codeDims: Int { sizes[encoderDepth] }
+
+    /// The images the model takes (height × width × channels), when the file records a shape that
+    /// matches its input size; nil for models of flat vectors.
+    public var inputGeometry: ImageGeometry? {
+        let c = imageChannels ?? 1
+        guard imageRows >= 1, imageCols >= 1, c == 1 || c == 3, imageRows * imageCols * c == sizes.first else { return nil }
+        return ImageGeometry(height: imageRows, width: imageCols, channels: c)
+    }
     public var hasDecoder: Bool { encoderDepth < activations.count }
 }
 
@@ -56,9 +69,6 @@ public struct EmbeddingModel: Embedding {
     /// The file it was loaded from, for messages.
     public var source: String = ModelFile.inMemorySource
 
-    /// Rows per forward pass when embedding large sets, bounding the size of hidden activations.
-    public static let embedBatch = 4096
-
     public init(network: Network, encoderDepth: Int, record: TrainingRecord, imageRows: Int = 0, imageCols: Int = 0) {
         precondition(encoderDepth >= 1 && encoderDepth <= network.layers.count, "encoderDepth outside the network")
         self.network = network
@@ -83,33 +93,32 @@ public struct EmbeddingModel: Embedding {
     /// The binary head's outputs (in [0, 1]) for codes; nil without a head.
     public func headOutputs(_ codes: Matrix) -> Matrix? {
         guard let head else { return nil }
-        return batched(codes, head.outputDims) { head.forward($0) }
+        return RowBlocks.map(codes, outCols: head.outputDims) { head.forward($0, layers: head.layers.indices, serial: true) }
     }
 
+    /// The codes of the inputs, row by row in `RowBlocks`: an item's code is bit-identical
+    /// whatever batch, thread count or position it is embedded in.
     public func embed(_ inputs: Matrix) -> Matrix {
-        batched(inputs, outputDims) { network.forward($0, layers: 0..<encoderDepth) }
+        let (network, depth) = (network, encoderDepth)
+        return RowBlocks.map(inputs, outCols: outputDims) { network.forward($0, layers: 0..<depth, serial: true) }
     }
 
     /// Decoded reconstructions of the inputs; nil for a model without a decoder.
     public func reconstruct(_ inputs: Matrix) -> Matrix? {
         guard architecture.hasDecoder else { return nil }
-        return batched(inputs, network.outputDims) { network.forward($0) }
+        let network = network
+        return RowBlocks.map(inputs, outCols: network.outputDims) {
+            network.forward($0, layers: network.layers.indices, serial: true)
+        }
     }
 
     /// Decodes codes to the input space; nil without a decoder.
     public func decode(_ codes: Matrix) -> Matrix? {
         guard architecture.hasDecoder else { return nil }
-        return batched(codes, network.outputDims) { network.forward($0, layers: encoderDepth..<network.layers.count) }
-    }
-
-    private func batched(_ x: Matrix, _ outCols: Int, _ f: (Matrix) -> Matrix) -> Matrix {
-        if x.rows <= Self.embedBatch { return f(x) }
-        var out = Matrix(rows: x.rows, cols: outCols)
-        for start in stride(from: 0, to: x.rows, by: Self.embedBatch) {
-            let part = f(x.rows(in: start..<min(start + Self.embedBatch, x.rows)))
-            out.storage.replaceSubrange(start * outCols ..< start * outCols + part.count, with: part.storage)
+        let (network, depth) = (network, encoderDepth)
+        return RowBlocks.map(codes, outCols: network.outputDims) {
+            network.forward($0, layers: depth..<network.layers.count, serial: true)
         }
-        return out
     }
 }
 

@@ -31,8 +31,8 @@ public struct Network: Sendable, Equatable {
     public func forward(_ x: Matrix) -> Matrix { forward(x, layers: layers.indices) }
 
     /// The output of a contiguous run of layers, e.g. the encoder half of an autoencoder.
-    public func forward(_ x: Matrix, layers range: Range<Int>) -> Matrix {
-        layers[range].reduce(x) { $1.forward($0) }
+    public func forward(_ x: Matrix, layers range: Range<Int>, serial: Bool = false) -> Matrix {
+        layers[range].reduce(x) { $1.forward($0, serial: serial) }
     }
 
     /// The outputs of the layers in `range`, with their input first: [x, h1, …, y].

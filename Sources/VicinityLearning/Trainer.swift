@@ -119,8 +119,10 @@ public final class Trainer {
             network = Trainer.makeNetwork(settings, rng: &rng)
             checkpoint = nil
         }
-        let model = try fineTune(network, encoderDepth: encoderDepth, training: training, validation: validation, rng: &rng,
+        var model = try fineTune(network, encoderDepth: encoderDepth, training: training, validation: validation, rng: &rng,
                                  fingerprint: data.fingerprint, imageRows: data.imageRows, imageCols: data.imageCols)
+        model.architecture.imageChannels = data.imageChannels == 1 ? nil : data.imageChannels
+        model.architecture.classNames = data.classNames.isEmpty ? nil : data.classNames
         return settings.headBits > 0 ? try withBinaryHead(model, data: data) : model
     }
 

@@ -5,8 +5,10 @@ extension Matrix {
     func opShape(_ t: Transpose) -> (rows: Int, cols: Int) { t == .none ? (rows, cols) : (cols, rows) }
 
     /// c = alpha · op(a) · op(b) + beta · c. Traps naming the shapes when they disagree.
+    /// `serial` makes it one OpenBLAS call on the calling thread (for callers that already
+    /// split work over cores, and for results that must not depend on the thread count).
     public static func gemm(_ a: Matrix, _ transA: Transpose = .none, _ b: Matrix, _ transB: Transpose = .none,
-                            alpha: Float = 1, beta: Float = 0, into c: inout Matrix) {
+                            alpha: Float = 1, beta: Float = 0, serial: Bool = false, into c: inout Matrix) {
         let (m, k) = a.opShape(transA)
         let (k2, n) = b.opShape(transB)
         precondition(k == k2, "gemm: op(A) is \(m)×\(k) but op(B) is \(k2)×\(n)")
@@ -19,9 +21,15 @@ extension Matrix {
         a.storage.withUnsafeBufferPointer { pa in
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
-                              a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
-                              beta: beta, c: pc.baseAddress!, ldc: n)
+                    if serial {
+                        BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
+                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+                                  beta: beta, c: pc.baseAddress!, ldc: n, parts: 1)
+                    } else {
+                        BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
+                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+                                  beta: beta, c: pc.baseAddress!, ldc: n)
+                    }
                 }
             }
         }

@@ -28,8 +28,11 @@ extension Vicinity {
             always (0.5 for logistic codes, else 0), `none` never. Stores of at most 32 bits also
             get an address table (code → ids).
 
-            Images that cannot be decoded are skipped and reported; with --strict they make the
-            command fail before anything is written.
+            Image folders may hold JPEG, PNG, PGM and PPM files of any size, grey or colour: each is
+            brought to the model's input (its recorded height × width × channels) — resized by area
+            averaging to shrink and bilinear to grow, --fit to its aspect, grey and RGB converted.
+            Images that cannot be decoded are skipped and reported with the reason; with --strict they
+            make the command fail before anything is written.
             """)
 
         enum SplitChoice: String, ExpressibleByArgument, CaseIterable { case train, test, all }
@@ -42,6 +45,8 @@ extension Vicinity {
         @Option(help: ArgumentHelp("With --images: labels (IDX labels file or one integer per line).", valueName: "file"))
         var labels: String?
         @Option(help: ArgumentHelp("The store directory, e.g. stores/NAME.", valueName: "dir")) var store: String
+        @Option(help: "With an --images folder: how images of another aspect reach the model's size: crop, pad, stretch.")
+        var fit: ImageFit = .crop
         @Option(help: "Items per transaction (and per embedding batch).") var batch = 5000
         @Option(help: "Packed bits to keep: auto, threshold, none.") var bits: ItemEncoder.BitsChoice = .auto
         @Flag(help: "Fail (writing nothing) if any image cannot be used.") var strict = false
@@ -77,7 +82,7 @@ extension Vicinity {
             var skipped: [ImageFailure] = []
             var dataName: String
             if let images {
-                let (ds, bad) = try Dataset.loadSkippingBad(images: images, labels: labels)
+                let (ds, bad) = try Dataset.loadSkippingBad(images: images, labels: labels, geometry: net.architecture.inputGeometry, fit: fit)
                 skipped = bad
                 let base = (images as NSString).standardizingPath
                 if pathIsDirectory(images) {
@@ -137,9 +142,8 @@ extension Vicinity {
 
             // Write in id byte order (LMDB's key order): each insert then lands at the end of a
             // page and pages fill up, instead of splitting half-empty. Rows follow this order.
-            // Batches are fixed windows of that order over *all* items, so an item is always
-            // embedded in the same company: a resumed run computes bit-identical codes
-            // (the float rounding of a matrix product depends on the batch it is in).
+            // An item's code does not depend on its batch (`RowBlocks`), so any batching, thread
+            // count or partition of the input gives the same records.
             var order: [(part: Int, index: Int)] = []
             order.reserveCapacity(total)
             for (p, part) in parts.enumerated() { for i in 0..<part.dataset.count { order.append((p, i)) } }
@@ -291,3 +295,4 @@ func writeAttributes(_ file: String, to store: CodeStore) throws {
         throw CLIError("--attributes \(file): \(error)")
     }
 }
+extension ImageFit: ExpressibleByArgument {}

@@ -72,16 +72,9 @@ extension Vicinity {
 
         var ks: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
-        var classNames: [String] {
-            dataOptions.data.lowercased() == "fashion-mnist" ? Dataset.fashionMNISTClassNames : []
-        }
-
         func run() throws {
-            let train = try Dataset.load(dataOptions.data, split: .train)
-            let test = try Dataset.load(dataOptions.data, split: .test)
-            guard train.dims == test.dims else {
-                throw CLIError("train and test images differ in size: \(train.dims) vs \(test.dims) pixels")
-            }
+            let splits = try dataOptions.splits(model: modelGeometry(model))
+            let train = splits.train, test = splits.test!
             if let hasher = try makeHasher(model, training: train) {
                 guard store == nil else { throw ValidationError("--store needs the model file the store was embedded with") }
                 return try runHamming(hasher, train: train, test: test)
@@ -90,6 +83,7 @@ extension Vicinity {
             let scored = try store.map { try scoreStore($0, embedding: embedding, test: test) }
                 ?? scoreSplit(embedding, train: train, test: test)
             let modelFile = embedding as? EmbeddingModel
+            let classNames = dataOptions.classNames(train, model: modelFile)
             if let predictions {
                 try scored.report.predictionsCSV(truth: test.labels).write(toFile: predictions, atomically: true, encoding: .utf8)
             }
@@ -169,7 +163,7 @@ extension Vicinity {
             }
             guard snapshot.count > 0 else { throw CLIError("\(path) holds no items") }
             let start = Date()
-            let queries = KNNEvaluation.embedOneAtATime(m, test.features)
+            let queries = m.embed(test.features)  // a row's code does not depend on its batch: as the server embeds RAW
             var report = KNNEvaluation.run(database: snapshot.codes, databaseLabels: snapshot.labels, queries: queries,
                                            queryLabels: test.labels, ks: ks, confusionK: confusionK)
             report.model = model

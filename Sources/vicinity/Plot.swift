@@ -123,24 +123,23 @@ private struct PlotContext {
 
     mutating func testSet() throws -> Dataset {
         if let test { return test }
-        let data = try load(.test)
-        test = data
-        return data
+        try loadSplits()
+        return test!
     }
 
     mutating func trainSet() throws -> Dataset {
         if let train { return train }
-        let data = try load(.train)
-        train = data
-        return data
+        try loadSplits()
+        return train!
     }
 
-    func load(_ split: Split) throws -> Dataset {
-        let data = try Dataset.load(command.dataOptions.data, split: split)
-        guard data.dims == model.inputDims else {
-            throw CLIError("\(command.model): the model takes \(model.inputDims) inputs but the \(split.rawValue) images of \(command.dataOptions.data) have \(data.dims) pixels")
+    /// Both splits at once (a --test-fraction draw needs the whole set), brought to the model's geometry.
+    mutating func loadSplits() throws {
+        let splits = try command.dataOptions.splits(model: model.architecture.inputGeometry)
+        guard splits.train.dims == model.inputDims else {
+            throw CLIError("\(command.model): the model takes \(model.inputDims) inputs but the images of \(command.dataOptions.data) have \(splits.train.dims) pixels")
         }
-        return data
+        (train, test) = (splits.train, splits.test)
     }
 
     /// Codes of the first --points test items, computed once.
@@ -153,6 +152,12 @@ private struct PlotContext {
     }
 
     var name: String { model.name }
+
+    /// Class names for a legend: the data's or the model's own, else Fashion-MNIST's for ten classes.
+    func names(_ data: Dataset, count: Int) -> [String] {
+        let own = data.classNames.isEmpty ? (model.architecture.classNames ?? []) : data.classNames
+        return own.count >= count ? own : classNames(count: count)
+    }
     var dataName: String { command.dataOptions.data }
 
     mutating func figure(_ kind: PlotKind) throws -> Canvas {
@@ -163,7 +168,7 @@ private struct PlotContext {
             let (points, projected) = try FigureData.mapPoints(codes: codes)
             let title = projected ? "Embedding map: \(name) (PCA of \(codes.cols)-D codes)" : "Embedding map: \(name) (\(codes.cols)-D codes)"
             let classes = (data.labels.max() ?? -1) + 1
-            return Figures.embeddingMap(points: points, labels: data.labels, classNames: classNames(count: classes), title: title,
+            return Figures.embeddingMap(points: points, labels: data.labels, classNames: names(data, count: classes), title: title,
                                         subtitle: "\(data.count) test items of \(dataName), coloured by class",
                                         xLabel: projected ? "principal component 1" : "code unit 1",
                                         yLabel: projected ? "principal component 2" : (codes.cols == 1 ? "" : "code unit 2"))
@@ -206,7 +211,7 @@ private struct PlotContext {
                                                     units: command.units, steps: command.steps)
             return Figures.traversal(rows: rows, imageRows: shape.rows, imageCols: shape.cols,
                                      title: "Code-unit traversal: \(name)",
-                                     subtitle: "test image \(command.index) (\(classNames(count: (data.labels.max() ?? -1) + 1)[safe: data.labels[command.index]] ?? "unlabelled")); each row sweeps one unit from its 1st to 99th percentile over \(codes.rows) test codes")
+                                     subtitle: "test image \(command.index) (\(names(data, count: (data.labels.max() ?? -1) + 1)[safe: data.labels[command.index]] ?? "unlabelled")); each row sweeps one unit from its 1st to 99th percentile over \(codes.rows) test codes")
         case .all:
             preconditionFailure("plot all is expanded into its kinds")
         }

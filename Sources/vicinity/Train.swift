@@ -64,7 +64,8 @@ extension Vicinity {
         static let headDefaults = TrainingSettings(recipe: .nca, sizes: [1, 1])
 
         func run() throws {
-            var data = try Dataset.load(dataOptions.data, split: .train)
+            let splits = try dataOptions.splits(model: headFor.flatMap(modelGeometry), requireTest: headFor == nil)
+            var data = splits.train
             if let limit {
                 guard limit >= 10 else { throw ValidationError("--limit must be at least 10") }
                 data = data.prefix(min(limit, data.count))
@@ -79,12 +80,12 @@ extension Vicinity {
                                       progress: reporter.handle, shouldStop: { stop.isRequested })
             trainer.pretrainedCache = pretrained
             if let headFor { return try trainHead(for: headFor, data: data, trainer: trainer, reporter: reporter) }
-            note("training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images (seed \(seed))")
+            note("training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images of \(data.geometry) (seed \(seed)), \(splits.test?.count ?? 0) test images")
             let start = Date()
             var model = try trainer.train(data)
             model.record.figures["train_seconds"] = Date().timeIntervalSince(start)
             // Test-set figures at save time, so the file says how good it is.
-            let test = try Dataset.load(dataOptions.data, split: .test)
+            let test = splits.test!
             if settings.objective.needsLabels {
                 let knn = KNNEvaluation.run(embedding: model, database: data, queries: test, dataName: dataOptions.data)
                 for (k, e) in knn.errorPercent { model.record.figures["test_knn_error_percent_\(k)"] = e }

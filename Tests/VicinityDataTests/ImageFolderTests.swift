@@ -40,14 +40,14 @@ import Testing
         let dir = try TempDir()
         for i in 0..<20 { try solid(dir.path(String(format: "img%02d.png", i)), UInt8(i)) }
         _ = try dir.write("img07.png", pseudoRandomBytes(100))   // overwrite one with junk
-        try solid(dir.path("img13.png"), 9, w: 5, h: 5)          // and one with the wrong size
+        try solid(dir.path("img13.png"), 9, w: 8, h: 6)          // and one of another size: resized, kept
         let f = try readImageFolder(dir.url.path)
-        #expect(f.images.rows == 18)
-        #expect(!f.ids.contains("img07") && !f.ids.contains("img13") && f.ids.contains("img19"))
-        #expect(f.failures.map(\.name) == ["img07.png", "img13.png"])
-        #expect(f.failures[0].reason.contains("not a PNG file"))
-        #expect(f.failures[1].reason == "image sizes differ: img00.png is 3×4, img13.png is 5×5")
-        #expect(f.fileIndices.count == 18 && f.fileCount == 20)
+        #expect(f.images.rows == 19)
+        #expect(!f.ids.contains("img07") && f.ids.contains("img13") && f.ids.contains("img19"))
+        #expect(f.failures.map(\.name) == ["img07.png"])
+        #expect(f.failures[0].reason.contains("not an image file"))
+        #expect(f.images.row(f.ids.firstIndex(of: "img13")!).allSatisfy { $0 == Float(9) / 255 })
+        #expect(f.fileIndices.count == 19 && f.fileCount == 20)
 
         // Strict mode throws the first problem, naming the file.
         let e = expectDataError { _ = try readImageFolder(dir.url.path, strict: true) }
@@ -55,32 +55,44 @@ import Testing
 
         // Through the Dataset API.
         let (ds, skipped) = try Dataset.loadSkippingBad(images: dir.url.path)
-        #expect(ds.count == 18 && skipped.count == 2 && ds.imageRows == 3 && ds.imageCols == 4)
+        #expect(ds.count == 19 && skipped.count == 1 && ds.imageRows == 3 && ds.imageCols == 4)
         #expect(expectDataError { _ = try Dataset.load(images: dir.url.path) } != nil)
     }
 
-    @Test func mismatchedSizesInStrictMode() throws {
+    @Test func mixedSizesAndChannelsComeToOneGeometry() throws {
         let dir = try TempDir()
-        try solid(dir.path("a.png"), 1, w: 28, h: 28)
-        try solid(dir.path("b.png"), 1, w: 32, h: 32)
-        let e = expectDataError { _ = try readImageFolder(dir.url.path, strict: true) }
-        #expect(e == .imageSizesDiffer(first: "a.png", firstRows: 28, firstCols: 28, other: "b.png", otherRows: 32, otherCols: 32))
-        #expect(e?.description == "image sizes differ: a.png is 28×28, b.png is 32×32")
+        try solid(dir.path("a.png"), 10, w: 28, h: 28)
+        try solid(dir.path("b.png"), 20, w: 28, h: 28)
+        try solid(dir.path("c.png"), 30, w: 56, h: 40)
+        try writePNG(path: dir.path("d.png"), width: 2, height: 2, pixels: [UInt8](repeating: 100, count: 12), channels: 3)
+        let f = try readImageFolder(dir.url.path)
+        #expect(f.geometry == ImageGeometry(height: 28, width: 28, channels: 1) && f.failures.isEmpty && f.images.rows == 4)
+        #expect(f.images.row(2).allSatisfy { $0 == Float(30) / 255 } && f.images.row(3).allSatisfy { $0 == Float(100) / 255 })
+        // An explicit geometry: RGB 8×6, grey repeated into three channels.
+        let rgb = try readImageFolder(dir.url.path, geometry: ImageGeometry(height: 6, width: 8, channels: 3), fit: .pad)
+        #expect(rgb.images.cols == 144 && rgb.images[0, 0] == 0 && rgb.images[0, 3 * 8 * 3 + 4 * 3] == Float(10) / 255)
     }
 
     @Test func emptyOrMissingFolder() throws {
         let dir = try TempDir()
-        #expect(expectDataError { _ = try readImageFolder(dir.url.path) }?.description.contains("no .png or .pgm") == true)
+        #expect(expectDataError { _ = try readImageFolder(dir.url.path) }?.description.contains("no image files") == true)
         #expect(expectDataError { _ = try readImageFolder(dir.path("missing")) }?.path == dir.path("missing"))
     }
 
-    @Test func nonNumericSubfolderIsReported() throws {
+    @Test func namedClassFolders() throws {
         let dir = try TempDir()
-        let sub = try dir.mkdir("cats")
-        try solid(sub + "/a.png", 3)
+        for (i, name) in ["shoes", "Bags", "t-shirts"].enumerated() {
+            let sub = try dir.mkdir(name)
+            try solid(sub + "/a.png", UInt8(i))
+            try solid(sub + "/b.pgm", UInt8(i))
+        }
         try solid(dir.path("top.png"), 3)
         let f = try readImageFolder(dir.url.path)
-        #expect(f.ids == ["top"] && f.failures.map(\.name) == ["cats"])
+        #expect(f.classNames == ["Bags", "shoes", "t-shirts"])
+        #expect(f.ids == ["top", "Bags/a", "Bags/b", "shoes/a", "shoes/b", "t-shirts/a", "t-shirts/b"])
+        #expect(f.labels == [-1, 0, 0, 1, 1, 2, 2] && f.failures.isEmpty)
+        let ds = try Dataset.load(images: dir.url.path)
+        #expect(ds.classNames == ["Bags", "shoes", "t-shirts"])
     }
 
     @Test func externalLabelsLineUpAfterSkips() throws {
