@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """kNN classification accuracy measured through a running `vicinity serve`.
 
-Sends every test image as `KNN k RAW p,p,...` (plain protocol, pipelined),
+Sends every test image as `KNN k U8 <pixel bytes>` (RESP, pipelined),
 votes over the replies and prints the same table as
 `vicinity eval --model M --store S` on the model and store the server holds.
 Python standard library only: this is the reference client for the protocol
@@ -70,7 +70,7 @@ def load_test_split(directory):
 
 
 class Connection:
-    """A plain-protocol connection: lines out, lines in."""
+    """A RESP connection: commands out as arrays of bulk strings (binary safe), RESP2 replies in."""
 
     def __init__(self, host, port, timeout):
         try:
@@ -79,29 +79,36 @@ class Connection:
             raise ClientError(f"cannot connect to {host}:{port}: {e} (is `vicinity serve` running?)")
         self.reader = self.sock.makefile("rb")
 
-    def send(self, line):
-        self.sock.sendall(line.encode() + b"\n")
+    @staticmethod
+    def encode(*args):
+        parts = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            parts.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        return b"".join(parts)
 
-    def line(self):
-        text = self.reader.readline()
-        if not text:
+    def send(self, *args):
+        self.sock.sendall(self.encode(*args))
+
+    def value(self):
+        """One RESP2 value; an error reply raises."""
+        line = self.reader.readline()
+        if not line:
             raise ClientError("the server closed the connection")
-        return text.decode().rstrip("\r\n")
-
-    def rows(self):
-        """One reply: its rows up to END, or raises on ERR."""
-        out = []
-        while True:
-            text = self.line()
-            if text == "END":
-                return out
-            if text.startswith("ERR ") and not out:
-                raise ClientError(f"server replied: {text}")
-            out.append(text)
-
-    def command(self, line):
-        self.send(line)
-        return self.rows()
+        kind, rest = line[:1], line[1:].rstrip(b"\r\n")
+        if kind == b"-":
+            raise ClientError(f"server replied: {rest.decode()}")
+        if kind in (b"+", b":"):
+            return int(rest) if kind == b":" else rest.decode()
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self.reader.read(n + 2)
+            return data[:n].decode()
+        if kind == b"*":
+            return [self.value() for _ in range(int(rest))]
+        raise ClientError(f"not a RESP reply: {line!r}")
 
 
 def predict(labels):
@@ -117,7 +124,7 @@ def predict(labels):
 
 def neighbour_labels(conn, images, k, window):
     """Each image's neighbour labels, nearest first; requests pipelined, `window` in flight."""
-    requests = [f"KNN {k} RAW " + ",".join(map(str, image)) for image in images]
+    requests = [Connection.encode("KNN", k, "U8", bytes(image)) for image in images]
     sent = threading.Semaphore(window)
     failure = []
 
@@ -125,7 +132,7 @@ def neighbour_labels(conn, images, k, window):
         try:
             for request in requests:
                 sent.acquire()
-                conn.send(request)
+                conn.sock.sendall(request)
         except OSError as e:
             failure.append(e)
 
@@ -133,9 +140,9 @@ def neighbour_labels(conn, images, k, window):
     thread.start()
     result = []
     for _ in requests:
-        rows = conn.rows()
+        rows = conn.value()
         sent.release()
-        result.append([int(row.split(" ")[3]) for row in rows])
+        result.append([row[3] for row in rows])
     thread.join()
     if failure:
         raise ClientError(f"sending failed: {failure[0]}")
@@ -206,11 +213,10 @@ def main():
             images, truth = images[:args.limit], truth[:args.limit]
         conn = Connection(args.host, args.port, args.timeout)
         if args.auth:
-            conn.send(f"AUTH {args.auth}")
-            reply = conn.line()
-            if reply != "OK":
-                raise ClientError(f"AUTH refused: {reply}")
-        info = dict(row.split(": ", 1) for row in conn.command("INFO") if ": " in row)
+            conn.send("AUTH", args.auth)
+            conn.value()
+        conn.send("INFO", "vicinity")
+        info = dict(line.split(":", 1) for line in conn.value().split("\r\n") if ":" in line)
         start = time.time()
         neighbours = neighbour_labels(conn, images, max(ks), args.window)
         seconds = time.time() - start

@@ -64,36 +64,49 @@ final class ConnectionHandler: ChannelInboundHandler {
         defer { pending = buffer.readableBytes > 0 ? buffer : nil }
         var out = context.channel.allocator.buffer(capacity: 256)
         while !closing && context.channel.isWritable {
-            let request: Request?
+            // Take what has arrived (up to a window), so that image queries pipelined
+            // together are embedded in one pass; none waits for requests not yet here.
+            var batch: [Request] = []
+            var failure: ProtocolError?
             do {
-                request = try decoder.next(&buffer)
+                while batch.count < Self.window, let request = try decoder.next(&buffer) {
+                    if !request.words.isEmpty { batch.append(request) }
+                }
             } catch let error as ProtocolError {
-                fail(error, buffer: buffer, out: &out, context: context)
-                return
+                failure = error
             } catch {
                 closing = true
                 context.close(promise: nil)
                 return
             }
-            guard let request else { break }
-            guard !request.words.isEmpty else { continue }
-            let started = NIODeadline.now()
-            let reply = CommandTable.dispatch(request, engine: engine, sets: sets, policy: policy, stats: stats,
-                                              session: &session)
-            finished(reply, request: request, started: started, into: &out)
-            if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
-                context.write(wrapOutboundOut(out), promise: nil)
-                out = context.channel.allocator.buffer(capacity: 256)
+            CommandTable.embedTogether(&batch, engine: engine)
+            for request in batch where !closing {
+                let started = NIODeadline.now()
+                let reply = CommandTable.dispatch(request, engine: engine, sets: sets, policy: policy, stats: stats,
+                                                  session: &session)
+                finished(reply, request: request, started: started, into: &out)
+                if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
+                    context.write(wrapOutboundOut(out), promise: nil)
+                    out = context.channel.allocator.buffer(capacity: 256)
+                }
+                if session.closeAfterReply {
+                    closing = true
+                    let channel = context.channel
+                    context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+                    return
+                }
             }
-            if session.closeAfterReply {
-                closing = true
-                let channel = context.channel
-                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+            if let failure {
+                fail(failure, buffer: buffer, out: &out, context: context)
                 return
             }
+            if batch.count < Self.window { break }
         }
         if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
     }
+
+    /// Most requests taken from the buffer at once.
+    static let window = 64
 
     /// Records and encodes a reply.
     private func finished(_ reply: Reply, request: Request, started: NIODeadline, into out: inout ByteBuffer) {

@@ -96,14 +96,19 @@ func hitRows(_ hits: [Hit]) -> Reply {
 
 /// The query of KNN and CLASSIFY: `w[2]` names the kind, `w[3]` holds it.
 func vectorQuery(_ ctx: CommandContext, _ usage: String) throws -> VectorQuery {
-    let w = ctx.request.words
+    if let code = ctx.request.code { return .vector(code) }
+    return try imageOrVectorQuery(ctx.request, usage)
+}
+
+func imageOrVectorQuery(_ request: Request, _ usage: String) throws -> VectorQuery {
+    let w = request.words
     switch w[2].uppercased() {
     case "ID": return .id(w[3])
     case "ROW": return .row(try row(w[3]))
     case "VEC": return .vector(try numbers(w[3], "VEC"))
     case "RAW": return .raw(try pixels(w[3]))
-    case "FP32": return .vector(try float32s(ctx.request.bytes[3], "FP32"))
-    case "U8": return .raw(ctx.request.bytes[3].map { Float($0) / 255 })
+    case "FP32": return .vector(try float32s(request.bytes[3], "FP32"))
+    case "U8": return .raw(request.bytes[3].map { Float($0) / 255 })
     default: throw EngineError("SYNTAX", "\(usage) ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob (got '\(w[2])')")
     }
 }
@@ -158,4 +163,22 @@ func classification(_ hits: [Hit]) -> Reply {
         "label": .integer(winner), "share": .double(Double(counts[winner]!) / Double(labels.count)),
         "votes": .map(order.map { Reply.Entry("\($0)", .integer(counts[$0]!)) }),
     ])
+}
+
+extension CommandTable {
+    /// Embeds the images of the KNN and CLASSIFY requests in `batch` in one pass of the
+    /// model, each row's code exactly what it would get alone (the model embeds in
+    /// fixed row blocks), and attaches the codes; requests it cannot parse are left for
+    /// dispatch to refuse with the usual error.
+    static func embedTogether(_ batch: inout [Request], engine: any SearchEngine) {
+        var images: [[Float]] = [], owners: [Int] = []
+        for (i, r) in batch.enumerated() where r.words.count >= 4 {
+            let name = r.words[0].uppercased()
+            guard name == "KNN" || name == "CLASSIFY", case .raw(let pixels)? = try? imageOrVectorQuery(r, "") else { continue }
+            images.append(pixels)
+            owners.append(i)
+        }
+        guard images.count > 1, let codes = try? engine.embed(images: images) else { return }
+        for (i, code) in zip(owners, codes) { batch[i].code = code }
+    }
 }

@@ -86,6 +86,9 @@ public protocol SearchEngine: Sendable {
     /// Sets (nil removes) an item's attributes, durably; false when there is no such item.
     func setAttributes(_ id: String, _ json: String?) throws -> Bool
     func attributeCount() -> Int
+    /// The codes of several images (pixels in [0, 1]) in one pass; each equals what the
+    /// image gets embedded alone. Throws when there is no model or an image has the wrong size.
+    func embed(images: [[Float]]) throws -> [[Float]]
     /// `n` random ids: distinct (at most all), or with repeats.
     func randomIDs(_ n: Int, distinct: Bool) -> [String]
 }

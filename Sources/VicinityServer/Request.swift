@@ -13,6 +13,9 @@ public struct Request: Sendable, Equatable {
     /// The arguments exactly as sent, for binary payloads such as `VADD … FP32 blob`.
     public var bytes: [[UInt8]]
     public var style: Style
+    /// The code of this request's image query, when the server embedded it together with
+    /// other requests that arrived with it (`CommandTable.embedTogether`).
+    public var code: [Float]? = nil
 
     public init(bytes: [[UInt8]], style: Style) {
         self.bytes = bytes

@@ -191,6 +191,14 @@ public final class StoreEngine: SearchEngine {
         }
     }
 
+    public func embed(images: [[Float]]) throws -> [[Float]] {
+        guard let encoder else { throw EngineError("NOMODEL", "the server was started without --model; RAW needs one") }
+        let d = encoder.model.inputDims
+        guard images.allSatisfy({ $0.count == d }) else { throw EngineError("DIM", "an image does not have \(d) pixels") }
+        let codes = encoder.model.embed(Matrix(rows: images.count, cols: d, storage: images.flatMap { $0 }))
+        return (0..<codes.rows).map { codes.row($0) }
+    }
+
     func embed(_ pixels: [Float]) throws -> (codes: Matrix, bits: BinaryCodes) {
         guard let encoder else { throw EngineError("NOMODEL", "the server was started without --model; RAW needs one") }
         guard pixels.count == encoder.model.inputDims else {

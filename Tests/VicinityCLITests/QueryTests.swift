@@ -136,6 +136,15 @@ struct AttributedStore {
                 #expect(reply[1] == .integer(expected[q][i]), "query \(q) k \(k)")
             }
         }
+        // Image queries pipelined together are embedded in one pass, and answer exactly as alone.
+        let alone = try fixture.test.map { try d.callBytes([Array("KNN".utf8), Array("7".utf8), Array("U8".utf8), $0]) }
+        var burst: [UInt8] = []
+        for image in fixture.test {
+            let args = [Array("KNN".utf8), Array("7".utf8), Array("U8".utf8), image]
+            burst += Array("*4\r\n".utf8) + args.flatMap { Array("$\($0.count)\r\n".utf8) + $0 + [13, 10] }
+        }
+        try d.sendRaw(burst)
+        #expect(try fixture.test.indices.map { _ in try d.readValue() } == alone)
         let vote = try d.plainRows("CLASSIFY 10 ID train-11 NOSELF")
         #expect(vote.count == 3 && vote[0].hasPrefix("label ") && vote[1].hasPrefix("share ") && vote[2].hasPrefix("votes "))
     }
