@@ -122,9 +122,8 @@ def predict(labels):
     return next(label for label in labels if counts[label] == best)
 
 
-def neighbour_labels(conn, images, k, window):
-    """Each image's neighbour labels, nearest first; requests pipelined, `window` in flight."""
-    requests = [Connection.encode("KNN", k, "U8", bytes(image)) for image in images]
+def pipelined(conn, requests, window, parse):
+    """Each request's parsed reply, in order; requests pipelined, `window` in flight."""
     sent = threading.Semaphore(window)
     failure = []
 
@@ -140,17 +139,28 @@ def neighbour_labels(conn, images, k, window):
     thread.start()
     result = []
     for _ in requests:
-        rows = conn.value()
+        result.append(parse(conn.value()))
         sent.release()
-        result.append([row[3] for row in rows])
     thread.join()
     if failure:
         raise ClientError(f"sending failed: {failure[0]}")
     return result
 
 
-def scores(neighbours, truth, k, classes):
-    predicted = [predict(labels[:k]) for labels in neighbours]
+def neighbour_labels(conn, images, k, window):
+    """Each image's neighbour labels, nearest first (KNN k U8 …)."""
+    requests = [Connection.encode("KNN", k, "U8", bytes(image)) for image in images]
+    return pipelined(conn, requests, window, lambda rows: [row[3] for row in rows])
+
+
+def server_votes(conn, images, k, window):
+    """Each image's label as the server's CLASSIFY k votes it (a RESP2 map: label, share, votes)."""
+    requests = [Connection.encode("CLASSIFY", k, "U8", bytes(image)) for image in images]
+    return pipelined(conn, requests, window, lambda reply: dict(zip(reply[::2], reply[1::2]))["label"])
+
+
+def scores(neighbours, truth, k, classes, predicted=None):
+    predicted = predicted if predicted is not None else [predict(labels[:k]) for labels in neighbours]
     confusion = [[0] * classes for _ in range(classes)]
     errors = 0
     for p, t in zip(predicted, truth):
@@ -196,6 +206,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=60, help="seconds to wait for any reply")
     parser.add_argument("--predictions", help="write each query's true label and predictions (per k) as CSV")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.add_argument("--classify", action="store_true",
+                        help="take each k's predictions from the server's CLASSIFY instead of voting here")
     args = parser.parse_args()
     try:
         ks = [int(k) for k in args.k.split(",")]
@@ -220,12 +232,13 @@ def main():
         start = time.time()
         neighbours = neighbour_labels(conn, images, max(ks), args.window)
         seconds = time.time() - start
+        voted = {k: server_votes(conn, images, k, args.window) for k in ks} if args.classify else {}
     except (ClientError, OSError) as e:
         sys.exit(f"knn_eval: {e}")
 
     largest_label = max((max(n) for n in neighbours if n), default=-1)
     classes = max(largest_label, max(truth, default=-1)) + 1
-    by_k = {k: scores(neighbours, truth, k, classes) for k in ks}
+    by_k = {k: scores(neighbours, truth, k, classes, voted.get(k)) for k in ks}
     class_names = FASHION_MNIST_CLASSES if args.data.lower() == "fashion-mnist" else []
     if args.predictions:
         with open(args.predictions, "w") as f:

@@ -17,29 +17,30 @@ extension StoreEngine {
     }
 
     public func hamming(k: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit] {
+        try searchBits(query, options, k: k, radius: nil)
+    }
+
+    public func radius(_ r: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit] {
+        try searchBits(query, options, k: nil, radius: r)
+    }
+
+    /// HAMMING (k) or RADIUS (radius): a selective filter's members scanned, else multi-index hashing.
+    private func searchBits(_ query: BitsQuery, _ options: SearchOptions, k: Int?, radius: Int?) throws -> [Hit] {
         let s = current
         let (index, code, own) = try bitsQuery(s, query)
         let selected = try filter(options.filter, s)
         let excluded = options.noSelf ? own : nil
         if let selected, let bits = selected.bits {
             return scanHamming(code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: k,
-                               excluding: excluded).map { hit(s, $0) }
+                               radius: radius, excluding: excluded).map { hit(s, $0) }
         }
-        return index.search(MultiIndexHash.single(code, bits: meta.bits), k: k, filter: selected?.rows,
-                            excluding: excluded)[0].map { hit(s, $0) }
-    }
-
-    public func radius(_ r: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit] {
-        let s = current
-        let (index, code, own) = try bitsQuery(s, query)
-        let selected = try filter(options.filter, s)
-        let excluded = options.noSelf ? own : nil
-        if let selected, let bits = selected.bits {
-            return scanHamming(code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: nil,
-                               radius: r, excluding: excluded).map { hit(s, $0) }
+        let single = MultiIndexHash.single(code, bits: meta.bits)
+        let found = if let radius {
+            index.search(single, radius: radius, filter: selected?.rows, excluding: excluded)[0]
+        } else {
+            index.search(single, k: k ?? 0, filter: selected?.rows, excluding: excluded)[0]
         }
-        return index.search(MultiIndexHash.single(code, bits: meta.bits), radius: r, filter: selected?.rows,
-                            excluding: excluded)[0].map { hit(s, $0) }
+        return found.map { hit(s, $0) }
     }
 
     /// The query's code, and the query item's row when it is one.

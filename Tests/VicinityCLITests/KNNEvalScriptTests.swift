@@ -31,6 +31,11 @@ import Testing
         let predictions = try String(contentsOfFile: csvScript, encoding: .utf8)
         #expect(predictions.split(separator: "\n").count == 401)
         #expect(predictions == (try String(contentsOfFile: csvEval, encoding: .utf8)))
+        // The server's own vote (CLASSIFY) gives the same predictions.
+        let csvClassify = dir.appendingPathComponent("classify.csv").path
+        let classify = try runScript(["--port", String(server.port), "--predictions", csvClassify, "--classify"] + common)
+        #expect(classify.status == 0, "\(classify.stderr)")
+        #expect(try String(contentsOfFile: csvClassify, encoding: .utf8) == predictions)
         let scriptLines = script.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().filter { !$0.isEmpty }
         let evalLines = eval.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().filter { !$0.isEmpty }
         #expect(scriptLines.count == 1 + 4 + 2 + 3)   // k table, per-class heading and header, 3 classes

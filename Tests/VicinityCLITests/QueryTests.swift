@@ -5,20 +5,16 @@ import VicinityServer
 /// A store of 5000 items with attributes (bucket = row mod 1000, a colour), made by
 /// `vicinity embed --attributes`, so filters of every selectivity have members.
 struct AttributedStore {
-    let dir: URL
-    let model: String
-    let store: String
-    let test: [[UInt8]]
+    let base: ServedStore
     let attributes: String
+    var dir: URL { base.dir }
+    var model: String { base.model }
+    var store: String { base.store }
+    var test: [[UInt8]] { base.test }
 
     init() throws {
-        dir = try temporaryFolder()
-        let data = try writeIDXDataset(in: dir, train: 5000, test: 40, side: 4)
-        test = data.test
-        model = dir.appendingPathComponent("m.safetensors").path
-        try writeStoreTestModel(model, sizes: [16, 8, 12])
-        store = dir.appendingPathComponent("stores/a").path
-        attributes = dir.appendingPathComponent("attrs.jsonl").path
+        base = try ServedStore(train: 5000, test: 40, embed: false)
+        attributes = base.dir.appendingPathComponent("attrs.jsonl").path
         let colours = ["red", "green", "blue"]
         let lines = (0..<5000).map { #"{"id": "train-\#($0)", "bucket": \#($0 % 1000), "colour": "\#(colours[$0 % 3])"}"# }
         try (lines.joined(separator: "\n") + "\n").write(toFile: attributes, atomically: true, encoding: .utf8)

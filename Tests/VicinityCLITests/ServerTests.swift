@@ -10,13 +10,15 @@ struct ServedStore {
     let store: String
     let test: [[UInt8]]
 
-    init() throws {
+    /// `embed: false` leaves the store for the caller to make (with options of its own).
+    init(train: Int = 300, test: Int = 20, embed: Bool = true) throws {
         dir = try temporaryFolder()
-        let data = try writeIDXDataset(in: dir, train: 300, test: 20, side: 4)
-        test = data.test
+        let data = try writeIDXDataset(in: dir, train: train, test: test, side: 4)
+        self.test = data.test
         model = dir.appendingPathComponent("m.safetensors").path
         try writeStoreTestModel(model, sizes: [16, 8, 12])
         store = dir.appendingPathComponent("stores/s").path
+        guard embed else { return }
         let r = try runVicinity(["embed", "--model", model, "--data", dir.path, "--store", store])
         precondition(r.status == 0, r.stderr)
     }
