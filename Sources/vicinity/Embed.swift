@@ -45,7 +45,10 @@ extension Vicinity {
         @Option(help: ArgumentHelp("`fashion-mnist` or an MNIST-layout folder (default: fashion-mnist unless --images).", valueName: "name|dir"))
         var data: String?
         @Option(help: "With --data: train (default), test, or all.") var split: SplitChoice?
-        @Option(help: ArgumentHelp("An image folder, IDX file (.gz) or CSV file.", valueName: "path")) var images: String?
+        @Option(help: ArgumentHelp("An image folder, IDX file (.gz) or CSV file; `-`: CSV lines id,label,p1,…,pD (pixels 0–255) on standard input, embedded as they arrive.", valueName: "path|-"))
+        var images: String?
+        @Option(help: ArgumentHelp("Put this before every id (global ids when several runs fill one store).", valueName: "P"))
+        var idPrefix: String?
         @Option(help: ArgumentHelp("With --images: labels (IDX labels file or one integer per line); with --vectors: an integer .npy of shape (N,).", valueName: "file"))
         var labels: String?
         @Option(help: ArgumentHelp("The store directory, e.g. stores/NAME.", valueName: "dir")) var store: String
@@ -68,6 +71,10 @@ extension Vicinity {
                 throw ValidationError("--bits must be auto, threshold or none with --model, got '\(bits)'")
             }
             if images != nil && data != nil { throw ValidationError("give --data or --images, not both") }
+            if images == "-" && labels != nil { throw ValidationError("--images - carries its labels in each line; no --labels") }
+            if let idPrefix, idPrefix.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
+                throw ValidationError("--id-prefix cannot hold spaces")
+            }
             if images == nil && vectors == nil && labels != nil { throw ValidationError("--labels goes with --images or --vectors") }
             if images != nil && split != nil { throw ValidationError("--split goes with --data") }
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
@@ -97,7 +104,7 @@ extension Vicinity {
                 (codeDims, bitCount, madeBy) = (set.codes.cols, set.bitCount, (vectors as NSString).lastPathComponent)
                 let base = (vectors as NSString).standardizingPath
                 let ds = Dataset(name: base, features: set.codes, labels: set.labels, ids: set.ids, imageRows: 1, imageCols: codeDims)
-                parts.append(Part(dataset: ds, source: { "\(base)#\($0)" }))
+                parts.append(Part(dataset: prefixed(ds), source: { "\(base)#\($0)" }))
                 dataName = base
                 let words = set.wordsPerItem, all = set.bits
                 encode = { ds, rows in (ds.features.rows(rows), rows.flatMap { all[($0 * words)..<(($0 + 1) * words)] }) }
@@ -113,6 +120,21 @@ extension Vicinity {
             encode = { ds, rows in
                 let (codes, packed) = encoder.encode(ds.features.rows(rows))
                 return (codes, encoder.bits == 0 ? [] : packed.words)
+            }
+            if images == "-" {
+                let stream = CSVStream(FileHandle.standardInput, name: "stdin", dims: net.inputDims)
+                var line = 0
+                return try write(knownTotal: nil, nextParts: {
+                    let chunk: (ids: [String], labels: [Int], pixels: Matrix)?
+                    do { chunk = try stream.next(batch) } catch let e as DataError { throw CLIError("\(e)") }
+                    guard let chunk else { return nil }
+                    let ds = prefixed(Dataset(name: "stdin", features: chunk.pixels, labels: chunk.labels, ids: chunk.ids,
+                                              imageRows: 1, imageCols: net.inputDims))
+                    let first = line
+                    line += ds.count
+                    return [Part(dataset: ds, source: { "stdin#\(first + $0)" })]
+                }, skipped: [], dataName: "stdin", fingerprint: fingerprint, codeDims: codeDims, bitCount: bitCount,
+                   madeBy: madeBy, encode: encode, start: start)
             }
             if let images {
                 let (ds, bad) = try Dataset.loadSkippingBad(images: images, labels: labels, geometry: net.architecture.inputGeometry, fit: fit)
@@ -144,8 +166,16 @@ extension Vicinity {
             for p in parts where p.dataset.dims != net.inputDims {
                 throw CLIError("\(model): the model takes \(net.inputDims) inputs but \(p.dataset.name) has \(p.dataset.dims) pixels per image")
             }
-            return try write(parts: parts, skipped: skipped, dataName: dataName, fingerprint: fingerprint, codeDims: codeDims,
-                             bitCount: bitCount, madeBy: madeBy, encode: encode, start: start)
+            return try write(parts: parts.map { Part(dataset: prefixed($0.dataset), source: $0.source) }, skipped: skipped,
+                             dataName: dataName, fingerprint: fingerprint, codeDims: codeDims, bitCount: bitCount, madeBy: madeBy,
+                             encode: encode, start: start)
+        }
+
+        /// The data set with --id-prefix before every id.
+        func prefixed(_ ds: Dataset) -> Dataset {
+            guard let idPrefix, !idPrefix.isEmpty else { return ds }
+            return Dataset(name: ds.name, features: ds.features, labels: ds.labels, ids: ds.ids.map { idPrefix + $0 },
+                           imageRows: ds.imageRows, imageCols: ds.imageCols, imageChannels: ds.imageChannels, classNames: ds.classNames)
         }
 
         /// Writes every part's missing items into the store, in id byte order, --batch at a time.
