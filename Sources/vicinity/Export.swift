@@ -6,18 +6,19 @@ import VicinityStore
 extension Vicinity {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export a store's codes to fvecs, bvecs or CSV.",
+            abstract: "Export a store's codes to fvecs, bvecs, .npy or CSV.",
             discussion: """
             Items come out in row order. fvecs: the float codes. bvecs: the packed bits, ⌈bits/8⌉ bytes
             per item, bit i of the code in byte i/8 at position i%8 (stores without bits cannot be
-            exported this way). csv: a header `id,label,c0,…` then one line per item, floats in
+            exported this way). npy: the float codes as a float32 (N, D) array; npy-bits: the packed bits
+            as a uint8 (N, ⌈bits/8⌉) array, laid out as bvecs (what faiss's IndexBinary takes). csv: a header `id,label,c0,…` then one line per item, floats in
             shortest round-trip form, ids quoted when they hold a comma or quote.
             """)
 
-        enum Format: String, ExpressibleByArgument, CaseIterable { case fvecs, bvecs, csv }
+        enum Format: String, ExpressibleByArgument, CaseIterable { case fvecs, bvecs, npy, npyBits = "npy-bits", csv }
 
         @Argument(help: ArgumentHelp("The store directory, e.g. stores/NAME.", valueName: "store")) var store: String
-        @Option(help: "fvecs, bvecs or csv.") var format: Format
+        @Option(help: "fvecs, bvecs, npy, npy-bits or csv.") var format: Format
         @Option(help: ArgumentHelp("The file to write.", valueName: "file")) var out: String
 
         func run() throws {
@@ -29,7 +30,9 @@ extension Vicinity {
             switch format {
             case .fvecs:
                 try writeFvecs(VectorFile(snap.codes), to: out)
-            case .bvecs:
+            case .npy:
+                try writeNPY(path: out, snap.codes)
+            case .bvecs, .npyBits:
                 let bits = snap.meta.bits
                 guard bits > 0 else { throw CLIError("\(store) keeps no bits (its model's codes are not binary); export fvecs or csv instead") }
                 let perItem = (bits + 7) / 8
@@ -39,7 +42,11 @@ extension Vicinity {
                         bytes[i * perItem + b] = UInt8(truncatingIfNeeded: snap.bits[i * snap.wordsPerItem + b / 8] >> UInt64(8 * (b % 8)))
                     }
                 }
-                try writeBvecs(VectorFile(count: snap.count, dim: perItem, values: bytes), to: out)
+                if format == .npyBits {
+                    try writeNPY(path: out, kind: .uint8, shape: [snap.count, perItem], data: bytes)
+                } else {
+                    try writeBvecs(VectorFile(count: snap.count, dim: perItem, values: bytes), to: out)
+                }
             case .csv:
                 var text = "id,label," + (0..<snap.meta.codeDims).map { "c\($0)" }.joined(separator: ",") + "\n"
                 text.reserveCapacity(snap.count * (snap.meta.codeDims * 12 + 24))
