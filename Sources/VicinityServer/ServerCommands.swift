@@ -5,6 +5,34 @@ extension CommandTable {
     static let serverCommands: [Command] = [
         Command("DBSIZE", arity: 1, usage: "DBSIZE", summary: "number of keys: the served store and each vector set",
                 group: .server) { ctx, _ in .integer(1 + ctx.sets.names.count) },
+        Command("KEYS", arity: 2, usage: "KEYS pattern", summary: "the keys (the served store, the vector sets) matching a glob",
+                group: .server) { ctx, w in .array(keys(ctx).filter { fnmatch(w[1], $0, 0) == 0 }.map { .text($0) }) },
+        Command("SCAN", arity: 2, maxArity: 8, usage: "SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]",
+                summary: "every key in one pass (cursor 0 back)", group: .server) { ctx, w in
+            guard try integer(w[1]) == 0 else { return .array([.text("0"), .array([])]) }
+            var pattern = "*", type: String?
+            var i = 2
+            while i + 1 < w.count {
+                switch w[i].uppercased() {
+                case "MATCH": pattern = w[i + 1]
+                case "COUNT": _ = try integer(w[i + 1], 1...Int.max)
+                case "TYPE": type = w[i + 1].lowercased()
+                default: throw EngineError("SYNTAX", "syntax error")
+                }
+                i += 2
+            }
+            guard i == w.count else { throw EngineError("SYNTAX", "syntax error") }
+            let matching = type.map { $0 == "vectorset" } ?? true ? keys(ctx).filter { fnmatch(pattern, $0, 0) == 0 } : []
+            return .array([.text("0"), .array(matching.map { .text($0) })])
+        },
+        Command("EXISTS", arity: 2, maxArity: .max, usage: "EXISTS key [key …]", summary: "how many of the keys exist",
+                group: .server) { ctx, w in
+            let all = Set(keys(ctx))
+            return .integer(w.dropFirst().filter { all.contains($0) }.count)
+        },
+        Command("TYPE", arity: 2, usage: "TYPE key", summary: "vectorset, or none", group: .server) { ctx, w in
+            .status(keys(ctx).contains(w[1]) ? "vectorset" : "none")
+        },
         Command("COMMAND", arity: 1, maxArity: .max, usage: "COMMAND [COUNT | LIST | INFO [name …] | DOCS [name …]]",
                 summary: "the command table, in Redis's COMMAND format", group: .server,
                 subcommands: ["COUNT", "LIST", "INFO", "DOCS"]) { ctx, w in
@@ -53,6 +81,9 @@ extension CommandTable {
             }
         },
     ]
+
+    /// The key space: the served store, then the client vector sets.
+    static func keys(_ ctx: CommandContext) -> [String] { [ctx.engine.name] + ctx.sets.names.filter { $0 != ctx.engine.name } }
 
     /// CONFIG GET's keys: the ones clients and redis-benchmark ask for, and the server's own limits.
     static func configSettings(_ policy: CommandPolicy) -> [String: String] {

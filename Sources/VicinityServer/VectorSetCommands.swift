@@ -197,7 +197,9 @@ extension CommandTable {
         var count: Int?
         if w.count == 3 {
             guard let n = Int(w[2]) else { throw EngineError("BADARG", "COUNT value is not an integer") }
-            guard n != Int.min else { throw EngineError("BADARG", "COUNT value is out of range") }
+            guard n != Int.min, abs(n) <= ctx.policy.maxRadiusHits else {
+                throw EngineError("BADARG", "COUNT value is out of range (at most \(ctx.policy.maxRadiusHits) elements a reply)")
+            }
             if n == 0 { return .array([]) }
             count = n
         }

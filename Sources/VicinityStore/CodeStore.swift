@@ -162,7 +162,10 @@ public final class CodeStore: @unchecked Sendable {
     /// Removes every item and all metadata, leaving an empty, unconfigured store.
     public func clear() throws {
         try env.write { txn in
-            for db in [metaDB, itemsDB, rowsDB, addrDB] { try txn.clear(db) }
+            // Item attributes and client vector sets go too: a rebuilt store starts empty.
+            for db in [metaDB, itemsDB, rowsDB, addrDB] + [extras.attributes, extras.vectorSets].compactMap({ $0 }) {
+                try txn.clear(db)
+            }
         }
     }
 

@@ -75,6 +75,15 @@ struct AttributedStore {
         let engine = try StoreEngine(storePath: fixture.store, modelPath: fixture.model, readOnly: true)
         #expect(try engine.attributes("train-42") == #"{"bucket":42,"colour":"red"}"#)
         #expect(engine.attributeCount() == 5000)
+        // --rebuild starts from an empty store: attributes and client vector sets go with the items.
+        let sets = try VectorSets(store: try StoreEngine(storePath: fixture.store, modelPath: nil, readOnly: false).store)
+        #expect(try sets.add("mine", element: "a", vector: [1, 2], attributes: nil))
+        let rebuilt = try runVicinity(["embed", "--model", fixture.model, "--data", fixture.dir.path, "--store", fixture.store,
+                                       "--rebuild"])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        let fresh = try StoreEngine(storePath: fixture.store, modelPath: fixture.model, readOnly: true)
+        #expect(fresh.attributeCount() == 0 && fresh.count() == 5000)
+        #expect(try VectorSets(store: fresh.store).names.isEmpty)
     }
 
     @Test func badFiltersAndAttributeFilesAreClearErrors() throws {

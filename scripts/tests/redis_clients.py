@@ -61,6 +61,10 @@ def everyday(r, label, store_key):
         p.execute_command("COUNT")
     check(p.execute() == [count] * 50, f"{label}: plain pipeline")
     check(r.slowlog_len() >= 0 and isinstance(r.slowlog_get(5), list), f"{label}: slowlog")
+    keys = [decode(k) for k in r.keys("*")]
+    check(store_key in keys and len(keys) == r.dbsize(), f"{label}: keys {keys}")
+    check(sorted(decode(k) for k in r.scan_iter()) == sorted(keys), f"{label}: scan_iter")
+    check(r.exists(store_key, "no-such-key") == 1 and decode(r.type(store_key)) == "vectorset", f"{label}: exists, type")
 
 
 def first_id(r, store_key):
