@@ -95,6 +95,10 @@ extension Vicinity {
                     note("skipping \(k.rawValue): \(model) has no decoder")
                     continue
                 }
+                if kind == .all, k != .map && k != .pr, let g = embedding.architecture.inputGeometry, g.channels != 1 {
+                    note("skipping \(k.rawValue): \(model) takes colour images (\(g)) and this figure draws grey ones")
+                    continue
+                }
                 let start = Date()
                 let canvas = try context.figure(k)
                 let path = out ?? URL(fileURLWithPath: outDir).appendingPathComponent("\(k.rawValue).png").path
@@ -162,6 +166,9 @@ private struct PlotContext {
 
     mutating func figure(_ kind: PlotKind) throws -> Canvas {
         let shape = FigureData.imageShape(model)
+        if let g = model.architecture.inputGeometry, g.channels != 1, kind != .map && kind != .pr {
+            throw CLIError("\(command.model) takes colour images (\(g)); `plot \(kind.rawValue)` draws grey images only (map and pr work)")
+        }
         switch kind {
         case .map:
             let (codes, data) = try codes()

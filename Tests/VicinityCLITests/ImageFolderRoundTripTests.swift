@@ -72,6 +72,13 @@ open(os.path.join(out, "reds", "broken.jpg"), "wb").write(open(os.path.join(out,
         let evalStore = try runVicinity(["eval", "--model", model, "--data", images, "--test-fraction", "0.25", "--store", store, "--json"])
         #expect(evalStore.status == 0, "\(evalStore.stderr)")
         #expect(try parseJSON(evalStore.stdout)["queries"] as? Int == 9)
+        // Plots: the map on the folder's held-out split; grey-only figures refused by name.
+        let map = try runVicinity(["plot", "map", "--model", model, "--data", images, "--test-fraction", "0.25",
+                                   "--out", dir.appendingPathComponent("map.png").path])
+        #expect(map.status == 0, "\(map.stderr)")
+        let filters = try runVicinity(["plot", "filters", "--model", model, "--data", images, "--test-fraction", "0.25",
+                                       "--out", dir.appendingPathComponent("f.png").path])
+        #expect(filters.status != 0 && filters.stderr.contains("colour images"), "\(filters.stderr)")
         let missing = try runVicinity(["eval", "--model", model, "--data", images])
         #expect(missing.status != 0 && missing.stderr.contains("--test-fraction"))
     }
