@@ -17,10 +17,10 @@ extension CommandTable {
         Command("COUNT", arity: 1, usage: "COUNT", summary: "number of items", group: .search) { ctx, _ in
             .integer(ctx.engine.count())
         },
-        Command("GET", arity: 2, usage: "GET id", summary: "an item's label, code and bits", group: .search) { ctx, w in
+        Command("GET", arity: 2, usage: "GET id", summary: "an item's label (and class name), code and bits", group: .search) { ctx, w in
             guard let item = try ctx.engine.get(w[1]) else { throw EngineError.notFound(w[1]) }
-            return .rows([
-                [.string("id"), .string(item.id)], [.string("label"), .int(item.label)],
+            let name: [[Reply.Field]] = item.className.map { [[.string("class"), .string($0)]] } ?? []
+            return .rows([[.string("id"), .string(item.id)], [.string("label"), .int(item.label)]] + name + [
                 [.string("code"), .string(item.code.map(formatFloat).joined(separator: ","))],
                 [.string("bits"), .string(item.bitsHex.isEmpty ? "-" : item.bitsHex)],
             ])

@@ -15,6 +15,8 @@ public struct Hit: Sendable, Equatable {
 public struct ItemView: Sendable, Equatable {
     public var id: String
     public var label: Int
+    /// The label's class name, when the model records class names.
+    public var className: String? = nil
     public var code: [Float]
     /// Packed bits as hex (docs/PROTOCOL.md gives the bit order); empty when the store has no bits.
     public var bitsHex: String

@@ -91,7 +91,10 @@ public final class StoreEngine: SearchEngine {
         let s = current
         guard let row = s.rowOf[id] else { return nil }
         let hex = s.hamming.map { $0.codes.hex(row) } ?? ""
-        return ItemView(id: id, label: s.labels[row], code: s.codes.vector(row), bitsHex: hex)
+        let label = s.labels[row]
+        let names = encoder?.model.architecture.classNames ?? []
+        return ItemView(id: id, label: label, className: names.indices.contains(label) ? names[label] : nil,
+                        code: s.codes.vector(row), bitsHex: hex)
     }
 
     public func add(id: String, label: Int, pixels: [Float]) throws {

@@ -62,6 +62,9 @@ open(os.path.join(out, "reds", "broken.jpg"), "wb").write(open(os.path.join(out,
             let rows = try client.plainRows("KNN 3 RAW " + bitmap.pixels.map(String.init).joined(separator: ","))
             let first = rows.first?.split(separator: " ") ?? []
             #expect(first.count >= 3 && first[1] == Substring(id) && Double(first[2]) == 0, "\(id): \(rows)")
+            // GET names the item's class as the model records it.
+            let get = try client.plainRows("GET \(id)")
+            #expect(get.count == 5 && get[2] == "class \(id.split(separator: "/")[0])", "\(get)")
         }
         server.kill(SIGTERM)
 
