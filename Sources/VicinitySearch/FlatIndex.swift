@@ -154,6 +154,20 @@ public struct FlatIndex: Sendable {
         }
     }
 
+    /// The k best of `rows` (a filter's members) by the same per-pair score, ties by row:
+    /// exactly `searchOne`'s answer restricted to those rows.
+    public func searchOne(_ query: [Float], k: Int, among rows: [Int32]) -> [Neighbor] {
+        precondition(query.count == dims, "FlatIndex.search: query has \(query.count) dims, index has \(dims)")
+        guard k > 0, !rows.isEmpty else { return [] }
+        var heap = TopK(k: min(k, rows.count))
+        query.withUnsafeBufferPointer { q in
+            vectors.storage.withUnsafeBufferPointer { x in
+                for row in rows { heap.insert(score(q.baseAddress!, row: Int(row), x.baseAddress!), Int(row)) }
+            }
+        }
+        return heap.sorted()
+    }
+
     /// One query by a direct scan, the base split across `threads` cores; no sgemm set-up cost.
     /// A server that already runs queries side by side passes 1.
     public func searchOne(_ query: [Float], k: Int, threads: Int = availableCores) -> [Neighbor] {

@@ -137,23 +137,17 @@ extension CommandTable {
             try arity(2...2)
             return .verbatim(clientLine(ctx.session, ctx.stats.client(ctx.session.clientID), now: Date()) + "\n")
         case "LIST":
-            let now = Date()
-            let others = ctx.stats.clients.filter { $0.session.clientID != ctx.session.clientID }
-            let mine = ctx.stats.client(ctx.session.clientID)
-            var lines = others.map { clientLine($0.session, $0, now: now) }
-            lines.append(clientLine(ctx.session, mine, now: now))
-            return .verbatim(lines.sorted(by: clientIDOrder).map { $0 + "\n" }.joined())
+            // In id order; this connection as it is now (its record is as of its previous request).
+            let now = Date(), me = ctx.session.clientID
+            return .verbatim(ctx.stats.clients.map { r in
+                clientLine(r.session.clientID == me ? ctx.session : r.session, r, now: now) + "\n"
+            }.joined())
         case "HELP":
             return .array(["CLIENT SETNAME name", "CLIENT GETNAME", "CLIENT SETINFO LIB-NAME|LIB-VER value", "CLIENT ID",
                            "CLIENT INFO", "CLIENT LIST"].map { .status($0) })
         default:
             throw EngineError("BADARG", "unknown subcommand '\(scrubbed(w[1]))'. Try CLIENT HELP.")
         }
-    }
-
-    private static func clientIDOrder(_ a: String, _ b: String) -> Bool {
-        func id(_ s: String) -> Int { Int(s.dropFirst(3).prefix { $0 != " " }) ?? 0 }
-        return id(a) < id(b)
     }
 
     /// One CLIENT LIST line, fields in Redis's order (those Vicinity has no notion of at their idle values).

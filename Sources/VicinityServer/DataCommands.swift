@@ -178,7 +178,8 @@ extension CommandTable {
             images.append(pixels)
             owners.append(i)
         }
-        guard images.count > 1, let codes = try? engine.embed(images: images) else { return }
+        // A lone image too, so that dispatch does not parse its pixels a second time.
+        guard !images.isEmpty, let codes = try? engine.embed(images: images) else { return }
         for (i, code) in zip(owners, codes) { batch[i].code = code }
     }
 }

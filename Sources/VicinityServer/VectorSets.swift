@@ -80,7 +80,7 @@ public struct VectorSet: Sendable {
             do { expression = try FilterExpression.parse(filter) } catch { throw EngineError("BADARG", "\(error)") }
             let parsed = attributes.map { $0.flatMap(parseAttributes) }
             let rows = RowFilter(rowCount: elements.count) { row in expression.matches { parsed[row]?[$0] } }
-            hits = scanInnerProduct(unit, rows: rows.members, in: index.vectors, k: count)
+            hits = index.searchOne(unit, k: count, among: rows.members)
         } else {
             hits = index.searchOne(unit, k: count, threads: 1)
         }
@@ -94,20 +94,6 @@ public struct VectorSet: Sendable {
     }
 
     static func l2(_ v: [Float]) -> Float { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-}
-
-/// The k best of `rows` by FlatIndex's inner-product score (−dot), ties by row.
-func scanInnerProduct(_ query: [Float], rows: [Int32], in vectors: Matrix, k: Int) -> [Neighbor] {
-    guard k > 0, !rows.isEmpty else { return [] }
-    var heap = TopK(k: min(k, rows.count))
-    query.withUnsafeBufferPointer { q in
-        vectors.storage.withUnsafeBufferPointer { x in
-            for row in rows {
-                heap.insert(-Kernels.dot(q.baseAddress!, x.baseAddress! + Int(row) * vectors.cols, vectors.cols), Int(row))
-            }
-        }
-    }
-    return heap.sorted()
 }
 
 /// The vector sets clients made with VADD, kept in memory for search and, when
