@@ -20,6 +20,8 @@ final class ExtraDatabases: @unchecked Sendable {
 
     var attributes: LMDBDatabase? { lock.withLock { opened["attrs"] } }
     var vectorSets: LMDBDatabase? { lock.withLock { opened["vsets"] } }
+    /// The ones this store has, in name order.
+    var present: [LMDBDatabase] { lock.withLock { opened.keys.sorted().compactMap { opened[$0] } } }
 
     /// The database, created (in its own committed transaction) when missing.
     func make(_ name: String) throws -> LMDBDatabase {

@@ -5,7 +5,7 @@ import VicinityMath
 /// `stores/NAME/`, holding `data.mdb` and `lock.mdb`) with four named databases:
 ///
 /// - `meta`: text key → UTF-8 text value: `schema_version`, `model_fingerprint`,
-///   `code_dims`, `bits`, `count`, `created`, plus free keys (`model`, `data`, …).
+///   `code_dims`, `bits`, `count`, plus free keys (`model`, `data`, …).
 /// - `items`: id (UTF-8) → record (see `ItemRecord`: version byte, label, row,
 ///   float code, packed bits, source).
 /// - `rows`: row number (UInt32, big-endian, so key order is row order) → id.
@@ -36,6 +36,8 @@ public final class CodeStore: @unchecked Sendable {
     let addrDB: LMDBDatabase
     /// `attrs` and `vsets`, made on first use (CodeStore+Extras.swift), so stores that never use them stay as they were.
     let extras: ExtraDatabases
+    /// Held shared while this handle lives.
+    let directoryLock: DirectoryLock
 
     /// Opens the store at `path` (a directory). `create` makes the directory and
     /// databases when missing (read-write only). Read-only opening never writes
@@ -54,6 +56,9 @@ public final class CodeStore: @unchecked Sendable {
             }
             try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
+        // A shared lock on the directory for the life of this handle: `rewriteCanonically` takes
+        // it exclusively, so it neither replaces files under another user nor is opened mid-way.
+        directoryLock = try DirectoryLock(path)
         env = try LMDBEnvironment(path: path, readOnly: access == .readOnly, maxDatabases: 8, mapSize: mapSize)
         let writable = access == .readWrite
         do {
@@ -96,6 +101,8 @@ public final class CodeStore: @unchecked Sendable {
         try txn.put(metaDB, Array(key.utf8), Array(value.utf8))
     }
 
+    /// `created` (a time stamp) was written by stores before 2026-12; no longer, so that a store's
+    /// bytes depend on its contents only.
     private static let coreKeys: Set<String> = ["schema_version", "model_fingerprint", "code_dims", "bits", "count", "created"]
 
     private func readMeta(_ txn: LMDBTransaction) throws -> StoreMeta? {
@@ -112,7 +119,7 @@ public final class CodeStore: @unchecked Sendable {
             return v
         }
         return StoreMeta(schemaVersion: try int("schema_version"), modelFingerprint: fp, codeDims: try int("code_dims"),
-                         bits: try int("bits"), count: try int("count"), created: all["created"] ?? "",
+                         bits: try int("bits"), count: try int("count"),
                          extra: all.filter { !Self.coreKeys.contains($0.key) })
     }
 
@@ -146,9 +153,6 @@ public final class CodeStore: @unchecked Sendable {
             try setMetaValue("code_dims", String(codeDims), txn)
             try setMetaValue("bits", String(bits), txn)
             try setMetaValue("count", String(count), txn)
-            if old == nil || count == 0 {
-                try setMetaValue("created", ISO8601DateFormatter().string(from: Date()), txn)
-            }
             for (k, v) in extra where !Self.coreKeys.contains(k) { try setMetaValue(k, v, txn) }
         }
     }
@@ -487,12 +491,6 @@ public final class CodeStore: @unchecked Sendable {
 
     /// The current map size (grows on demand).
     public var mapSize: Int { env.mapSize }
-
-    /// Writes a compacted copy (no free pages) of the store into `directory`, which is created.
-    public func compactCopy(to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try env.copyCompacted(to: directory)
-    }
 
     // MARK: fingerprints
 

@@ -56,6 +56,8 @@ final class LMDBEnvironment: @unchecked Sendable {
     private let gate = NSCondition()
     private var activeReaders = 0
     private var remapping = false
+    /// Set by `retire()`: the files were replaced, so nothing may be read or written through this handle.
+    private var retired = false
     /// How many times the map has been grown by this process (for tests and reports).
     private(set) var growths = 0
 
@@ -126,7 +128,7 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// Runs `body` in a read-only transaction: one consistent snapshot.
     func read<T>(commit: Bool = false, _ body: (LMDBTransaction) throws -> T) throws -> T {
         while true {
-            enterRead()
+            try enterRead()
             var handle: OpaquePointer?
             let rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &handle)
             if rc == MDB_MAP_RESIZED {
@@ -162,6 +164,7 @@ final class LMDBEnvironment: @unchecked Sendable {
         precondition(!readOnly, "write transaction on a read-only environment")
         writeLock.lock()
         defer { writeLock.unlock() }
+        if isRetired { throw LMDBError(code: EBADF, operation: "write after the store's files were replaced; open it again", path: path) }
         while true {
             var handle: OpaquePointer?
             let rc = mdb_txn_begin(env, nil, 0, &handle)
@@ -191,9 +194,13 @@ final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
-    private func enterRead() {
+    private func enterRead() throws {
         gate.lock()
         while remapping { gate.wait() }
+        if retired {
+            gate.unlock()
+            throw LMDBError(code: EBADF, operation: "read after the store's files were replaced; open it again", path: path)
+        }
         activeReaders += 1
         gate.unlock()
     }
@@ -238,10 +245,16 @@ final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
-    /// Writes a compacted copy of the environment into the (existing, empty) directory `path`.
-    func copyCompacted(to path: String) throws {
-        try check(mdb_env_copy2(env, path, UInt32(MDB_CP_COMPACT)), "mdb_env_copy2(\(path))")
+    /// Marks the handle unusable (its files were replaced on disk): later reads and writes throw.
+    func retire() {
+        writeLock.lock()
+        gate.lock()
+        retired = true
+        gate.unlock()
+        writeLock.unlock()
     }
+
+    private var isRetired: Bool { gate.withLock { retired } }
 }
 
 /// A transaction, valid only inside the closure it was given to.
@@ -269,6 +282,21 @@ struct LMDBTransaction {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try env.check(mdb_put(txn, db.dbi, &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_put(\(db.name))")
+    }
+
+    /// Adds a pair to a DUPSORT database whose last pair sorts before it (MDB_APPEND for a new
+    /// key, MDB_APPENDDUP for the last key's next value).
+    func appendPair(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, sameKey: Bool) throws {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try env.check(mdb_put(txn, db.dbi, &k, &v, UInt32(sameKey ? MDB_APPENDDUP : MDB_APPEND)), "mdb_put(\(db.name), append)")
+    }
+
+    /// Opens a named database inside this write transaction, creating it.
+    func createDatabase(_ name: String, flags: LMDBDatabaseFlags) throws -> LMDBDatabase {
+        var dbi: MDB_dbi = 0
+        try env.check(mdb_dbi_open(txn, name, flags.rawValue | UInt32(MDB_CREATE), &dbi), "mdb_dbi_open(\(name))")
+        return LMDBDatabase(dbi: dbi, name: name)
     }
 
     func put(_ db: LMDBDatabase, _ key: [UInt8], _ value: [UInt8], append: Bool = false) throws {

@@ -98,8 +98,6 @@ public struct StoreMeta: Sendable, Equatable {
     public var bits: Int
     /// Items stored (kept in step with `items` by every write transaction).
     public var count: Int
-    /// ISO 8601 time the store was configured.
-    public var created: String
     /// Any other keys (e.g. `model`, `data`), as text.
     public var extra: [String: String]
 

@@ -271,22 +271,28 @@ extension Vicinity {
             if let error = writes.error { throw CLIError("\(error)") }
             let written = writes.written, writeSeconds = writes.seconds
             progress.finish()
-            let seconds = Date().timeIntervalSince(start)
             let count = try codeStore.count()
             let interrupted = written < todo
+            var canonical = false
+            if !interrupted {
+                if let attributes { try writeAttributes(attributes, to: codeStore) }
+                // Same items, same bytes: whatever --batch, threads or resumed runs wrote them.
+                canonical = try codeStore.rewriteCanonically()
+                if !canonical { note("\(store) is open in another process (a server?), so its files were left as written; `vicinity snapshot` writes a canonical copy") }
+            }
+            let seconds = Date().timeIntervalSince(start)
             let rate = Double(written) / max(seconds, 1e-9)
             if json {
                 try printJSON(["store": store, "model": model ?? vectors!, "model_fingerprint": fingerprint, "dims": codeDims,
                                "bits": bitCount, "input_items": total, "embedded": written, "already_stored": already,
                                "skipped": skipped.count, "skipped_names": skipped.prefix(20).map(\.name), "count": count,
                                "complete": !interrupted, "seconds": seconds, "items_per_second": rate,
-                               "load_seconds": loadSeconds, "embed_seconds": embedSeconds, "write_seconds": writeSeconds])
+                               "canonical": canonical, "load_seconds": loadSeconds, "embed_seconds": embedSeconds, "write_seconds": writeSeconds])
             } else {
                 print("embedded \(written) items into \(store) in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", rate)) items/s; load \(String(format: "%.2f", loadSeconds)) s, embed \(String(format: "%.2f", embedSeconds)) s, write \(String(format: "%.2f", writeSeconds)) s)")
                 print("store holds \(count) items: \(codeDims)-D codes\(bitCount > 0 ? ", \(bitCount) bits" : ""); \(already) were already there, \(skipped.count) images skipped")
             }
             if interrupted { throw CLIError("stopped after \(written) of \(todo) items; run the same command again to finish") }
-            if let attributes { try writeAttributes(attributes, to: codeStore) }
         }
     }
 }

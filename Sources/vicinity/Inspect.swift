@@ -10,7 +10,7 @@ extension Vicinity {
             Opens the store read-only. Size on disk is what the files occupy (allocated blocks, as du
             reports; LMDB files are sparse); payload is the bytes the items hold (ids, labels, codes,
             bits, sources), and the ratio is size over payload.
-            JSON keys: store, schema_version, model_fingerprint, model, data, created, code_dims, bits,
+            JSON keys: store, schema_version, model_fingerprint, model, data, code_dims, bits,
             count, databases {meta, items, rows, addr} (entries), database_pages (4 KiB pages), labels {label: count}, disk_bytes,
             apparent_bytes, payload_bytes, size_ratio, map_bytes, problems (with --check).
             """)
@@ -31,7 +31,7 @@ extension Vicinity {
             if json {
                 var object: [String: Any] = [
                     "store": store, "schema_version": meta.schemaVersion, "model_fingerprint": meta.modelFingerprint,
-                    "created": meta.created, "code_dims": meta.codeDims, "bits": meta.bits, "count": meta.count,
+                    "code_dims": meta.codeDims, "bits": meta.bits, "count": meta.count,
                     "databases": entries, "database_pages": try codeStore.databasePages(), "labels": Dictionary(uniqueKeysWithValues: labels.map { (String($0.key), $0.value) }),
                     "disk_bytes": usage.allocatedBytes, "apparent_bytes": usage.apparentBytes, "payload_bytes": payload,
                     "size_ratio": ratio, "map_bytes": codeStore.mapSize,
@@ -40,7 +40,7 @@ extension Vicinity {
                 if check { object["problems"] = problems }
                 try printJSON(object)
             } else {
-                print("store      \(store)  (schema \(meta.schemaVersion), created \(meta.created))")
+                print("store      \(store)  (schema \(meta.schemaVersion))")
                 print("model      \(meta.modelFingerprint)\(meta.extra["model"].map { "  \($0)" } ?? "")")
                 if let data = meta.extra["data"] { print("data       \(data)") }
                 print("codes      \(meta.codeDims) floats\(meta.bits > 0 ? " + \(meta.bits) bits" : "")")

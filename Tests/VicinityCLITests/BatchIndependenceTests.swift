@@ -6,9 +6,9 @@ import VicinityMath
 import VicinityStore
 
 /// An item's stored code and bits do not depend on how the input was batched, threaded or
-/// partitioned: stores built with `--batch 1`, `7`, `1000`, on 1 and 2 threads, hold the same
-/// records bit for bit (and export to the same bytes), and four runs over quarters of the
-/// images give every item the code and bits it got in the single run.
+/// partitioned: stores built with `--batch 1`, `7`, `1000`, on 1 and 2 threads, are byte-identical
+/// files (data.mdb), and four runs over quarters of the images give every item the code and bits
+/// it got in the single run.
 @Suite struct BatchIndependenceTests {
     @Test func storesDoNotDependOnBatchThreadsOrPartition() throws {
         let dir = try temporaryFolder()
@@ -42,6 +42,9 @@ import VicinityStore
             #expect(r.status == 0, "\(name): \(r.stderr)")
             return try CodeStore(path: store, access: .readOnly).snapshot()
         }
+        func dataFile(_ name: String) throws -> Data {
+            try Data(contentsOf: dir.appendingPathComponent("stores/\(name)/data.mdb"))
+        }
         func exported(_ name: String, _ format: String) throws -> Data {
             let out = dir.appendingPathComponent("\(name).\(format)").path
             let r = try runVicinity(["export", dir.appendingPathComponent("stores/\(name)").path, "--format", format, "--out", out])
@@ -52,12 +55,14 @@ import VicinityStore
         let reference = try embed(all, "b1000t2", batch: 1000, threads: 2)
         #expect(reference.count == n && reference.meta.bits == 32)
         let referenceBytes = try (exported("b1000t2", "fvecs"), exported("b1000t2", "bvecs"))
+        let referenceFile = try dataFile("b1000t2")
         for (batch, threads) in [(1, 1), (7, 2), (1000, 1), (7, 1)] {
             let name = "b\(batch)t\(threads)"
             let other = try embed(all, name, batch: batch, threads: threads)
             #expect(other.ids == reference.ids && other.labels == reference.labels && other.bits == reference.bits, "\(name)")
             #expect(other.codes.storage.map(\.bitPattern) == reference.codes.storage.map(\.bitPattern), "\(name): codes differ")
             #expect(try exported(name, "fvecs") == referenceBytes.0 && exported(name, "bvecs") == referenceBytes.1, "\(name)")
+            #expect(try dataFile(name) == referenceFile, "\(name): data.mdb differs")
         }
 
         // Quarters: every item's code and bits as in the single run.

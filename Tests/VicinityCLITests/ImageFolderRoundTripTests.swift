@@ -62,6 +62,15 @@ open(os.path.join(out, "reds", "broken.jpg"), "wb").write(open(os.path.join(out,
             let rows = try client.plainRows("KNN 3 RAW " + bitmap.pixels.map(String.init).joined(separator: ","))
             let first = rows.first?.split(separator: " ") ?? []
             #expect(first.count >= 3 && first[1] == Substring(id) && Double(first[2]) == 0, "\(id): \(rows)")
+            // The same pixels as a U8 payload (raw bytes over RESP) give the same reply as the text form.
+            let u8 = try client.callBytes([Array("KNN".utf8), Array("3".utf8), Array("U8".utf8), bitmap.pixels])
+            let text = try client.call(["KNN", "3", "RAW", bitmap.pixels.map(String.init).joined(separator: ",")])
+            #expect(u8 == text, "\(id): U8 \(u8) vs RAW \(text)")
+            if case .array(let items) = u8, case .array(let top)? = items.first, top.count >= 2, case .bulk(let got) = top[1] {
+                #expect(got == id, "\(id): \(u8)")
+            } else {
+                Issue.record("\(id): U8 reply \(u8)")
+            }
             // GET names the item's class as the model records it.
             let get = try client.plainRows("GET \(id)")
             #expect(get.count == 5 && get[2] == "class \(id.split(separator: "/")[0])", "\(get)")
