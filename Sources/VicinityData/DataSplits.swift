@@ -16,6 +16,9 @@ public struct DataRequest: Sendable {
     public var fit: ImageFit = .crop
     public var seed: UInt64 = 1
     public var strict = false
+    /// Labels for a `data` / `test` file that has none of its own (.npy, IDX images): see `readLabels`.
+    public var labels: String?
+    public var testLabels: String?
 
     public init(data: String, test: String? = nil, testFraction: Double? = nil) {
         self.data = data
@@ -75,10 +78,11 @@ extension Dataset {
     private static func loadSource(_ spec: String, request: DataRequest, geometry: ImageGeometry?, names: [String]?) throws
         -> (Dataset, [ImageFailure]) {
         var ds: Dataset, bad: [ImageFailure] = []
+        let labels = spec == request.data ? request.labels : request.testLabels
         if request.strict {
-            ds = try load(images: spec, geometry: geometry, fit: request.fit)
+            ds = try load(images: spec, labels: labels, geometry: geometry, fit: request.fit)
         } else {
-            (ds, bad) = try loadSkippingBad(images: spec, geometry: geometry, fit: request.fit)
+            (ds, bad) = try loadSkippingBad(images: spec, labels: labels, geometry: geometry, fit: request.fit)
         }
         if let names, !names.isEmpty, ds.classNames != names {
             let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })

@@ -62,11 +62,12 @@ extension Dataset {
     /// Loads a single source, strictly (any bad image is an error):
     /// - a directory: an image folder (see `readImageFolder`);
     /// - `*.csv` / `*.csv.gz`: `label,p1,…,pD` rows (see `readCSV`);
+    /// - `*.npy`: uint8 images or float rows (see `NPYArray.features`), labels from `labels`;
     /// - anything else: an IDX file — N×rows×cols unsigned bytes, or N×D
     ///   unsigned bytes (both divided by 255), or float32/float64 with values
     ///   already in [0, 1].
     /// `labels`, when given, replaces the labels found in the source: an IDX
-    /// labels file or a text file of one integer per line, one per image
+    /// labels file, a 1-D integer .npy or a text file of one integer per line, one per image
     /// (for a folder: one per image file, in the folder's order).
     /// ids are the row index as text for files, the image ids for folders.
     /// A folder's images are brought to `geometry` by `fit` (see `readImageFolder`).
@@ -109,11 +110,16 @@ extension Dataset {
         var labels: [Int]
         var shape: (rows: Int, cols: Int)
         let lower = images.lowercased()
+        var channels = 1
         if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") {
             let table = try readCSV(images)
             features = table.features
             labels = table.labels
             shape = guessedShape(features.cols)
+        } else if lower.hasSuffix(".npy") {
+            let (m, geometry) = try readNPY(images).features(path: images)
+            (features, shape, channels) = (m, (geometry.height, geometry.width), geometry.channels)
+            labels = [Int](repeating: -1, count: features.rows)
         } else {
             (features, shape) = try readIDXFeatures(images)
             labels = [Int](repeating: -1, count: features.rows)
@@ -127,7 +133,7 @@ extension Dataset {
         }
         let ds = Dataset(name: name, features: features, labels: labels,
                          ids: (0..<features.rows).map { String($0) },
-                         imageRows: shape.rows, imageCols: shape.cols)
+                         imageRows: shape.rows, imageCols: shape.cols, imageChannels: channels)
         return (ds, [])
     }
 }
@@ -173,6 +179,7 @@ func readIDXFeatures(_ path: String) throws -> (Matrix, (rows: Int, cols: Int)) 
 /// Labels from an IDX labels file (detected by its zero first bytes, gzip
 /// or not) or a text file with one integer per line (blank lines skipped).
 public func readLabels(_ path: String) throws -> [Int] {
+    if path.lowercased().hasSuffix(".npy") { return try readNPY(path).labels(path: path) }
     let bytes = try readFileBytes(path)
     if bytes.count >= 4 && bytes[0] == 0 && bytes[1] == 0 {
         return try decodeIDXLabels(bytes, path: path)

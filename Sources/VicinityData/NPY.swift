@@ -114,3 +114,32 @@ public func writeNPY(path: String, _ m: Matrix) throws {
     let data = m.storage.withUnsafeBytes { Array($0) }
     try writeNPY(path: path, kind: .float32, shape: [m.rows, m.cols], data: data)
 }
+
+extension NPYArray {
+    /// Training data from a .npy: uint8 images (N, D), (N, H, W) or (N, H, W, C) with C 1 or 3, scaled
+    /// by 1/255 as IDX bytes are; float32/float64 rows (N, D) taken as they are.
+    public func features(path: String) throws -> (matrix: Matrix, geometry: ImageGeometry) {
+        guard shape.count >= 2, shape[0] > 0 else { throw DataError.malformed(path: path, detail: "expected (N, D) or (N, H, W[, C]) with N ≥ 1, got shape \(shape)") }
+        if kind == .uint8 {
+            let channels = shape.count == 4 ? shape[3] : 1
+            guard shape.count <= 4, channels == 1 || channels == 3 else {
+                throw DataError.unsupported(path: path, detail: "uint8 images of shape \(shape) (N, D), (N, H, W) or (N, H, W, 1|3)")
+            }
+            let (h, w) = shape.count == 2 ? guessedShape(shape[1]) : (shape[1], shape[2])
+            let values = data.map { Float($0) / 255 }
+            return (Matrix(rows: shape[0], cols: count / shape[0], storage: values),
+                    ImageGeometry(height: h, width: w, channels: channels))
+        }
+        let m = try floatMatrix(path: path)
+        let (h, w) = guessedShape(m.cols)
+        return (m, ImageGeometry(height: h, width: w, channels: 1))
+    }
+
+    /// A 1-D integer array as labels.
+    public func labels(path: String) throws -> [Int] {
+        guard shape.count == 1, ![.float32, .float64].contains(kind) else {
+            throw DataError.malformed(path: path, detail: "labels must be a 1-D integer array, got dtype \(kind.rawValue) and shape \(shape)")
+        }
+        return (0..<count).map { Int(double($0)) }
+    }
+}

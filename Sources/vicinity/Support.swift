@@ -11,9 +11,13 @@ struct CLIError: Error, CustomStringConvertible {
 
 /// Where training and evaluation data come from.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("`fashion-mnist` (Debian's dataset-fashion-mnist), a folder laid out the same way (train-images-idx3-ubyte[.gz], train-labels-…, t10k-…), a folder of class folders of images (JPEG, PNG, PGM, PPM; any names), or a CSV or IDX file.",
+    @Option(help: ArgumentHelp("`fashion-mnist` (Debian's dataset-fashion-mnist), a folder laid out the same way (train-images-idx3-ubyte[.gz], train-labels-…, t10k-…), a folder of class folders of images (JPEG, PNG, PGM, PPM; any names), or a CSV, .npy (uint8 images or float rows) or IDX file.",
                                valueName: "name|dir|file"))
     var data = "fashion-mnist"
+    @Option(help: ArgumentHelp("Labels for a --data file without its own (.npy, IDX images): 1-D integer .npy, IDX labels or one integer per line.", valueName: "file"))
+    var labels: String?
+    @Option(help: ArgumentHelp("Labels for a --test file, as --labels.", valueName: "file"))
+    var testLabels: String?
     @Option(help: ArgumentHelp("The test set: a folder of class folders (matched to --data's classes by name), CSV or IDX file.", valueName: "dir|file"))
     var test: String?
     @Option(help: "Hold out this fraction of every class of --data as the test set (seeded by --split-seed).")
@@ -39,6 +43,8 @@ struct DataOptions: ParsableArguments {
         request.channels = channels
         request.fit = fit
         request.seed = splitSeed
+        request.labels = labels
+        request.testLabels = testLabels
         let splits = try Dataset.loadSplits(request, model: model)
         if !splits.skipped.isEmpty {
             let shown = splits.skipped.prefix(5).map(\.description).joined(separator: "\n  ")
