@@ -10,19 +10,26 @@ let kernels: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 let kernels: [SwiftSetting] = []
 #endif
 
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+
+// Modules are stages; arrows run one way (scripts/check-structure enforces the rules in
+// docs/ARCHITECTURE.md): Math → Data, Codes → Learning, Hashers, Search, Store → Pipeline →
+// Protocol → Server, Client → the executable, which alone parses options.
 let package = Package(
     name: "Vicinity",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "vicinity", targets: ["vicinity"]),
         .library(name: "VicinityMath", targets: ["VicinityMath"]),
         .library(name: "VicinityData", targets: ["VicinityData"]),
+        .library(name: "VicinityCodes", targets: ["VicinityCodes"]),
         .library(name: "VicinityLearning", targets: ["VicinityLearning"]),
-        .library(name: "VicinityHashing", targets: ["VicinityHashing"]),
+        .library(name: "VicinityHashers", targets: ["VicinityHashers"]),
         .library(name: "VicinitySearch", targets: ["VicinitySearch"]),
         .library(name: "VicinityStore", targets: ["VicinityStore"]),
+        .library(name: "VicinityPipeline", targets: ["VicinityPipeline"]),
+        .library(name: "VicinityProtocol", targets: ["VicinityProtocol"]),
         .library(name: "VicinityServer", targets: ["VicinityServer"]),
-        .library(name: "VicinityEval", targets: ["VicinityEval"]),
+        .library(name: "VicinityClient", targets: ["VicinityClient"]),
         .library(name: "VicinityPlot", targets: ["VicinityPlot"]),
     ],
     dependencies: [
@@ -31,8 +38,7 @@ let package = Package(
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
@@ -40,33 +46,51 @@ let package = Package(
 
         .target(name: "VicinityMath", dependencies: ["COpenBLAS"], swiftSettings: kernels),
         .target(name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: kernels),
+        .target(name: "VicinityCodes", dependencies: ["VicinityMath"], swiftSettings: kernels),
         .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),
-        .target(name: "VicinityHashing", dependencies: ["VicinityMath", "VicinityLearning"], swiftSettings: kernels),
-        .target(name: "VicinitySearch", dependencies: ["VicinityMath", "VicinityHashing"], swiftSettings: kernels),
+        .target(name: "VicinityHashers", dependencies: ["VicinityMath", "VicinityCodes"], swiftSettings: kernels),
+        .target(name: "VicinitySearch", dependencies: ["VicinityMath", "VicinityCodes"], swiftSettings: kernels),
         .target(name: "VicinityStore", dependencies: ["CLMDB", "VicinityMath"], swiftSettings: kernels),
-        .target(name: "VicinityServer", dependencies: [
-            "VicinityMath", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-        ], swiftSettings: kernels),
-        .target(name: "VicinityEval", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch"], swiftSettings: kernels),
-        .target(name: "VicinityPlot", dependencies: ["VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinityEval"], swiftSettings: kernels),
-        .executableTarget(name: "vicinity", dependencies: [
-            "VicinityMath", "VicinityData", "VicinityLearning", "VicinityHashing", "VicinitySearch", "VicinityStore", "VicinityServer", "VicinityEval", "VicinityPlot",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: kernels),
+        .target(
+            name: "VicinityPipeline",
+            dependencies: [
+                "VicinityMath", "VicinityData", "VicinityCodes", "VicinityLearning", "VicinityHashers", "VicinitySearch",
+                "VicinityStore",
+            ], swiftSettings: kernels),
+        .target(name: "VicinityProtocol", dependencies: [nioCore], swiftSettings: kernels),
+        .target(
+            name: "VicinityServer",
+            dependencies: [
+                "VicinityMath", "VicinityCodes", "VicinityLearning", "VicinitySearch", "VicinityStore", "VicinityPipeline",
+                "VicinityProtocol", nioCore, .product(name: "NIOPosix", package: "swift-nio"),
+            ], swiftSettings: kernels),
+        .target(name: "VicinityClient", dependencies: [], swiftSettings: kernels),
+        .target(name: "VicinityPlot", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),
+        .executableTarget(
+            name: "vicinity",
+            dependencies: [
+                "VicinityMath", "VicinityData", "VicinityCodes", "VicinityLearning", "VicinityHashers", "VicinitySearch",
+                "VicinityStore", "VicinityPipeline", "VicinityServer", "VicinityClient", "VicinityPlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], swiftSettings: kernels),
 
         .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData"], swiftSettings: kernels),
-        .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning"], swiftSettings: kernels),
-        .testTarget(name: "VicinityHashingTests", dependencies: ["VicinityHashing", "VicinityLearning"], swiftSettings: kernels),
-        .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch", "VicinityData"], swiftSettings: kernels),
-        .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore"], swiftSettings: kernels),
-        .testTarget(name: "VicinityServerTests", dependencies: [
-            "VicinityServer", .product(name: "NIOEmbedded", package: "swift-nio"),
-        ], swiftSettings: kernels),
-        .testTarget(name: "VicinityEvalTests", dependencies: ["VicinityEval", "VicinityHashing", "VicinityMath", "VicinitySearch"], swiftSettings: kernels),
+        .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityCodesTests", dependencies: ["VicinityCodes", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning", "VicinityData", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityHashersTests", dependencies: ["VicinityHashers", "VicinityCodes", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch", "VicinityCodes", "VicinityData", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityPipelineTests",
+            dependencies: ["VicinityPipeline", "VicinityCodes", "VicinityHashers", "VicinityLearning", "VicinityMath", "VicinitySearch", "VicinityPlot"],
+            swiftSettings: kernels),
+        .testTarget(name: "VicinityProtocolTests", dependencies: ["VicinityProtocol", nioCore], swiftSettings: kernels),
         .testTarget(name: "VicinityPlotTests", dependencies: ["VicinityPlot", "VicinityData", "VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityCLITests", dependencies: ["vicinity", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer"], swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityCLITests",
+            dependencies: [
+                "vicinity", "VicinityMath", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer", "VicinityClient",
+            ], swiftSettings: kernels),
     ]
 )

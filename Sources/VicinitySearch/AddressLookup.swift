@@ -1,4 +1,4 @@
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 
 /// Semantic hashing (Salakhutdinov & Hinton): for codes of at most 32 bits the code

@@ -1,4 +1,4 @@
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 
 /// The oracle: scores every live row with the bit-by-bit reference kernel

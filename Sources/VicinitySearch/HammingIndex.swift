@@ -1,4 +1,4 @@
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 
 /// Exact Hamming search by linear scan: every live row is scored with a popcount

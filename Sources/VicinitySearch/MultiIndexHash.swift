@@ -1,5 +1,5 @@
 import Foundation
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 
 /// Exact k-NN and radius search by multi-index hashing (Norouzi, Punjani & Fleet,

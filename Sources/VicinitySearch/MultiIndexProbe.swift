@@ -1,4 +1,4 @@
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 
 /// One `MultiIndexHash` query's walk through the substring tables (the method is

@@ -1,4 +1,3 @@
-import VicinityHashing
 import VicinityMath
 
 /// One substring's hash table: substring value (≤ 32 bits) → the rows holding it.

@@ -1,4 +1,4 @@
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 
 /// The rows a query may return: a bit set over the index's rows, with their

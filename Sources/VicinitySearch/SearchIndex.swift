@@ -1,4 +1,4 @@
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 
 /// What every Hamming-space index answers. Rows are numbered in the order they were

@@ -1,3 +1,4 @@
+import VicinityProtocol
 /// Parsing of command arguments, each failure an `EngineError` that names the argument.
 
 func positive(_ text: String, _ name: String, max: Int) throws -> Int {

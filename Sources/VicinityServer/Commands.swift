@@ -1,3 +1,4 @@
+import VicinityProtocol
 /// One entry of the command table.
 public struct Command: Sendable {
     public enum Group: String, Sendable { case connection, server, transactions, search, vectorset = "vector_set" }

@@ -1,3 +1,4 @@
+import VicinityProtocol
 import Foundation
 
 /// The connection handshake Redis clients run: HELLO, AUTH, CLIENT, SELECT, and the small ones.

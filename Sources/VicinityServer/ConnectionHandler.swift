@@ -1,3 +1,4 @@
+import VicinityProtocol
 import NIOCore
 
 /// One client connection: splits the byte stream into requests, runs each

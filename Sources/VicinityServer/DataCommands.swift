@@ -1,3 +1,6 @@
+import VicinityPipeline
+import VicinityProtocol
+import VicinityCodes
 import VicinitySearch
 
 /// The store's own commands: lookups, the three searches, ADD and DEL (docs/PROTOCOL.md).

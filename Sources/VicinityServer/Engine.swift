@@ -1,3 +1,5 @@
+import VicinityProtocol
+import VicinityCodes
 /// One neighbour in a reply.
 public struct Hit: Sendable, Equatable {
     public var id: String

@@ -1,3 +1,4 @@
+import VicinityProtocol
 import Foundation
 
 /// INFO as Redis writes it (for RESP requests): `# Section` headers and `key:value`

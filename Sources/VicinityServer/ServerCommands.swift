@@ -1,3 +1,4 @@
+import VicinityProtocol
 import Foundation
 
 /// What Redis clients and tools ask the server about itself: DBSIZE, COMMAND, CONFIG GET, SLOWLOG.

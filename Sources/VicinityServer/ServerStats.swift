@@ -1,3 +1,4 @@
+import VicinityProtocol
 import Foundation
 import Synchronization
 

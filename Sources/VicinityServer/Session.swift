@@ -1,3 +1,4 @@
+import VicinityProtocol
 /// Per-connection state the commands can read and change.
 public struct Session: Sendable {
     public var authenticated: Bool

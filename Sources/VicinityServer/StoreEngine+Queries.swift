@@ -1,5 +1,6 @@
+import VicinityProtocol
 import Synchronization
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 import VicinitySearch
 

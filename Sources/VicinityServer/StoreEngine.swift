@@ -1,6 +1,8 @@
+import VicinityPipeline
+import VicinityProtocol
 import Foundation
 import Synchronization
-import VicinityHashing
+import VicinityCodes
 import VicinityLearning
 import VicinityMath
 import VicinitySearch

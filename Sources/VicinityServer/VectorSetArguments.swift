@@ -1,3 +1,4 @@
+import VicinityProtocol
 /// The arguments of VADD and VSIM, parsed in Redis's grammar (vset.c's order and wording).
 
 /// Where a vector-set command's vector comes from.

@@ -1,3 +1,4 @@
+import VicinityProtocol
 /// Redis 8 vector-set commands over Vicinity's exact engines. The served store is the
 /// key named after its folder (L2 in code space); any other key is a client's own
 /// set (cosine, as Redis). docs/PROTOCOL.md defines the scores and the differences from Redis.

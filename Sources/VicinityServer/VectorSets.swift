@@ -1,3 +1,4 @@
+import VicinityProtocol
 import Synchronization
 import VicinityMath
 import VicinitySearch

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import VicinityData
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 import VicinitySearch
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import VicinityPipeline
 import VicinityData
-import VicinityHashing
 import VicinityLearning
 import VicinityMath
 import VicinityStore

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import VicinityData
-import VicinityEval
-import VicinityHashing
+import VicinityPipeline
+import VicinityCodes
+import VicinityHashers
 import VicinityLearning
 import VicinityMath
 import VicinitySearch
@@ -227,7 +228,7 @@ struct BinaryScores {
 
 extension Vicinity.Eval {
     /// Binary-code retrieval: the hasher's codes of the training set are the database.
-    func runHamming(_ hasher: any Hasher, train: Dataset, test: Dataset) throws {
+    func runHamming(_ hasher: any BinaryHasher, train: Dataset, test: Dataset) throws {
         let queries = test.prefix(hammingQueries)
         let start = Date()
         let report = HammingEvaluation.run(
@@ -248,7 +249,7 @@ extension Vicinity.Eval {
 
 /// A hashing baseline a `--model` value names (`lsh:64`, `pca-hash:64`, `itq:64`, `itq-faiss:64`, `spectral:64`), fitted on the
 /// training set; nil for anything else.
-func makeHasher(_ spec: String, training: Dataset) throws -> (any Hasher)? {
+func makeHasher(_ spec: String, training: Dataset) throws -> (any BinaryHasher)? {
     let parts = spec.split(separator: ":")
     guard parts.count == 2, ["lsh", "pca-hash", "itq", "itq-faiss", "spectral"].contains(parts[0]) else { return nil }
     guard let bits = Int(parts[1]), bits >= 1, bits <= 1024 else {

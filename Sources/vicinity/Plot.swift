@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VicinityPipeline
 import VicinityData
 import VicinityLearning
 import VicinityMath

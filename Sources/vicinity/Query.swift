@@ -1,3 +1,4 @@
+import VicinityClient
 import ArgumentParser
 import Foundation
 import VicinityServer

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import VicinityData
-import VicinityEval
+import VicinityPipeline
 import VicinityLearning
 
 extension Vicinity {

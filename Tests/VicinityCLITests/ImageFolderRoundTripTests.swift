@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VicinityClient
 import VicinityData
 import VicinityLearning
 import VicinityStore

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VicinityClient
 import VicinityServer
 
 /// A store of 5000 items with attributes (bucket = row mod 1000, a colour), made by

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VicinityClient
 import VicinityServer
 
 /// Real Redis clients against a real server on a real store: redis-py 8 and valkey-py

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VicinityClient
 import VicinityServer
 
 /// A `vicinity serve` child process on a free port.

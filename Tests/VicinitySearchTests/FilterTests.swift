@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 @testable import VicinitySearch
 

@@ -65,16 +65,6 @@ func bruteForce(_ base: Matrix, _ query: [Float], k: Int, metric: Metric) -> [In
     }
 }
 
-@Suite struct KNNVoteTests {
-    @Test func majorityWinsAndTiesGoToTheNearestTiedClass() {
-        #expect(KNNVote.predict([3, 1, 1][...]) == 1)
-        #expect(KNNVote.predict([2, 1, 1, 2][...]) == 2)   // 2–2 tie: class 2 has the nearest member
-        #expect(KNNVote.predict([5, 1, 2][...]) == 5)      // all tied: the nearest wins
-        #expect(KNNVote.predict([0, 9, 9, 0, 7][...]) == 0)
-        #expect(KNNVote.predict([][...]) == -1)
-    }
-}
-
 @Suite struct FlatIndexPathTests {
     /// The direct single-query path and the sgemm batch path agree with each other and with the oracle.
     @Test(arguments: [1, 7, 16, 33, 200])

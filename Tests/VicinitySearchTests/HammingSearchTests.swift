@@ -1,5 +1,5 @@
 import Testing
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 @testable import VicinitySearch
 

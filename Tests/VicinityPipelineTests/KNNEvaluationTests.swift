@@ -1,5 +1,5 @@
 import Testing
-import VicinityEval
+import VicinityPipeline
 import VicinityMath
 import VicinitySearch
 
@@ -41,5 +41,15 @@ import VicinitySearch
             if KNNVote.predict(order.prefix(5).map { labels[$0] }[...]) != truth[q] { wrong += 1 }
         }
         #expect(report.scores[5]!.errors == wrong)
+    }
+}
+
+@Suite struct KNNVoteTests {
+    @Test func majorityWinsAndTiesGoToTheNearestTiedClass() {
+        #expect(KNNVote.predict([3, 1, 1][...]) == 1)
+        #expect(KNNVote.predict([2, 1, 1, 2][...]) == 2)   // 2–2 tie: class 2 has the nearest member
+        #expect(KNNVote.predict([5, 1, 2][...]) == 5)      // all tied: the nearest wins
+        #expect(KNNVote.predict([0, 9, 9, 0, 7][...]) == 0)
+        #expect(KNNVote.predict([][...]) == -1)
     }
 }

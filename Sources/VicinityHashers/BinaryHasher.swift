@@ -2,15 +2,13 @@ import VicinityMath
 
 /// A method that turns real vectors into short binary codes: it projects each
 /// row to `bits` real values and sets bit j when value j is above 0.
-public protocol Hasher: Sendable {
+public protocol BinaryHasher: Sendable {
     /// Short name used in files and reports: lsh, pca-hash, itq, spectral.
     var kind: String { get }
     var bits: Int { get }
     var inputDims: Int { get }
     /// N×bits real values whose signs are the bits.
     func project(_ x: Matrix) -> Matrix
-    /// The parameters as named matrices, for saving (see `HasherFile`).
-    var tensors: [String: Matrix] { get }
 }
 
 /// Orthonormal rows: the first `rows` right-singular vectors of a Gaussian matrix.

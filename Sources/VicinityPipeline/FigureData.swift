@@ -1,6 +1,7 @@
 import Foundation
-import VicinityEval
-import VicinityHashing
+import VicinityPipeline
+import VicinityCodes
+import VicinityHashers
 import VicinityLearning
 import VicinityMath
 

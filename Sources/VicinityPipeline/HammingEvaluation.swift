@@ -1,4 +1,4 @@
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
 
 /// Retrieval quality of binary codes: every query ranks the whole database by

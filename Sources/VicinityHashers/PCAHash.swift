@@ -2,7 +2,7 @@ import VicinityMath
 
 /// PCA-hashing: the signs of the top `bits` principal components, optionally
 /// followed by a learned rotation (ITQ), which balances variance across bits.
-public struct PCAHash: Hasher {
+public struct PCAHash: BinaryHasher {
     public let pca: PCA
     /// bits×bits rotation applied after the projection; the identity for plain PCA-hash.
     public let rotation: Matrix
@@ -26,10 +26,6 @@ public struct PCAHash: Hasher {
         return isRotated ? z.multiplied(by: rotation) : z
     }
 
-    public var tensors: [String: Matrix] {
-        ["mean": Matrix(rows: 1, cols: inputDims, storage: pca.mean), "components": pca.components,
-         "eigenvalues": Matrix(rows: 1, cols: bits, storage: pca.eigenvalues), "rotation": rotation]
-    }
 }
 
 /// Iterative quantisation (Gong & Lazebnik 2011): find the rotation R of the

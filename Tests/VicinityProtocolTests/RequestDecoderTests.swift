@@ -1,6 +1,6 @@
 import NIOCore
 import Testing
-@testable import VicinityServer
+@testable import VicinityProtocol
 
 /// Feeds `bytes` to a decoder in chunks of `chunk` bytes, collecting requests.
 func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLimits()) throws -> [Request] {

@@ -3,7 +3,7 @@ import VicinityMath
 /// Random-hyperplane LSH in the variant faiss's IndexLSH(rotate_data, train_thresholds)
 /// uses: project onto random orthonormal directions, then threshold each direction
 /// at its median over the training data (so each bit splits the data in half).
-public struct RandomHyperplaneLSH: Hasher {
+public struct RandomHyperplaneLSH: BinaryHasher {
     public let directions: Matrix      // bits×D
     public let thresholds: [Float]     // bits
     public var kind: String { "lsh" }
@@ -35,7 +35,4 @@ public struct RandomHyperplaneLSH: Hasher {
         return p
     }
 
-    public var tensors: [String: Matrix] {
-        ["directions": directions, "thresholds": Matrix(rows: 1, cols: bits, storage: thresholds)]
-    }
 }

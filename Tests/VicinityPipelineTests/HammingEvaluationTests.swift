@@ -1,7 +1,7 @@
 import Testing
-import VicinityHashing
+import VicinityCodes
 import VicinityMath
-@testable import VicinityEval
+@testable import VicinityPipeline
 
 @Suite struct HammingEvaluationTests {
     /// mAP, precision within radius 2, precision@k and the curve against a direct computation.

@@ -1,4 +1,5 @@
 import VicinityLearning
+import VicinityCodes
 import VicinityMath
 
 /// Turns images into what a store keeps: the model's float codes and, when the

@@ -1,7 +1,6 @@
 import Testing
 import VicinityMath
-@testable import VicinityHashing
-
+@testable import VicinityCodes
 let testWidths = [1, 63, 64, 65, 127, 128, 129, 256, 1024]
 
 /// Random codes of `bits` bits, built bit by bit through the public setter.

@@ -5,7 +5,7 @@ import VicinityMath
 /// eigenfunctions of a uniform distribution on each principal direction's range;
 /// the `bits` lowest-frequency modes (over all directions) become the bits,
 /// bit = sign(sin(π/2 + k·π·(x − min)/(max − min))).
-public struct SpectralHashing: Hasher {
+public struct SpectralHashing: BinaryHasher {
     public let pca: PCA
     public let minimum: [Float]        // per principal direction
     public let maximum: [Float]
@@ -51,11 +51,4 @@ public struct SpectralHashing: Hasher {
         return out
     }
 
-    public var tensors: [String: Matrix] {
-        ["mean": Matrix(rows: 1, cols: inputDims, storage: pca.mean), "components": pca.components,
-         "eigenvalues": Matrix(rows: 1, cols: pca.outputDims, storage: pca.eigenvalues),
-         "minimum": Matrix(rows: 1, cols: minimum.count, storage: minimum),
-         "maximum": Matrix(rows: 1, cols: maximum.count, storage: maximum),
-         "modes": Matrix(rows: bits, cols: 2, storage: modes.flatMap { [Float($0.direction), Float($0.k)] })]
-    }
 }

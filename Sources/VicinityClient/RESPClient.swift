@@ -46,7 +46,7 @@ public final class RESPClient {
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else {
-            throw ServerError("cannot resolve \(host)")
+            throw ClientError("cannot resolve \(host)")
         }
         defer { freeaddrinfo(result) }
         var lastError: Int32 = 0
@@ -62,7 +62,7 @@ public final class RESPClient {
             }
             address = a.pointee.ai_next
         }
-        throw ServerError("cannot connect to \(host):\(port): \(String(cString: strerror(lastError)))")
+        throw ClientError("cannot connect to \(host):\(port): \(String(cString: strerror(lastError)))")
     }
 
     deinit { close(fd) }
@@ -72,7 +72,7 @@ public final class RESPClient {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw ServerError("send failed: \(String(cString: strerror(errno)))") }
+            guard n > 0 else { throw ClientError("send failed: \(String(cString: strerror(errno)))") }
             sent += n
         }
     }
@@ -118,28 +118,28 @@ public final class RESPClient {
     /// Reads one RESP value.
     public func readValue() throws -> RESPValue {
         let line = try readLine()
-        guard let kind = line.first else { throw ServerError("empty reply line") }
+        guard let kind = line.first else { throw ClientError("empty reply line") }
         let rest = String(line.dropFirst())
         switch kind {
         case "+": return .status(rest)
         case "-": return .error(rest)
         case ":": return .integer(Int(rest) ?? 0)
         case "$", "=":
-            guard let n = Int(rest) else { throw ServerError("bad bulk length '\(rest)'") }
+            guard let n = Int(rest) else { throw ClientError("bad bulk length '\(rest)'") }
             if n < 0 { return .null }
             while buffer.count < n + 2 { try fill() }
             let s = String(decoding: buffer[..<n], as: UTF8.self)
             buffer.removeSubrange(..<(n + 2))
             return .bulk(kind == "=" ? String(s.dropFirst(4)) : s)  // a verbatim string starts with its format, "txt:"
         case "*", "~", "%":  // RESP3 sets are read as arrays, maps as flat key-value arrays
-            guard let n = Int(rest) else { throw ServerError("bad array length '\(rest)'") }
+            guard let n = Int(rest) else { throw ClientError("bad array length '\(rest)'") }
             if n < 0 { return .null }
             return .array(try (0..<(kind == "%" ? 2 * n : n)).map { _ in try readValue() })
         case "_": return .null
         case "#": return .integer(rest == "t" ? 1 : 0)
         case ",", "(": return .bulk(rest)
         default:
-            throw ServerError("not a RESP reply: \(line)")
+            throw ClientError("not a RESP reply: \(line)")
         }
     }
 
@@ -155,8 +155,14 @@ public final class RESPClient {
     private func fill() throws {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n == 0 { throw ServerError("the server closed the connection") }
-        if n < 0 { throw ServerError("receive failed: \(String(cString: strerror(errno)))") }
+        if n == 0 { throw ClientError("the server closed the connection") }
+        if n < 0 { throw ClientError("receive failed: \(String(cString: strerror(errno)))") }
         buffer += chunk[..<n]
     }
+}
+
+/// A connection or protocol failure seen by the client, in one line.
+public struct ClientError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
