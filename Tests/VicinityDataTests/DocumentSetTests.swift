@@ -85,6 +85,10 @@ import VicinityMath
         #expect(byID["paragraphs"]?.text == "Two paragraphs\nFirst one.\n\nSecond one,\n verbatim.")
         #expect(byID["translated"]?.text == "Summary only here\nThe long text from Translation-en.")
         #expect(byID["no-section"] == nil)
+        let meta = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/meta.json")))
+        let fields = try #require(meta as? [String: Any])
+        #expect(fields["skipped"] as? [String: Int] == ["repeated_package": 1, "no_section_or_description": 1])
+        #expect(fields["summary_only"] as? Int == 0 && fields["documents"] as? Int == docs.count)
         let names = Set(docs.map(\.label_name)).sorted()
         #expect(docs.allSatisfy { names[$0.label] == $0.label_name })
     }
@@ -102,8 +106,12 @@ import VicinityMath
             }
         }
         #expect(rows.count == docs.count)
+        func words(_ counts: [Float]?) -> [String: Float] {  // readable when they differ
+            Dictionary(uniqueKeysWithValues: (counts ?? []).enumerated().filter { $1 > 0 }
+                .map { (vocabulary.words[$0], $1) })
+        }
         for doc in docs {
-            #expect(vocabulary.counts(of: doc.text) == rows[doc.id], "\(doc.id)")
+            #expect(words(vocabulary.counts(of: doc.text)) == words(rows[doc.id]), "\(doc.id)")
         }
         // The non-ASCII fixture words reach the vocabulary, so a tokenizer that differs on them fails above.
         #expect(["kelvin", "zmir", "tude", "caf", "x86", "3d"].allSatisfy { vocabulary.index(of: $0) != nil })
