@@ -46,7 +46,7 @@ extension Dataset {
     /// unless `size`/`channels` say otherwise. Test class folders are matched to the training
     /// set's classes by name.
     public static func loadSplits(_ request: DataRequest, model: ImageGeometry? = nil) throws -> DataSplits {
-        if isIDXLayout(request.data) {
+        if isIDXLayout(request.data) || isDocumentSet(request.data) {
             let train = try load(request.data, split: .train)
             if let fraction = request.testFraction { return try held(out: fraction, of: train, seed: request.seed, skipped: []) }
             if let test = request.test {

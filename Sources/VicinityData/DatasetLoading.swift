@@ -25,6 +25,8 @@ extension Dataset {
     static func load(_ spec: String, split: Split, environment: [String: String],
                      defaultDirectory: String = fashionMNISTDefaultDirectory) throws -> Dataset {
         let named = spec.lowercased() == "fashion-mnist"
+        // A document set (scripts/data/debian-descriptions) carries its own splits too.
+        if !named && isDocumentSet(spec) { return try loadDocuments(directory: spec, split: split) }
         let fromEnv = named ? environment[fashionMNISTEnvironmentVariable].flatMap { $0.isEmpty ? nil : $0 } : nil
         let dir = named ? (fromEnv ?? defaultDirectory) : spec
         let prefix = split == .train ? "train" : "t10k"
