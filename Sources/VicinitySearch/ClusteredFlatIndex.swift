@@ -55,19 +55,19 @@ public struct ClusteredFlatIndex: Sendable {
     }
 
     public let dims: Int
-    private var centres: Matrix {
+    var centres: Matrix {
         didSet { centresByDimension = ClusteredFlatIndex.transposed(centres) }
     }
     /// The centres dimension by dimension, padded to a multiple of 8, so a query
     /// measures eight centres per vector operation (the bounds' margin covers the
     /// different rounding of that order).
-    private var centresByDimension: [Float] = []
-    private var clusters: [Cluster] = []
+    var centresByDimension: [Float] = []
+    var clusters: [Cluster] = []
     /// Each row's cluster (its slot there is found by scanning the cluster's rows:
     /// keeping it too would cost 4 more bytes a row for a rare lookup).
-    private var clusterOf: [UInt16] = []
+    var clusterOf: [UInt16] = []
     /// Rows at the last clustering; the clusters are rebuilt when the index doubles.
-    private var clusteredCount = 0
+    var clusteredCount = 0
 
     /// A query measures every centre, then reads the clusters it cannot rule
     /// out; about 2·√n clusters balance the two (490 at 60k rows).
@@ -180,7 +180,7 @@ public struct ClusteredFlatIndex: Sendable {
     }
 
     /// ‖q − c‖ for every centre (Euclidean), eight centres at a time.
-    private func distancesToCentres(_ q: UnsafePointer<Float>) -> [Float] {
+    func distancesToCentres(_ q: UnsafePointer<Float>) -> [Float] {
         let padded = (centres.rows + 7) / 8 * 8
         var out = [Float](repeating: 0, count: padded)
         centresByDimension.withUnsafeBufferPointer { c in
@@ -215,7 +215,7 @@ public struct ClusteredFlatIndex: Sendable {
     /// so the members left in are one run: walk up from the query's own ring, then
     /// down, each until the bound exceeds the k-th distance. Returns how many it scored.
     @inline(__always)
-    private func scan(cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
+    func scan(cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
                       filter: RowFilter?, excluding: Int?) -> Int {
         let cluster = clusters[j]
         let split = cluster.firstSlot(atLeast: toCentre)
@@ -243,141 +243,5 @@ public struct ClusteredFlatIndex: Sendable {
             while s >= 0 && visit(s) { s -= 1 }
         }}}
         return scored
-    }
-
-    // MARK: changes
-
-    public mutating func add(_ more: Matrix) {
-        precondition(more.cols == dims, "ClusteredFlatIndex.add: vectors have \(more.cols) dims, index has \(dims)")
-        if count + more.rows >= 2 * max(clusteredCount, 64) {
-            return recluster(Matrix(rows: count + more.rows, cols: dims, storage: vectors.storage + more.storage))
-        }
-        for r in 0..<more.rows { place(more.row(r)) }
-    }
-
-    /// Removes `row` by moving the last row into its place, as FlatIndex and the store do.
-    public mutating func removeSwappingLast(_ row: Int) {
-        precondition(row >= 0 && row < count, "ClusteredFlatIndex.remove: row \(row) outside 0..<\(count)")
-        let last = count - 1
-        // Out of its cluster; that cluster's last member fills the slot.
-        let j = Int(clusterOf[row])
-        clusters[j].remove(slot: clusters[j].slot(of: row), dims: dims)
-        if row != last {
-            // The last row takes the freed number, in its own cluster and slot.
-            let k = Int(clusterOf[last])
-            clusters[k].rows[clusters[k].slot(of: last)] = Int32(row)
-            clusterOf[row] = clusterOf[last]
-        }
-        clusterOf.removeLast()
-    }
-
-    /// Appends a row to the cluster with the nearest centre, widening its radius.
-    private mutating func place(_ v: [Float]) {
-        if centres.rows == 0 {
-            centres = Matrix(rows: 1, cols: dims, storage: v)
-            clusters = [Cluster()]
-        }
-        var best = (distance: Float.infinity, cluster: 0)
-        for j in 0..<centres.rows {
-            let d = squaredDistance(v, centreRow: j)
-            if d < best.distance { best = (d, j) }
-        }
-        let j = best.cluster
-        clusters[j].insert(row: count, v, ring: best.distance.squareRoot())
-        clusterOf.append(UInt16(j))
-    }
-
-    // MARK: clustering
-
-    /// Lloyd's k-means on a seeded sample from seeded distinct rows, then every
-    /// row to its nearest centre and exact radii.
-    private mutating func recluster(_ all: Matrix) {
-        let n = all.rows
-        clusteredCount = n
-        let wanted = ClusteredFlatIndex.clusters(for: n)
-        var rng = SeededRNG(seed: 1)
-        let order = rng.permutation(n)
-        let sampled = min(n, wanted * ClusteredFlatIndex.sampleRowsPerCluster)
-        let sample = sampled == n ? all : Matrix(rows: sampled, cols: dims, storage: order.prefix(sampled).flatMap { all.row($0) })
-        centres = Matrix(rows: wanted, cols: dims, storage: order.prefix(wanted).flatMap { all.row($0) })
-        for _ in 0..<ClusteredFlatIndex.kMeansRounds {
-            centres = means(of: sample, nearestCentres(of: sample), keepingEmpty: centres)
-        }
-        let assignment = nearestCentres(of: all)
-        clusters = [Cluster](repeating: Cluster(), count: wanted)
-        clusterOf = assignment.map(UInt16.init)
-        // Exact capacities: arrays grown by appending alone would hold up to twice their members.
-        var sizes = [Int](repeating: 0, count: wanted)
-        for j in assignment { sizes[j] += 1 }
-        for j in 0..<wanted {
-            clusters[j].rows.reserveCapacity(sizes[j])
-            clusters[j].vectors.reserveCapacity(sizes[j] * dims)
-            clusters[j].rings.reserveCapacity(sizes[j])
-        }
-        // Members in ring order (ties by row), each cluster's vectors stored in that order.
-        var members = [[(ring: Float, row: Int)]](repeating: [], count: wanted)
-        for (i, j) in assignment.enumerated() {
-            members[j].append((squaredDistance(all.row(i), centreRow: j).squareRoot(), i))
-        }
-        for j in 0..<wanted {
-            for (ring, row) in members[j].sorted(by: { ($0.ring, $0.row) < ($1.ring, $1.row) }) {
-                clusters[j].rows.append(Int32(row))
-                clusters[j].rings.append(ring)
-                clusters[j].vectors += all.row(row)
-                clusters[j].radius = max(clusters[j].radius, ring)
-            }
-        }
-    }
-
-    /// Each row's nearest centre by ‖c‖² − 2·xᵀc through sgemm, a block of rows at a
-    /// time. Rounding may pick a near-tie's other centre; the radii are measured
-    /// afterwards, so the bounds hold whatever the assignment.
-    private func nearestCentres(of all: Matrix) -> [Int] {
-        let centreCount = centres.rows, block = 4096
-        let centreNorms = centres.rowSquaredNorms()
-        let count = all.rows
-        var assignment = [Int](repeating: 0, count: count)
-        var scores = [Float](repeating: 0, count: block * centreCount)
-        all.storage.withUnsafeBufferPointer { x in
-        centres.storage.withUnsafeBufferPointer { c in
-        scores.withUnsafeMutableBufferPointer { s in
-            for r0 in stride(from: 0, to: count, by: block) {
-                let rows = min(block, count - r0)
-                BLAS.gemm(.none, .transposed, m: rows, n: centreCount, k: dims, a: x.baseAddress! + r0 * dims, lda: dims,
-                          b: c.baseAddress!, ldb: dims, c: s.baseAddress!, ldc: centreCount)
-                for r in 0..<rows {
-                    var best = (score: Float.infinity, cluster: 0)
-                    for j in 0..<centreCount {
-                        let score = centreNorms[j] - 2 * s[r * centreCount + j]
-                        if score < best.score { best = (score, j) }
-                    }
-                    assignment[r0 + r] = best.cluster
-                }
-            }
-        }}}
-        return assignment
-    }
-
-    /// Each cluster's mean; a cluster left empty keeps its old centre.
-    private func means(of all: Matrix, _ assignment: [Int], keepingEmpty old: Matrix) -> Matrix {
-        var sums = [Double](repeating: 0, count: old.rows * dims)
-        var sizes = [Int](repeating: 0, count: old.rows)
-        all.storage.withUnsafeBufferPointer { x in
-            for (i, j) in assignment.enumerated() {
-                sizes[j] += 1
-                for t in 0..<dims { sums[j * dims + t] += Double(x[i * dims + t]) }
-            }
-        }
-        var next = old.storage
-        for j in 0..<old.rows where sizes[j] > 0 {
-            for t in 0..<dims { next[j * dims + t] = Float(sums[j * dims + t] / Double(sizes[j])) }
-        }
-        return Matrix(rows: old.rows, cols: dims, storage: next)
-    }
-
-    private func squaredDistance(_ v: [Float], centreRow j: Int) -> Float {
-        v.withUnsafeBufferPointer { a in
-            centres.storage.withUnsafeBufferPointer { c in Kernels.squaredL2(a.baseAddress!, c.baseAddress! + j * dims, dims) }
-        }
     }
 }

@@ -92,6 +92,17 @@ func expectMatchesOracle(_ index: some HammingSearchIndex, _ truth: Ranked,
         }
     }
 
+    /// Every width, special-cased by the kernels or not: 1–9 and 16 words per code, with a partial
+    /// last word for some; 67 queries (two tiles, an odd one out of the 256-bit pairs), two blocks.
+    @Test(arguments: Array(1...9) + [16])
+    func everyWordCountMatchesTheOracle(words: Int) {
+        let bits = 64 * words - (words % 3 == 0 ? 7 : 0)
+        var rng = SeededRNG(seed: UInt64(900 + words))
+        let base = clusteredCodes(4500, bits: bits, centres: 150, flips: bits / 10, rng: &rng)
+        let queries = mixedQueries(base, 67, rng: &rng)
+        expectMatchesOracle(HammingIndex(base), Ranked(BruteForceHamming(base), queries), radii: [0, bits / 4])
+    }
+
     @Test func defaultSubstringCountFollowsThePaper() {
         #expect(MultiIndexHash.defaultSubstrings(bits: 64, count: 1 << 20) == 3)
         #expect(MultiIndexHash.defaultSubstrings(bits: 64, count: 10_000_000) == 3)
