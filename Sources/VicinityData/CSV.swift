@@ -52,30 +52,8 @@ public func readCSV(_ path: String) throws -> CSVTable {
                 hadHeader = true
                 continue
             }
-            // Label (column 1).
-            var column = 1
-            guard let (label, afterLabel) = parseNumber(buf, pos, stop) else {
-                throw DataError.badCSV(path: path, line: line, column: 1, detail: "expected an integer label, found '\(fieldText(buf, pos, stop))'")
-            }
-            guard label == label.rounded(), abs(label) < 1e9 else {
-                throw DataError.badCSV(path: path, line: line, column: 1, detail: "label '\(fieldText(buf, pos, stop))' is not an integer")
-            }
-            labels.append(Int(label))
-            p = afterLabel
-            // Pixels (columns 2…).
-            while p < stop {
-                p += 1  // the comma
-                column += 1
-                guard let (v, after) = parseNumber(buf, p, stop) else {
-                    throw DataError.badCSV(path: path, line: line, column: column, detail: "expected a number, found '\(fieldText(buf, p, stop))'")
-                }
-                guard v >= 0 && v <= 255 else {
-                    throw DataError.badCSV(path: path, line: line, column: column, detail: "pixel value \(fieldText(buf, p, stop)) is outside 0…255")
-                }
-                if v > maxValue { maxValue = v }
-                values.append(Float(v))
-                p = after
-            }
+            let (label, column) = try parseCSVRow(buf, pos, stop, line: line, path: path, into: &values, maxValue: &maxValue)
+            labels.append(label)
             if !sawData {
                 columns = column
                 guard columns >= 2 else {
@@ -98,6 +76,34 @@ public func readCSV(_ path: String) throws -> CSVTable {
     let d = max(0, columns - 1)
     return CSVTable(features: Matrix(rows: labels.count, cols: d, storage: values),
                     labels: labels, hadHeader: hadHeader, scaledFrom255: scaled)
+}
+
+/// One data row from `pos` to `stop`: its label, and its pixels appended to `values`; returns the
+/// label and the row's column count (label included).
+private func parseCSVRow(_ buf: UnsafeBufferPointer<UInt8>, _ pos: Int, _ stop: Int, line: Int, path: String,
+                         into values: inout [Float], maxValue: inout Double) throws -> (label: Int, columns: Int) {
+    var column = 1
+    guard let (label, afterLabel) = parseNumber(buf, pos, stop) else {
+        throw DataError.badCSV(path: path, line: line, column: 1, detail: "expected an integer label, found '\(fieldText(buf, pos, stop))'")
+    }
+    guard label == label.rounded(), abs(label) < 1e9 else {
+        throw DataError.badCSV(path: path, line: line, column: 1, detail: "label '\(fieldText(buf, pos, stop))' is not an integer")
+    }
+    var p = afterLabel
+    while p < stop {
+        p += 1  // the comma
+        column += 1
+        guard let (v, after) = parseNumber(buf, p, stop) else {
+            throw DataError.badCSV(path: path, line: line, column: column, detail: "expected a number, found '\(fieldText(buf, p, stop))'")
+        }
+        guard v >= 0 && v <= 255 else {
+            throw DataError.badCSV(path: path, line: line, column: column, detail: "pixel value \(fieldText(buf, p, stop)) is outside 0…255")
+        }
+        if v > maxValue { maxValue = v }
+        values.append(Float(v))
+        p = after
+    }
+    return (Int(label), column)
 }
 
 @inline(__always)

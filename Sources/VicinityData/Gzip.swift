@@ -6,16 +6,7 @@ import CZlib
 /// raw file and is lenient about truncation, whereas here a stream that
 /// ends early or fails its CRC must become a clear error.
 func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
-    // The gzip trailer stores the uncompressed size mod 2^32: a good first
-    // guess for the output buffer, capped because a corrupt trailer can lie
-    // (deflate cannot expand data by more than ~1032×).
-    var guess = input.count * 4
-    if input.count >= 18 {
-        let n = input.count
-        let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
-        if isize > 0 && isize <= input.count * 1040 { guess = isize }
-    }
-    var out = [UInt8](repeating: 0, count: max(guess, 64))
+    var out = [UInt8](repeating: 0, count: max(gunzippedSizeGuess(input), 64))
     var produced = 0
 
     var stream = z_stream()
@@ -33,18 +24,7 @@ func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
             if produced == out.count {
                 out.append(contentsOf: repeatElement(0, count: out.count))
             }
-            let inChunk = min(total - consumed, Int(UInt32.max))
-            let outChunk = min(out.count - produced, Int(UInt32.max))
-            let status: Int32 = out.withUnsafeMutableBufferPointer { outBuf in
-                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress! + consumed)
-                stream.avail_in = UInt32(inChunk)
-                stream.next_out = outBuf.baseAddress! + produced
-                stream.avail_out = UInt32(outChunk)
-                let s = inflate(&stream, Z_NO_FLUSH)
-                consumed += inChunk - Int(stream.avail_in)
-                produced += outChunk - Int(stream.avail_out)
-                return s
-            }
+            let status = inflateChunk(&stream, inBuf, consumed: &consumed, into: &out, produced: &produced)
             switch status {
             case Z_STREAM_END:
                 // Another member may follow (as `cat a.gz b.gz` produces).
@@ -74,6 +54,32 @@ func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
     }
     out.removeSubrange(produced...)
     return out
+}
+
+/// One `inflate` call from `consumed` into `out` after `produced`, both advanced.
+private func inflateChunk(_ stream: inout z_stream, _ inBuf: UnsafeBufferPointer<UInt8>, consumed: inout Int,
+                          into out: inout [UInt8], produced: inout Int) -> Int32 {
+    let inChunk = min(inBuf.count - consumed, Int(UInt32.max))
+    let outChunk = min(out.count - produced, Int(UInt32.max))
+    return out.withUnsafeMutableBufferPointer { outBuf in
+        stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress! + consumed)
+        stream.avail_in = UInt32(inChunk)
+        stream.next_out = outBuf.baseAddress! + produced
+        stream.avail_out = UInt32(outChunk)
+        let s = inflate(&stream, Z_NO_FLUSH)
+        consumed += inChunk - Int(stream.avail_in)
+        produced += outChunk - Int(stream.avail_out)
+        return s
+    }
+}
+
+/// The gzip trailer stores the uncompressed size mod 2^32: a good first guess for the output
+/// buffer, capped because a corrupt trailer can lie (deflate cannot expand data by more than ~1032×).
+private func gunzippedSizeGuess(_ input: [UInt8]) -> Int {
+    let n = input.count
+    guard n >= 18 else { return n * 4 }
+    let isize = Int(input[n - 4]) | Int(input[n - 3]) << 8 | Int(input[n - 2]) << 16 | Int(input[n - 1]) << 24
+    return isize > 0 && isize <= n * 1040 ? isize : n * 4
 }
 
 /// Compresses `input` as a single gzip member (level 6, zlib's default).

@@ -68,20 +68,9 @@ public func readImageFolder(_ directory: String, geometry: ImageGeometry? = nil,
     }
     var decoded = decodeAll(geometry)
     if strict, let bad = decoded.first(where: { if case .failure = $0 { true } else { false } }), case .failure(let e) = bad { throw e }
-    let target: ImageGeometry
-    if let geometry {
-        target = geometry
-    } else {
-        // The most common size and channel count (first seen wins ties), so odd images are the ones resized.
-        var counts: [ImageGeometry: (n: Int, first: Int)] = [:]
-        for (i, r) in decoded.enumerated() {
-            if case .success(let b) = r { counts[ImageGeometry(height: b.height, width: b.width, channels: b.channels), default: (0, i)].n += 1 }
-        }
-        guard let best = counts.max(by: { a, b in a.value.n != b.value.n ? a.value.n < b.value.n : a.value.first > b.value.first }) else {
-            let first = decoded.compactMap { if case .failure(let e) = $0 { e } else { nil } }.first
-            throw first ?? DataError.malformed(path: directory, detail: "no image could be decoded")
-        }
-        target = strict ? counts.min(by: { $0.value.first < $1.value.first })!.key : best.key
+    let target = try geometry ?? commonGeometry(decoded, strict: strict, directory: directory)
+    if geometry == nil {
+        // Odd images are brought to the common geometry.
         let shared = UnsafeSendable(decoded)
         decoded = parallelMap(decoded.count) { i in
             guard case .success(let b) = shared.value[i], b.width != target.width || b.height != target.height || b.channels != target.channels
@@ -111,6 +100,20 @@ public func readImageFolder(_ directory: String, geometry: ImageGeometry? = nil,
     return ImageFolder(directory: directory, images: Matrix(rows: kept.count, cols: d, storage: storage),
                        labels: kept.map { entries[$0].label }, ids: kept.map { entries[$0].stem }, geometry: target,
                        classNames: classNames, failures: failures, fileIndices: kept, fileCount: entries.count)
+}
+
+/// The most common size and channel count among the decoded images (first seen wins ties; in
+/// strict mode the first image's).
+private func commonGeometry(_ decoded: [Result<Bitmap, DataError>], strict: Bool, directory: String) throws -> ImageGeometry {
+    var counts: [ImageGeometry: (n: Int, first: Int)] = [:]
+    for (i, r) in decoded.enumerated() {
+        if case .success(let b) = r { counts[ImageGeometry(height: b.height, width: b.width, channels: b.channels), default: (0, i)].n += 1 }
+    }
+    guard let best = counts.max(by: { a, b in a.value.n != b.value.n ? a.value.n < b.value.n : a.value.first > b.value.first }) else {
+        let first = decoded.compactMap { if case .failure(let e) = $0 { e } else { nil } }.first
+        throw first ?? DataError.malformed(path: directory, detail: "no image could be decoded")
+    }
+    return strict ? counts.min(by: { $0.value.first < $1.value.first })!.key : best.key
 }
 
 /// One image file of a folder.

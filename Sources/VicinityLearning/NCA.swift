@@ -23,6 +23,8 @@ public enum NCA {
     ///
     /// With W_ij = ∂O/∂D_ij = p_ij·(P_i − [c_i = c_j]) (divided by P_i for the log
     /// variant) and S = W + Wᵀ, ∂O/∂f_i = 2·Σ_j S_ij (f_i − f_j), i.e. 2·(diag(S·1) − S)·F.
+    // Long: the loss and its gradient share the B×B distance and probability matrices in one
+    // pass (the fine-tuning hot path, checked against finite differences).
     public static func evaluate(codes f: Matrix, labels: [Int], variant: Variant = .expected) -> LossGradient {
         let b = f.rows
         precondition(labels.count == b, "NCA: \(b) codes but \(labels.count) labels")

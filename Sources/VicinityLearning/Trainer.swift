@@ -147,17 +147,7 @@ public final class Trainer {
     private func fineTune(_ start: Network, encoderDepth: Int, training: Dataset, validation: Dataset, rng: inout SeededRNG,
                           fingerprint: String, imageRows: Int, imageCols: Int) throws -> EmbeddingModel {
         var network = start
-        var optimizer: any Optimizer
-        switch settings.optimizer {
-        case .adam:
-            var adam = Adam(learningRate: settings.learningRate)
-            if let t = checkpoint?.optimizerTensors { adam.restore(t, shape: network) }
-            optimizer = adam
-        case .sgd:
-            var sgd = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
-            if let t = checkpoint?.optimizerTensors { sgd.restore(t, shape: network) }
-            optimizer = sgd
-        }
+        var optimizer = makeOptimizer(for: network)
         var state = checkpoint?.state ?? CheckpointState(phase: .finetune, epoch: 0, rng: rng.state)
         if state.phase != .finetune { state = CheckpointState(phase: .finetune, epoch: 0, rng: rng.state) }
         var best = checkpoint?.best ?? network
@@ -186,9 +176,7 @@ public final class Trainer {
                 cursor.runningLoss += Double(loss)
                 progress(.batch(epoch: epoch, batch: b, loss: loss))
                 if shouldStop() && b + 1 < batches {
-                    state.epoch = epoch
-                    state.rng = rng.state
-                    state.position = cursor.position(next: b + 1)
+                    (state.epoch, state.rng, state.position) = (epoch, rng.state, cursor.position(next: b + 1))
                     try saveCheckpoint(state, rbms: [], current: nil, network: network, best: best,
                                        optimizer: optimizerState(optimizer))
                     throw TrainingInterrupted(checkpoint: checkpointPath)
@@ -198,22 +186,10 @@ public final class Trainer {
             let seconds = clock.duration(to: .now).seconds
             let meanLoss = cursor.runningLoss / Double(max(batches, 1))
             state.history.append(EpochFigures(epoch: epoch + 1, loss: meanLoss, validation: figure, seconds: seconds))
-            if let figure {
-                if state.bestValidation == nil || figure < state.bestValidation! {
-                    state.bestValidation = figure
-                    state.badEpochs = 0
-                    best = network
-                } else {
-                    state.badEpochs += 1
-                }
-            } else {
-                best = network  // nothing held out: the latest network is the result
-            }
+            Self.track(figure, of: network, state: &state, best: &best)
             progress(.epoch(epoch: epoch, loss: Float(meanLoss), validation: figure, seconds: seconds))
             epoch += 1
-            state.epoch = epoch
-            state.rng = rng.state
-            state.position = nil
+            (state.epoch, state.rng, state.position) = (epoch, rng.state, nil)
             try saveCheckpoint(state, rbms: [], current: nil, network: network, best: best, optimizer: optimizerState(optimizer))
             if shouldStop() && epoch < settings.epochs { throw TrainingInterrupted(checkpoint: checkpointPath) }
         }
@@ -226,6 +202,36 @@ public final class Trainer {
         if let best = state.bestValidation { record.figures["validation_\(validationName)"] = best }
         record.history = state.history
         return EmbeddingModel(network: best, encoderDepth: encoderDepth, record: record, imageRows: imageRows, imageCols: imageCols)
+    }
+
+    /// The optimiser the settings name, its state restored from the checkpoint when resuming.
+    private func makeOptimizer(for network: Network) -> any Optimizer {
+        switch settings.optimizer {
+        case .adam:
+            var adam = Adam(learningRate: settings.learningRate)
+            if let t = checkpoint?.optimizerTensors { adam.restore(t, shape: network) }
+            return adam
+        case .sgd:
+            var sgd = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
+            if let t = checkpoint?.optimizerTensors { sgd.restore(t, shape: network) }
+            return sgd
+        }
+    }
+
+    /// Early stopping's bookkeeping after an epoch: a better validation figure makes this network
+    /// the best so far; with nothing held out the latest network is the result.
+    private static func track(_ figure: Double?, of network: Network, state: inout CheckpointState, best: inout Network) {
+        guard let figure else {
+            best = network
+            return
+        }
+        if state.bestValidation == nil || figure < state.bestValidation! {
+            state.bestValidation = figure
+            state.badEpochs = 0
+            best = network
+        } else {
+            state.badEpochs += 1
+        }
     }
 
     private func optimizerState(_ o: any Optimizer) -> [String: Matrix] {

@@ -10,6 +10,7 @@ import VicinityStore
 /// files (data.mdb), and four runs over quarters of the images give every item the code and bits
 /// it got in the single run.
 @Suite struct BatchIndependenceTests {
+    // Long: one scenario whose steps build on each other (the files, model and stores of the first steps).
     @Test func storesDoNotDependOnBatchThreadsOrPartition() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -25,6 +25,7 @@ for c, name in enumerate(["reds", "greens", "blues"]):
 open(os.path.join(out, "reds", "broken.jpg"), "wb").write(open(os.path.join(out, "reds", "img00.jpg"), "rb").read()[:300])
 """#
 
+    // Long: one scenario whose steps build on each other (the files, model and stores of the first steps).
     @Test func trainEmbedServeEval() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }

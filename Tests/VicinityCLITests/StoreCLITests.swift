@@ -153,6 +153,7 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
 
     /// A child `vicinity embed` killed with SIGKILL at 20 seeded random moments, each
     /// followed by a resume, ends with the same store as one uninterrupted run.
+    // Long: one scenario whose steps build on each other (the files, model and stores of the first steps).
     @Test func killedEmbedsResumeToTheSameStore() throws {
         let dir = try temporaryFolder()
         let n = 3000
