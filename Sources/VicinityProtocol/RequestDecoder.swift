@@ -156,18 +156,29 @@ public struct RequestDecoder: Sendable {
         return Request(bytes: words, style: .resp)
     }
 
-    /// Reads `<prefix><integer>\r\n`; nil when incomplete.
+    /// Reads `<prefix><integer>\r\n`; nil when incomplete. A wrong byte is refused as soon as it
+    /// arrives, so the error does not depend on how the bytes were split into reads.
     private func headerLine(_ buffer: inout ByteBuffer, prefix: Character) throws -> Int? {
         let view = buffer.readableBytesView
-        guard let end = view.firstIndex(of: Self.lf) else {
+        let expected = malformed("expected '\(prefix)<number>\\r\\n'")
+        var end: Int?
+        for (position, byte) in view.prefix(33).enumerated() {
+            if byte == Self.lf {
+                guard position >= 3, view[view.startIndex + position - 1] == Self.cr else { throw expected }
+                end = position
+                break
+            }
+            let previousIsCR = position > 0 && view[view.startIndex + position - 1] == Self.cr
+            let valid = position == 0 ? byte == prefix.asciiValue!
+                : !previousIsCR && (byte == Self.cr ? position >= 2 : (byte >= 0x30 && byte <= 0x39) || (byte == 0x2D && position == 1))
+            if !valid { throw expected }
+        }
+        guard let end else {
             if view.count > 32 { throw malformed("RESP header too long") }
             return nil
         }
-        let line = Array(view[view.startIndex..<end])
-        guard line.count >= 3, line.first == prefix.asciiValue, line.last == Self.cr,
-              let value = Int(String(decoding: line[1..<(line.count - 1)], as: UTF8.self)) else {
-            throw malformed("expected '\(prefix)<number>\\r\\n'")
-        }
+        let line = Array(view[view.startIndex..<(view.startIndex + end)])
+        guard let value = Int(String(decoding: line[1..<(line.count - 1)], as: UTF8.self)) else { throw expected }
         buffer.moveReaderIndex(forwardBy: line.count + 1)
         return value
     }

@@ -22,7 +22,7 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// The SwiftNIO server: a bootstrap around `ConnectionHandler`.
-public final class LineServer: Sendable {
+public final class NetworkServer: Sendable {
     public let configuration: ServerConfiguration
     public let stats: ServerStats
     private let engine: any SearchEngine

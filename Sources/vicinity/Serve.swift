@@ -45,11 +45,11 @@ extension Vicinity {
             }
             let stop = StopSignal(announce: false)
             let stats = ServerStats()
-            let server: LineServer
+            let server: NetworkServer
             let engine: StoreEngine
             do {
                 engine = try StoreEngine(storePath: store, modelPath: model, readOnly: readOnly, stats: stats)
-                server = try LineServer(engine: engine, sets: try VectorSets(store: engine.store), configuration: config,
+                server = try NetworkServer(engine: engine, sets: try VectorSets(store: engine.store), configuration: config,
                                         stats: stats)
             } catch {
                 throw CLIError("\(error)")
