@@ -19,7 +19,6 @@ extension Vicinity.Bench {
         @Flag(help: "Batches without FlatIndex's principal-axes bound: every pair through sgemm (same answers; for comparison).")
         var noBound = false
         @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
-        @Flag(help: "Print JSON (the default prints JSON too; kept for symmetry with other commands).") var json = false
 
         func run() throws {
             if let threads { try applyThreads(threads) }
@@ -65,7 +64,6 @@ extension Vicinity.Bench {
         @Flag(help: "Multi-index hashing instead of the linear scan.") var mih = false
         @Option(help: "Substrings for --mih (default: chosen from count and bits).") var substrings: Int?
         @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
-        @Flag(help: "Print JSON (always on).") var json = false
 
         func run() throws {
             if let threads { try applyThreads(threads) }
