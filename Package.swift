@@ -74,23 +74,26 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], swiftSettings: kernels),
 
+        // Shared by the test targets: temporary folders removed at exit, running programs.
+        .target(name: "VicinityTestSupport", path: "Tests/VicinityTestSupport"),
         .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityDataTests", dependencies: ["VicinityData", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityDataTests", dependencies: ["VicinityTestSupport", "VicinityData", "VicinityMath"], swiftSettings: kernels),
         .testTarget(name: "VicinityCodesTests", dependencies: ["VicinityCodes", "VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityLearning", "VicinityData", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityTestSupport", "VicinityLearning", "VicinityData", "VicinityMath"], swiftSettings: kernels),
         .testTarget(name: "VicinityHashersTests", dependencies: ["VicinityHashers", "VicinityCodes", "VicinityMath"], swiftSettings: kernels),
         .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch", "VicinityCodes", "VicinityData", "VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityTestSupport", "VicinityStore", "VicinityMath"], swiftSettings: kernels),
         .testTarget(
             name: "VicinityPipelineTests",
             dependencies: ["VicinityPipeline", "VicinityCodes", "VicinityHashers", "VicinityLearning", "VicinityMath", "VicinitySearch", "VicinityPlot"],
             swiftSettings: kernels),
         .testTarget(name: "VicinityProtocolTests", dependencies: ["VicinityProtocol", nioCore], swiftSettings: kernels),
-        .testTarget(name: "VicinityPlotTests", dependencies: ["VicinityPlot", "VicinityData", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(name: "VicinityPlotTests", dependencies: ["VicinityTestSupport", "VicinityPlot", "VicinityData", "VicinityMath"], swiftSettings: kernels),
         .testTarget(
             name: "VicinityCLITests",
-            dependencies: [
+            dependencies: ["VicinityTestSupport", 
                 "vicinity", "VicinityMath", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer", "VicinityClient",
+                "VicinityProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
             ], swiftSettings: kernels),
     ]
 )

@@ -1,42 +1,11 @@
 import Foundation
 import VicinityData
-
-/// What a run of the `vicinity` binary printed and how it exited.
-struct CLIResult {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
+@_exported import VicinityTestSupport
 
 /// Runs the `vicinity` binary built next to the test bundle.
 func runVicinity(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
     let binDir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     return try runProgram(binDir.appendingPathComponent("vicinity"), arguments, environment: environment)
-}
-
-/// Runs a program to its end, collecting what it printed.
-func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read before waiting so a chatty child never blocks on a full pipe.
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr, as: UTF8.self))
-}
-
-/// A fresh temporary folder.
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vicinity-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
 
 /// A tiny IDX data set in Fashion-MNIST's layout: `side`×`side` images whose

@@ -7,7 +7,7 @@ import VicinityMath
 /// are, labels from a 1-D integer .npy; wrong shapes and dtypes refused by name.
 @Suite struct NPYDataTests {
     @Test func imagesAndLabelsFromNPY() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vicinity-npy-\(UUID().uuidString)")
+        let dir = URL(fileURLWithPath: temporaryPath("vicinity-npy"))
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let n = 40, h = 4, w = 5

@@ -19,7 +19,7 @@ struct PillowFixtures: Sendable {
 
     /// Made on first use; nil (with the reason recorded) when python3 cannot import Pillow and numpy.
     static let shared: Result<PillowFixtures, TestFailure> = {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vicinity-pillow-\(UUID().uuidString)").path
+        let dir = temporaryPath("vicinity-pillow")
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -1,34 +1,7 @@
 import Foundation
 import Testing
 @testable import VicinityData
-
-/// A fresh directory under the system temp dir, removed when released.
-final class TempDir {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("vicinity-data-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    func mkdir(_ name: String) throws -> String {
-        let p = path(name)
-        try FileManager.default.createDirectory(atPath: p, withIntermediateDirectories: true)
-        return p
-    }
-
-    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let p = path(name)
-        try Data(bytes).write(to: URL(fileURLWithPath: p))
-        return p
-    }
-
-    func write(_ name: String, text: String) throws -> String {
-        try write(name, Array(text.utf8))
-    }
-}
+@_exported import VicinityTestSupport
 
 /// Deterministic pseudo-random bytes (xorshift), so failures reproduce.
 func pseudoRandomBytes(_ n: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {

@@ -1,11 +1,11 @@
 import Foundation
+import VicinityTestSupport
 import Testing
 @testable import VicinityLearning
 
 /// A fresh path in the temporary directory; the file is not created.
 func temporaryModelPath(_ tag: String = "model") -> String {
-    FileManager.default.temporaryDirectory
-        .appendingPathComponent("vicinity-\(tag)-\(UUID().uuidString).safetensors").path
+    temporaryPath("vicinity-\(tag)") + ".safetensors"
 }
 
 /// Removes `path` when the test is done with it.

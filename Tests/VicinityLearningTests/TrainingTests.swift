@@ -1,4 +1,5 @@
 import Foundation
+import VicinityTestSupport
 import Testing
 import VicinityData
 import VicinityMath
@@ -19,9 +20,7 @@ func syntheticDataset(count: Int = 300, dims: Int = 16, seed: UInt64 = 4) -> Dat
                    ids: (0..<count).map { "s\($0)" }, imageRows: 4, imageCols: dims / 4)
 }
 
-func temporaryPath(_ name: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("vicinity-train-\(UUID().uuidString)-\(name)").path
-}
+func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath("vicinity-train-\(name)") }
 
 @Suite struct TrainingTests {
     @Test func linearAutoencoderLearnsThePCASubspace() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import VicinityTestSupport
 import Testing
 import VicinityData
 @testable import VicinityPlot
@@ -110,7 +111,7 @@ import VicinityData
     @Test func savesAnRGBPNGOfItsSize() throws {
         var c = Canvas(width: 7, height: 5)
         c.fillRect(PixelRect(x: 0, y: 0, width: 3, height: 5), RGB(gray: 40))
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vicinity-plot-\(UUID().uuidString).png").path
+        let path = temporaryPath("vicinity-plot") + ".png"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try c.save(to: path)
         let header = try PNGHeader(path: path)

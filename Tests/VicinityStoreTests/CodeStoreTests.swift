@@ -2,10 +2,9 @@ import Foundation
 import Testing
 import VicinityMath
 @testable import VicinityStore
+import VicinityTestSupport
 
-func temporaryStorePath() -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("vicinity-store-\(UUID().uuidString)").path
-}
+func temporaryStorePath() -> String { temporaryPath("vicinity-store") }
 
 /// A configured store in a fresh folder.
 func makeStore(dims: Int = 3, bits: Int = 0, mapSize: Int = CodeStore.defaultMapSize) throws -> CodeStore {
