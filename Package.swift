@@ -83,7 +83,10 @@ let package = Package(
         .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityStore", "VicinityMath"], swiftSettings: kernels),
         .testTarget(
             name: "VicinityPipelineTests",
-            dependencies: ["VicinityPipeline", "VicinityCodes", "VicinityHashers", "VicinityLearning", "VicinityMath", "VicinitySearch", "VicinityPlot"],
+            dependencies: [
+                "VicinityPipeline", "VicinityCodes", "VicinityData", "VicinityHashers", "VicinityLearning", "VicinityMath",
+                "VicinitySearch", "VicinityStore", "VicinityPlot",
+            ],
             swiftSettings: kernels),
         .testTarget(name: "VicinityProtocolTests", dependencies: ["VicinityProtocol", nioCore], swiftSettings: kernels),
         .testTarget(name: "VicinityPlotTests", dependencies: ["VicinityPlot", "VicinityData", "VicinityMath"], swiftSettings: kernels),
