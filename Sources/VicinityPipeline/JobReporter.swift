@@ -21,8 +21,8 @@ extension JobReporter {
     public func itemsEnd() {}
 }
 
-/// A reporter that drops everything.
-public final class SilentReporter: JobReporter {
-    public init() {}
-    public func note(_ message: String) {}
+/// A reporter that drops everything (tests).
+final class SilentReporter: JobReporter {
+    init() {}
+    func note(_ message: String) {}
 }
