@@ -85,7 +85,10 @@ let package = Package(
         .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityTestSupport", "VicinityStore", "VicinityMath"], swiftSettings: kernels),
         .testTarget(
             name: "VicinityPipelineTests",
-            dependencies: ["VicinityPipeline", "VicinityCodes", "VicinityHashers", "VicinityLearning", "VicinityMath", "VicinitySearch", "VicinityPlot"],
+            dependencies: [
+                "VicinityPipeline", "VicinityCodes", "VicinityData", "VicinityHashers", "VicinityLearning", "VicinityMath",
+                "VicinitySearch", "VicinityStore", "VicinityPlot",
+            ],
             swiftSettings: kernels),
         .testTarget(name: "VicinityProtocolTests", dependencies: ["VicinityProtocol", nioCore], swiftSettings: kernels),
         .testTarget(name: "VicinityPlotTests", dependencies: ["VicinityTestSupport", "VicinityPlot", "VicinityData", "VicinityMath"], swiftSettings: kernels),

@@ -1,5 +1,4 @@
 import Foundation
-import VicinityPipeline
 import VicinityCodes
 import VicinityHashers
 import VicinityLearning

@@ -1,10 +1,7 @@
 import ArgumentParser
 import Foundation
 import VicinityPipeline
-import VicinityData
 import VicinityLearning
-import VicinityMath
-import VicinityPlot
 
 /// The figures `vicinity plot` draws.
 enum PlotKind: String, CaseIterable, ExpressibleByArgument {
@@ -90,7 +87,11 @@ extension Vicinity {
             if kind != .all && kind.needsDecoder && !embedding.architecture.hasDecoder {
                 throw CLIError("\(model): \(FigureData.describe(embedding)) has no decoder, so `plot \(kind.rawValue)` cannot draw it; use a model trained with a reconstruction recipe (autoencoder, deep-autoencoder, nca-regularised)")
             }
-            var context = PlotContext(command: self, model: embedding)
+            let inputs = FigureInputs(model: embedding, modelName: model, dataName: dataOptions.data, points: points) {
+                let splits = try dataOptions.splits(model: embedding.architecture.inputGeometry)
+                return (splits.train, splits.test)
+            }
+            let context = PlotContext(command: self, inputs: inputs)
             for k in kinds {
                 if k.needsDecoder && !embedding.architecture.hasDecoder {
                     note("skipping \(k.rawValue): \(model) has no decoder")
@@ -111,121 +112,4 @@ extension Vicinity {
             }
         }
     }
-}
-
-/// Data loaded once and shared by the figures of one `plot` run.
-private struct PlotContext {
-    let command: Vicinity.Plot
-    let model: EmbeddingModel
-    var test: Dataset?
-    var train: Dataset?
-    var testCodes: Matrix?
-
-    init(command: Vicinity.Plot, model: EmbeddingModel) {
-        self.command = command
-        self.model = model
-    }
-
-    mutating func testSet() throws -> Dataset {
-        if let test { return test }
-        try loadSplits()
-        return test!
-    }
-
-    mutating func trainSet() throws -> Dataset {
-        if let train { return train }
-        try loadSplits()
-        return train!
-    }
-
-    /// Both splits at once (a --test-fraction draw needs the whole set), brought to the model's geometry.
-    mutating func loadSplits() throws {
-        let splits = try command.dataOptions.splits(model: model.architecture.inputGeometry)
-        guard splits.train.dims == model.inputDims else {
-            throw CLIError("\(command.model): the model takes \(model.inputDims) inputs but the images of \(command.dataOptions.data) have \(splits.train.dims) pixels")
-        }
-        (train, test) = (splits.train, splits.test)
-    }
-
-    /// Codes of the first --points test items, computed once.
-    mutating func codes() throws -> (codes: Matrix, data: Dataset) {
-        let data = try testSet().prefix(command.points)
-        if let testCodes { return (testCodes, data) }
-        let codes = model.embed(data.features)
-        testCodes = codes
-        return (codes, data)
-    }
-
-    var name: String { model.name }
-
-    /// Class names for a legend: the data's or the model's own, else Fashion-MNIST's for ten classes.
-    func names(_ data: Dataset, count: Int) -> [String] {
-        let own = data.classNames.isEmpty ? (model.architecture.classNames ?? []) : data.classNames
-        return own.count >= count ? own : classNames(count: count)
-    }
-    var dataName: String { command.dataOptions.data }
-
-    mutating func figure(_ kind: PlotKind) throws -> Canvas {
-        let shape = FigureData.imageShape(model)
-        if let g = model.architecture.inputGeometry, g.channels != 1, kind != .map && kind != .pr {
-            throw CLIError("\(command.model) takes colour images (\(g)); `plot \(kind.rawValue)` draws grey images only (map and pr work)")
-        }
-        switch kind {
-        case .map:
-            let (codes, data) = try codes()
-            let (points, projected) = try FigureData.mapPoints(codes: codes)
-            let title = projected ? "Embedding map: \(name) (PCA of \(codes.cols)-D codes)" : "Embedding map: \(name) (\(codes.cols)-D codes)"
-            let classes = (data.labels.max() ?? -1) + 1
-            return Figures.embeddingMap(points: points, labels: data.labels, classNames: names(data, count: classes), title: title,
-                                        subtitle: "\(data.count) test items of \(dataName), coloured by class",
-                                        xLabel: projected ? "principal component 1" : "code unit 1",
-                                        yLabel: projected ? "principal component 2" : (codes.cols == 1 ? "" : "code unit 2"))
-        case .pr:
-            let train = try trainSet()
-            let queries = try testSet().prefix(command.queries)
-            note("precision-recall: \(queries.count) queries ranking \(train.count) training items…")
-            let (curves, learned) = try FigureData.precisionRecallCurves(
-                model: model, bits: command.bits, database: train.features, databaseLabels: train.labels,
-                queries: queries.features, queryLabels: queries.labels)
-            if learned, command.bits != nil, command.bits != model.outputDims {
-                note("--bits ignored: the baselines match the model's \(model.outputDims) bits")
-            }
-            let bits = curves[0].report.bits
-            let title = learned ? "Precision-recall: \(name) vs LSH, ITQ (\(bits) bits)"
-                                : "Baselines only: \(name) has no binary code"
-            // Legend entries carry each method's mAP: "LSH (64 bits), mAP 40.5 %".
-            let named = curves.map { (name: String(format: "%@, mAP %.1f %%", $0.name, $0.report.mapPercent),
-                                      points: FigureData.recallPrecision($0.report)) }
-            return Figures.precisionRecall(named, title: title,
-                                           subtitle: "\(queries.count) test queries ranking \(train.count) training items; one point per Hamming radius 0-\(bits)")
-        case .reconstructions:
-            let train = try trainSet()
-            let test = try testSet()
-            let picked = FigureData.exampleIndices(labels: test.labels, count: command.count ?? 10)
-            let rows = try FigureData.reconstructionRows(model: model, training: train.features, images: test.features.rows(picked))
-            return Figures.reconstructions(rows: rows, imageRows: shape.rows, imageCols: shape.cols,
-                                           title: "Reconstructions: \(name) vs PCA-\(min(model.outputDims, train.dims))",
-                                           subtitle: "\(picked.count) test images; PCA fitted on \(train.count) training images")
-        case .filters:
-            let weights = FigureData.filterWeights(model)
-            return Figures.filters(weights: weights, count: command.count ?? 100, imageRows: shape.rows, imageCols: shape.cols,
-                                   title: "First-layer filters of \(name): units 0-\(min(command.count ?? 100, weights.cols) - 1) of \(weights.cols)")
-        case .traversal:
-            let (codes, data) = try codes()
-            guard command.index < data.count else {
-                throw CLIError("--index \(command.index): only \(data.count) test items are loaded (see --points)")
-            }
-            let rows = try FigureData.traversalRows(model: model, code: codes.row(command.index), referenceCodes: codes,
-                                                    units: command.units, steps: command.steps)
-            return Figures.traversal(rows: rows, imageRows: shape.rows, imageCols: shape.cols,
-                                     title: "Code-unit traversal: \(name)",
-                                     subtitle: "test image \(command.index) (\(names(data, count: (data.labels.max() ?? -1) + 1)[safe: data.labels[command.index]] ?? "unlabelled")); each row sweeps one unit from its 1st to 99th percentile over \(codes.rows) test codes")
-        case .all:
-            preconditionFailure("plot all is expanded into its kinds")
-        }
-    }
-}
-
-private extension Array {
-    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -79,21 +79,14 @@ extension Vicinity {
                                       knnError: { KNNEvaluation.errorPercent(database: $0, databaseLabels: $1, queries: $2, queryLabels: $3) },
                                       progress: reporter.handle, shouldStop: { stop.isRequested })
             trainer.pretrainedCache = pretrained
-            if let headFor { return try trainHead(for: headFor, data: data, trainer: trainer, reporter: reporter) }
+            if let headFor { return try trainHead(for: headFor, data: data, trainer: trainer) }
             note("training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images of \(data.geometry) (seed \(seed)), \(splits.test?.count ?? 0) test images")
             let start = Date()
             var model = try trainer.train(data)
             model.record.figures["train_seconds"] = Date().timeIntervalSince(start)
             // Test-set figures at save time, so the file says how good it is.
-            let test = splits.test!
-            if settings.objective.needsLabels {
-                let knn = KNNEvaluation.run(embedding: model, database: data, queries: test, dataName: dataOptions.data)
-                for (k, e) in knn.errorPercent { model.record.figures["test_knn_error_percent_\(k)"] = e }
-            }
-            if let rec = try ReconstructionReport.run(model: model, training: data, test: test) {
-                model.record.figures["test_reconstruction_mse_per_image"] = rec.msePerImage
-                model.record.figures["test_pca_mse_per_image"] = rec.pcaMSEPerImage
-            }
+            try TestFigures.record(in: &model, training: data, test: splits.test!, knn: settings.objective.needsLabels,
+                                   dataName: dataOptions.data)
             try model.save(to: out)
             try? FileManager.default.removeItem(atPath: out + ".checkpoint")
             note("saved \(out)")
@@ -103,7 +96,7 @@ extension Vicinity {
         }
 
         /// `--head-for`: the given model with a (new) binary head.
-        func trainHead(for path: String, data: Dataset, trainer: Trainer, reporter: ProgressReporter) throws {
+        func trainHead(for path: String, data: Dataset, trainer: Trainer) throws {
             let base = try EmbeddingModel.load(from: path)
             guard base.inputDims == data.dims else {
                 throw CLIError("\(path) takes \(base.inputDims) inputs but the data has \(data.dims) per image")
@@ -117,75 +110,5 @@ extension Vicinity {
                 print(String(format: "%-36@ %.4f", key, value))
             }
         }
-
-        func makeSettings(inputDims: Int) throws -> TrainingSettings {
-            var s = recipe.defaults(inputDims: inputDims)
-            if let layers { s.sizes = [inputDims] + (try parseSizes(layers, option: "--layers")) }
-            if let code { s.sizes[s.sizes.count - 1] = code }
-            if let bits {
-                guard bits >= 1 && bits <= 1024 else { throw ValidationError("--bits must be in 1...1024") }
-                s.sizes[s.sizes.count - 1] = bits
-            }
-            if let headBits { s.headBits = headBits }
-            if let headNoise { s.headNoise = headNoise }
-            if let headInputNoise { s.headInputNoise = headInputNoise }
-            if let headHidden { s.headHidden = try parseSizes(headHidden, option: "--head-hidden", allowNone: true) }
-            if headFor != nil && s.headBits == 0 { s.headBits = headBits ?? 64 }
-            if let hidden { s.hidden = hidden }
-            if let codeUnits { s.codeActivation = codeUnits }
-            if let epochs {
-                s.epochs = epochs
-                if case .cosine = s.schedule { s.schedule = .cosine(epochs: epochs) }
-            }
-            if let batch { s.batch = batch }
-            if let learningRate { s.learningRate = learningRate }
-            if let optimizer { s.optimizer = optimizer }
-            if let momentum { s.momentum = momentum }
-            if let schedule { s.schedule = try parseSchedule(schedule, epochs: s.epochs) }
-            if let pretrainEpochs { s.pretrainEpochs = pretrainEpochs }
-            if let rbmLr { s.cd.learningRate = rbmLr }
-            if let noise { s.objective.corruption = try Corruption(parsing: noise) }
-            if let contractive { s.objective.contractive = contractive }
-            if let lambda { s.objective.ncaWeight = lambda }
-            if let ncaVariant { s.objective.ncaVariant = ncaVariant }
-            if let codeNoise { s.objective.codeNoise = codeNoise }
-            if let weightDecay { s.objective.weightDecay = weightDecay }
-            if let loss { s.objective.loss = loss }
-            if let tied { s.objective.tied = tied }
-            if let validation { s.validation = validation }
-            if let patience { s.patience = patience }
-            s.seed = seed
-            if s.objective.tied && s.pretrainEpochs > 0 {
-                throw ValidationError("tied weights and RBM pretraining do not mix: the unrolled decoder is untied (use --no-tied)")
-            }
-            try s.validate()
-            return s
-        }
-
-        /// Comma-separated positive sizes, e.g. "500,500,2000,30"; "none" is the empty list where allowed.
-        func parseSizes(_ text: String, option: String, allowNone: Bool = false) throws -> [Int] {
-            if allowNone && text == "none" { return [] }
-            let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-                throw ValidationError("\(option) must be positive integers separated by commas, got '\(text)'")
-            }
-            return sizes.map { $0! }
-        }
-
-        func parseSchedule(_ text: String, epochs: Int) throws -> LearningRateSchedule {
-            if text == "constant" { return .constant }
-            if text == "cosine" { return .cosine(epochs: epochs) }
-            let p = text.split(separator: ":")
-            if p.count == 3, p[0] == "step", let every = Int(p[1]), every >= 1, let f = Float(p[2]), f > 0 {
-                return .step(every: every, factor: f)
-            }
-            throw ValidationError("--schedule: expected constant, cosine or step:EVERY:FACTOR, got '\(text)'")
-        }
     }
 }
-
-extension Recipe: ExpressibleByArgument {}
-extension Activation: ExpressibleByArgument {}
-extension ReconstructionLoss: ExpressibleByArgument {}
-extension NCA.Variant: ExpressibleByArgument {}
-extension TrainingSettings.OptimizerKind: ExpressibleByArgument {}

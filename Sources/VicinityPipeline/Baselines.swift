@@ -1,0 +1,50 @@
+import Foundation
+import VicinityData
+import VicinityHashers
+import VicinityLearning
+
+/// What a `--model` value names: a seeded baseline fitted on the training set (`pixels`, `pca:N`,
+/// `lsh:B`, `pca-hash:B`, `itq:B`, `itq-faiss:B`, `spectral:B`) or a model file.
+public enum Baselines {
+    /// The hashing baseline `spec` names (`lsh:64`, `pca-hash:64`, `itq:64`, `itq-faiss:64`,
+    /// `spectral:64`), fitted on the training set; nil for anything else.
+    public static func hasher(_ spec: String, training: Dataset, reporter: any JobReporter) throws -> (any BinaryHasher)? {
+        let parts = spec.split(separator: ":")
+        guard parts.count == 2, ["lsh", "pca-hash", "itq", "itq-faiss", "spectral"].contains(parts[0]) else { return nil }
+        guard let bits = Int(parts[1]), bits >= 1, bits <= 1024 else {
+            throw PipelineError("--model \(spec): expected \(parts[0]):BITS with BITS in 1...1024")
+        }
+        if parts[0] != "lsh" && bits > training.dims {
+            throw PipelineError("--model \(spec): \(parts[0]) takes at most \(training.dims) bits (one per principal direction)")
+        }
+        reporter.note("fitting \(spec) on \(training.count) training images…")
+        switch parts[0] {
+        case "lsh": return try RandomHyperplaneLSH.fit(training.features, bits: bits, seed: 1)
+        case "pca-hash": return try PCAHash.fit(training.features, bits: bits)
+        case "itq": return try ITQ.fit(training.features, bits: bits, seed: 1).hasher
+        case "itq-faiss": return try ITQ.fit(training.features, bits: bits, update: .faiss, seed: 1).hasher
+        default: return try SpectralHashing.fit(training.features, bits: bits)
+        }
+    }
+
+    /// The embedding `spec` names: `pixels`, `pca:N` (fitted on the training set) or a model file
+    /// whose input matches the data.
+    public static func embedding(_ spec: String, training: Dataset, reporter: any JobReporter) throws -> any Embedding {
+        if spec == "pixels" { return PixelEmbedding(dims: training.dims) }
+        if spec.hasPrefix("pca:") {
+            guard let n = Int(spec.dropFirst(4)), n >= 1, n <= training.dims else {
+                throw PipelineError("--model \(spec): expected pca:N with N in 1...\(training.dims)")
+            }
+            reporter.note("fitting PCA-\(n) on \(training.count) training images…")
+            return try PCAEmbedding(fitting: training.features, components: n)
+        }
+        guard FileManager.default.fileExists(atPath: spec) else {
+            throw PipelineError("--model \(spec): no such model file (use pixels, pca:N, or a .safetensors path)")
+        }
+        let model = try EmbeddingModel.load(from: spec)
+        guard model.inputDims == training.dims else {
+            throw PipelineError("\(spec): the model takes \(model.inputDims) inputs but the data has \(training.dims) pixels per image")
+        }
+        return model
+    }
+}
