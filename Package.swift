@@ -5,9 +5,9 @@ import PackageDescription
 // of this project's machines: Haswell or later (AVX2, FMA, POPCNT, BMI2). Without it the
 // compiler targets 2003's SSE2 and emulates popcount in software.
 #if arch(x86_64)
-let kernels: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+    let kernels: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
-let kernels: [SwiftSetting] = []
+    let kernels: [SwiftSetting] = []
 #endif
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
@@ -45,7 +45,8 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         .target(name: "VicinityMath", dependencies: ["COpenBLAS"], swiftSettings: kernels),
-        .target(name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: kernels),
+        .target(
+            name: "VicinityData", dependencies: ["VicinityMath", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: kernels),
         .target(name: "VicinityCodes", dependencies: ["VicinityMath"], swiftSettings: kernels),
         .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),
         .target(name: "VicinityHashers", dependencies: ["VicinityMath", "VicinityCodes"], swiftSettings: kernels),
@@ -54,14 +55,16 @@ let package = Package(
         .target(
             name: "VicinityPipeline",
             dependencies: [
-                "VicinityMath", "VicinityData", "VicinityCodes", "VicinityLearning", "VicinityHashers", "VicinitySearch",
+                "VicinityMath", "VicinityData", "VicinityCodes", "VicinityLearning", "VicinityHashers",
+                "VicinitySearch",
                 "VicinityStore",
             ], swiftSettings: kernels),
         .target(name: "VicinityProtocol", dependencies: [nioCore], swiftSettings: kernels),
         .target(
             name: "VicinityServer",
             dependencies: [
-                "VicinityMath", "VicinityCodes", "VicinityLearning", "VicinitySearch", "VicinityStore", "VicinityPipeline",
+                "VicinityMath", "VicinityCodes", "VicinityLearning", "VicinitySearch", "VicinityStore",
+                "VicinityPipeline",
                 "VicinityProtocol", nioCore, .product(name: "NIOPosix", package: "swift-nio"),
             ], swiftSettings: kernels),
         .target(name: "VicinityClient", dependencies: [], swiftSettings: kernels),
@@ -69,7 +72,8 @@ let package = Package(
         .executableTarget(
             name: "vicinity",
             dependencies: [
-                "VicinityMath", "VicinityData", "VicinityCodes", "VicinityLearning", "VicinityHashers", "VicinitySearch",
+                "VicinityMath", "VicinityData", "VicinityCodes", "VicinityLearning", "VicinityHashers",
+                "VicinitySearch",
                 "VicinityStore", "VicinityPipeline", "VicinityServer", "VicinityClient", "VicinityPlot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], swiftSettings: kernels),
@@ -77,25 +81,44 @@ let package = Package(
         // Shared by the test targets: temporary folders removed at exit, running programs.
         .target(name: "VicinityTestSupport", path: "Tests/VicinityTestSupport"),
         .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityDataTests", dependencies: ["VicinityTestSupport", "VicinityData", "VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityCodesTests", dependencies: ["VicinityCodes", "VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityLearningTests", dependencies: ["VicinityTestSupport", "VicinityLearning", "VicinityData", "VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityHashersTests", dependencies: ["VicinityHashers", "VicinityCodes", "VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinitySearchTests", dependencies: ["VicinitySearch", "VicinityCodes", "VicinityData", "VicinityMath"], swiftSettings: kernels),
-        .testTarget(name: "VicinityStoreTests", dependencies: ["VicinityTestSupport", "VicinityStore", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityDataTests", dependencies: ["VicinityTestSupport", "VicinityData", "VicinityMath"],
+            swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityCodesTests", dependencies: ["VicinityCodes", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityLearningTests",
+            dependencies: ["VicinityTestSupport", "VicinityLearning", "VicinityData", "VicinityMath"],
+            swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityHashersTests", dependencies: ["VicinityHashers", "VicinityCodes", "VicinityMath"],
+            swiftSettings: kernels),
+        .testTarget(
+            name: "VicinitySearchTests",
+            dependencies: ["VicinitySearch", "VicinityCodes", "VicinityData", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityStoreTests", dependencies: ["VicinityTestSupport", "VicinityStore", "VicinityMath"],
+            swiftSettings: kernels),
         .testTarget(
             name: "VicinityPipelineTests",
             dependencies: [
-                "VicinityPipeline", "VicinityCodes", "VicinityData", "VicinityHashers", "VicinityLearning", "VicinityMath",
+                "VicinityPipeline", "VicinityCodes", "VicinityData", "VicinityHashers", "VicinityLearning",
+                "VicinityMath",
                 "VicinitySearch", "VicinityStore", "VicinityPlot",
             ],
             swiftSettings: kernels),
-        .testTarget(name: "VicinityProtocolTests", dependencies: ["VicinityProtocol", nioCore], swiftSettings: kernels),
-        .testTarget(name: "VicinityPlotTests", dependencies: ["VicinityTestSupport", "VicinityPlot", "VicinityData", "VicinityMath"], swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityProtocolTests", dependencies: ["VicinityProtocol", nioCore], swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityPlotTests",
+            dependencies: ["VicinityTestSupport", "VicinityPlot", "VicinityData", "VicinityMath"],
+            swiftSettings: kernels),
         .testTarget(
             name: "VicinityCLITests",
-            dependencies: ["VicinityTestSupport", 
-                "vicinity", "VicinityMath", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer", "VicinityClient",
+            dependencies: [
+                "VicinityTestSupport",
+                "vicinity", "VicinityMath", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer",
+                "VicinityClient",
                 "VicinityProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
             ], swiftSettings: kernels),
     ]

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A RESP value as a client reads it.
@@ -25,9 +25,14 @@ public indirect enum RESPValue: Equatable, Sendable {
             // Rows of scalars print on one line each.
             return items.enumerated().map { i, item -> String in
                 if case .array(let fields) = item {
-                    return "\(indent)\(i + 1)) " + fields.map { f -> String in
-                        switch f { case .bulk(let s), .status(let s): s; case .integer(let n): "\(n)"; default: f.rendered() }
-                    }.joined(separator: " ")
+                    return "\(indent)\(i + 1)) "
+                        + fields.map { f -> String in
+                            switch f {
+                            case .bulk(let s), .status(let s): s;
+                            case .integer(let n): "\(n)";
+                            default: f.rendered()
+                            }
+                        }.joined(separator: " ")
                 }
                 return "\(indent)\(i + 1)) \(item.rendered(indent: indent + "   "))"
             }.joined(separator: "\n")

@@ -20,7 +20,8 @@ public enum BinaryCodesError: Error, Equatable, Sendable, CustomStringConvertibl
         case .hexLength(let i, let expected, let got):
             return "BinaryCodesError: hex code \(i) has wrong length \(got), expected \(expected) hex digits"
         case .nonHexCharacter(let i, let pos, let c):
-            return "BinaryCodesError: hex code \(i) has non-hex character \(String(reflecting: String(c))) at position \(pos)"
+            return
+                "BinaryCodesError: hex code \(i) has non-hex character \(String(reflecting: String(c))) at position \(pos)"
         case .bitBeyondWidth(let i, let bit, let bits):
             return "BinaryCodesError: code \(i) has bit \(bit) set beyond the code width of \(bits) bits"
         case .bufferSize(let unit, let multiple, let got):
@@ -87,7 +88,8 @@ public struct BinaryCodes: Sendable, Equatable {
         for i in 0..<(words.count / wpc) {
             let extra = words[i * wpc + wpc - 1] & ~mask
             if extra != 0 {
-                throw BinaryCodesError.bitBeyondWidth(code: i, bit: (wpc - 1) * 64 + extra.trailingZeroBitCount, bits: bits)
+                throw BinaryCodesError.bitBeyondWidth(
+                    code: i, bit: (wpc - 1) * 64 + extra.trailingZeroBitCount, bits: bits)
             }
         }
         self.words = words
@@ -181,18 +183,20 @@ public struct BinaryCodes: Sendable, Equatable {
     /// A copy of code i's words.
     public func code(_ i: Int) -> [UInt64] {
         precondition(i >= 0 && i < count, "code \(i) outside 0..<\(count)")
-        return Array(words[i * wordsPerCode ..< (i + 1) * wordsPerCode])
+        return Array(words[i * wordsPerCode..<(i + 1) * wordsPerCode])
     }
 
     /// Bit j of code i.
     public func bit(_ i: Int, _ j: Int) -> Bool {
-        precondition(i >= 0 && i < count && j >= 0 && j < bits, "bit (\(i), \(j)) outside \(count) codes of \(bits) bits")
+        precondition(
+            i >= 0 && i < count && j >= 0 && j < bits, "bit (\(i), \(j)) outside \(count) codes of \(bits) bits")
         return words[i * wordsPerCode + j / 64] >> UInt64(j % 64) & 1 == 1
     }
 
     /// Sets or clears bit j of code i.
     public mutating func setBit(_ i: Int, _ j: Int, _ value: Bool) {
-        precondition(i >= 0 && i < count && j >= 0 && j < bits, "bit (\(i), \(j)) outside \(count) codes of \(bits) bits")
+        precondition(
+            i >= 0 && i < count && j >= 0 && j < bits, "bit (\(i), \(j)) outside \(count) codes of \(bits) bits")
         let m = UInt64(1) << UInt64(j % 64)
         if value { words[i * wordsPerCode + j / 64] |= m } else { words[i * wordsPerCode + j / 64] &= ~m }
     }
@@ -233,7 +237,7 @@ public struct BinaryCodes: Sendable, Equatable {
         out.words.reserveCapacity(indices.count * wordsPerCode)
         for i in indices {
             precondition(i >= 0 && i < count, "code \(i) outside 0..<\(count)")
-            out.words += words[i * wordsPerCode ..< (i + 1) * wordsPerCode]
+            out.words += words[i * wordsPerCode..<(i + 1) * wordsPerCode]
         }
         return out
     }
@@ -245,7 +249,9 @@ public struct BinaryCodes: Sendable, Equatable {
         let bpc = bytesPerCode, wpc = wordsPerCode
         var out = [UInt8](repeating: 0, count: count * bpc)
         for i in 0..<count {
-            for b in 0..<bpc { out[i * bpc + b] = UInt8(truncatingIfNeeded: words[i * wpc + b / 8] >> UInt64((b % 8) * 8)) }
+            for b in 0..<bpc {
+                out[i * bpc + b] = UInt8(truncatingIfNeeded: words[i * wpc + b / 8] >> UInt64((b % 8) * 8))
+            }
         }
         return out
     }

@@ -4,8 +4,10 @@ extension Hamming {
     /// one branch when none of them can enter, so a top-k search reads a block in one pass and
     /// touches its heap only for codes that would enter. The query's words stay in registers.
     @inlinable @inline(__always)
-    public static func screen(query: UnsafePointer<UInt64>, codes: UnsafePointer<UInt64>, count: Int,
-                              wordsPerCode: Int, bound: inout Int, offer: (Int, Int, inout Int) -> Void) {
+    public static func screen(
+        query: UnsafePointer<UInt64>, codes: UnsafePointer<UInt64>, count: Int,
+        wordsPerCode: Int, bound: inout Int, offer: (Int, Int, inout Int) -> Void
+    ) {
         switch wordsPerCode {
         case 1:
             let a = query[0]
@@ -29,8 +31,10 @@ extension Hamming {
     }
 
     @inlinable @inline(__always)
-    static func screen(_ count: Int, _ bound: inout Int, _ offer: (Int, Int, inout Int) -> Void,
-                       _ distance: (Int) -> Int) {
+    static func screen(
+        _ count: Int, _ bound: inout Int, _ offer: (Int, Int, inout Int) -> Void,
+        _ distance: (Int) -> Int
+    ) {
         var j = 0
         while j + 4 <= count {
             let d0 = distance(j), d1 = distance(j + 1), d2 = distance(j + 2), d3 = distance(j + 3)
@@ -52,17 +56,21 @@ extension Hamming {
     /// `screen` for two 256-bit queries at once: each code's four words are loaded once for both
     /// and the two popcount chains run side by side.
     @inlinable @inline(__always)
-    public static func screenPair256(_ qa: UnsafePointer<UInt64>, _ qc: UnsafePointer<UInt64>,
-                                     codes: UnsafePointer<UInt64>, count: Int, boundA: inout Int, boundC: inout Int,
-                                     offerA: (Int, Int, inout Int) -> Void, offerC: (Int, Int, inout Int) -> Void) {
+    public static func screenPair256(
+        _ qa: UnsafePointer<UInt64>, _ qc: UnsafePointer<UInt64>,
+        codes: UnsafePointer<UInt64>, count: Int, boundA: inout Int, boundC: inout Int,
+        offerA: (Int, Int, inout Int) -> Void, offerC: (Int, Int, inout Int) -> Void
+    ) {
         let (a0, a1, a2, a3) = (qa[0], qa[1], qa[2], qa[3])
         let (c0, c1, c2, c3) = (qc[0], qc[1], qc[2], qc[3])
         for j in 0..<count {
             let p = codes + 4 * j
             let (w0, w1, w2, w3) = (p[0], p[1], p[2], p[3])
-            let dA = ((w0 ^ a0).nonzeroBitCount &+ (w1 ^ a1).nonzeroBitCount)
+            let dA =
+                ((w0 ^ a0).nonzeroBitCount &+ (w1 ^ a1).nonzeroBitCount)
                 &+ ((w2 ^ a2).nonzeroBitCount &+ (w3 ^ a3).nonzeroBitCount)
-            let dC = ((w0 ^ c0).nonzeroBitCount &+ (w1 ^ c1).nonzeroBitCount)
+            let dC =
+                ((w0 ^ c0).nonzeroBitCount &+ (w1 ^ c1).nonzeroBitCount)
                 &+ ((w2 ^ c2).nonzeroBitCount &+ (w3 ^ c3).nonzeroBitCount)
             if dA < boundA { offerA(dA, j, &boundA) }
             if dC < boundC { offerC(dC, j, &boundC) }

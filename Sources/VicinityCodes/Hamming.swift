@@ -44,8 +44,10 @@ public enum Hamming {
     }
 
     /// Writes the distance from `query` to each of `count` consecutive codes into `out`.
-    public static func distances(query: UnsafePointer<UInt64>, codes: UnsafePointer<UInt64>, count: Int,
-                                 wordsPerCode: Int, into out: UnsafeMutablePointer<UInt16>) {
+    public static func distances(
+        query: UnsafePointer<UInt64>, codes: UnsafePointer<UInt64>, count: Int,
+        wordsPerCode: Int, into out: UnsafeMutablePointer<UInt16>
+    ) {
         switch wordsPerCode {
         case 1: scan1(query, codes, count, out)
         case 2: scan2(query, codes, count, out)
@@ -54,14 +56,18 @@ public enum Hamming {
         }
     }
 
-    @usableFromInline static func scan1(_ q: UnsafePointer<UInt64>, _ x: UnsafePointer<UInt64>, _ n: Int,
-                                        _ out: UnsafeMutablePointer<UInt16>) {
+    @usableFromInline static func scan1(
+        _ q: UnsafePointer<UInt64>, _ x: UnsafePointer<UInt64>, _ n: Int,
+        _ out: UnsafeMutablePointer<UInt16>
+    ) {
         let q0 = q[0]
         for i in 0..<n { out[i] = UInt16(truncatingIfNeeded: (x[i] ^ q0).nonzeroBitCount) }
     }
 
-    @usableFromInline static func scan2(_ q: UnsafePointer<UInt64>, _ x: UnsafePointer<UInt64>, _ n: Int,
-                                        _ out: UnsafeMutablePointer<UInt16>) {
+    @usableFromInline static func scan2(
+        _ q: UnsafePointer<UInt64>, _ x: UnsafePointer<UInt64>, _ n: Int,
+        _ out: UnsafeMutablePointer<UInt16>
+    ) {
         let q0 = q[0], q1 = q[1]
         for i in 0..<n {
             let c = x + 2 * i
@@ -69,19 +75,24 @@ public enum Hamming {
         }
     }
 
-    @usableFromInline static func scan4(_ q: UnsafePointer<UInt64>, _ x: UnsafePointer<UInt64>, _ n: Int,
-                                        _ out: UnsafeMutablePointer<UInt16>) {
+    @usableFromInline static func scan4(
+        _ q: UnsafePointer<UInt64>, _ x: UnsafePointer<UInt64>, _ n: Int,
+        _ out: UnsafeMutablePointer<UInt16>
+    ) {
         let q0 = q[0], q1 = q[1], q2 = q[2], q3 = q[3]
         for i in 0..<n {
             let c = x + 4 * i
-            let d = ((c[0] ^ q0).nonzeroBitCount &+ (c[1] ^ q1).nonzeroBitCount)
+            let d =
+                ((c[0] ^ q0).nonzeroBitCount &+ (c[1] ^ q1).nonzeroBitCount)
                 &+ ((c[2] ^ q2).nonzeroBitCount &+ (c[3] ^ q3).nonzeroBitCount)
             out[i] = UInt16(truncatingIfNeeded: d)
         }
     }
 
-    @usableFromInline static func scanGeneric(_ q: UnsafePointer<UInt64>, _ x: UnsafePointer<UInt64>, _ n: Int,
-                                              _ wpc: Int, _ out: UnsafeMutablePointer<UInt16>) {
+    @usableFromInline static func scanGeneric(
+        _ q: UnsafePointer<UInt64>, _ x: UnsafePointer<UInt64>, _ n: Int,
+        _ wpc: Int, _ out: UnsafeMutablePointer<UInt16>
+    ) {
         for i in 0..<n {
             let c = x + wpc * i
             var d = 0

@@ -11,7 +11,9 @@ public func readAttributesFile(_ path: String) throws -> [(id: String, json: Str
     let text = String(decoding: data, as: UTF8.self)
     let lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
     guard let first = lines.first else { return [] }
-    func fail(_ line: Int, _ why: String) -> DataError { DataError.malformed(path: path, detail: "line \(line): \(why)") }
+    func fail(_ line: Int, _ why: String) -> DataError {
+        DataError.malformed(path: path, detail: "line \(line): \(why)")
+    }
     var out: [(String, String)] = []
     if first.trimmingCharacters(in: .whitespaces).hasPrefix("{") {
         for (i, line) in lines.enumerated() {
@@ -25,11 +27,15 @@ public func readAttributesFile(_ path: String) throws -> [(id: String, json: Str
         }
         return out
     }
-    let header = first.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    let header = first.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces)
+    }
     guard let idColumn = header.firstIndex(of: "id") else { throw fail(1, "a CSV header needs an id column") }
     for (i, line) in lines.enumerated().dropFirst() {
         let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard cells.count == header.count else { throw fail(i + 1, "\(cells.count) cells, the header has \(header.count)") }
+        guard cells.count == header.count else {
+            throw fail(i + 1, "\(cells.count) cells, the header has \(header.count)")
+        }
         var object: [String: Any] = [:]
         for (name, cell) in zip(header, cells) where name != "id" {
             object[name] = Double(cell).map { $0 as Any } ?? cell

@@ -8,15 +8,18 @@ public struct Bitmap: Sendable, Equatable {
 
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(channels == 1 || channels == 3, "Bitmap: \(channels) channels (1 or 3 allowed)")
-        precondition(width >= 0 && height >= 0 && pixels.count == width * height * channels,
-                     "Bitmap \(width)×\(height)×\(channels) needs \(width * height * channels) bytes, got \(pixels.count)")
+        precondition(
+            width >= 0 && height >= 0 && pixels.count == width * height * channels,
+            "Bitmap \(width)×\(height)×\(channels) needs \(width * height * channels) bytes, got \(pixels.count)")
         self.width = width
         self.height = height
         self.channels = channels
         self.pixels = pixels
     }
 
-    public init(_ grey: GrayImage) { self.init(width: grey.width, height: grey.height, channels: 1, pixels: grey.pixels) }
+    public init(_ grey: GrayImage) {
+        self.init(width: grey.width, height: grey.height, channels: 1, pixels: grey.pixels)
+    }
 
     /// The same picture with `count` channels: RGB → grey by ITU-R 601 luma with the integer weights
     /// Pillow's `convert("L")` uses ((19595·R + 38470·G + 7471·B + 2¹⁵) >> 16); grey → RGB repeats it.
@@ -42,12 +45,13 @@ public struct Bitmap: Sendable, Equatable {
 
     /// The rectangle x ..< x+w, y ..< y+h (which must lie inside).
     public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> Bitmap {
-        precondition(x >= 0 && y >= 0 && w >= 0 && h >= 0 && x + w <= width && y + h <= height, "crop outside the image")
+        precondition(
+            x >= 0 && y >= 0 && w >= 0 && h >= 0 && x + w <= width && y + h <= height, "crop outside the image")
         if x == 0 && y == 0 && w == width && h == height { return self }
         var out = [UInt8](); out.reserveCapacity(w * h * channels)
         for row in y..<(y + h) {
             let start = (row * width + x) * channels
-            out.append(contentsOf: pixels[start ..< start + w * channels])
+            out.append(contentsOf: pixels[start..<start + w * channels])
         }
         return Bitmap(width: w, height: h, channels: channels, pixels: out)
     }

@@ -52,18 +52,23 @@ public func readCSV(_ path: String) throws -> CSVTable {
                 hadHeader = true
                 continue
             }
-            let (label, column) = try parseCSVRow(buf, pos, stop, line: line, path: path, into: &values, maxValue: &maxValue)
+            let (label, column) = try parseCSVRow(
+                buf, pos, stop, line: line, path: path, into: &values, maxValue: &maxValue)
             labels.append(label)
             if !sawData {
                 columns = column
                 guard columns >= 2 else {
-                    throw DataError.badCSV(path: path, line: line, column: 2, detail: "a row needs a label and at least one pixel")
+                    throw DataError.badCSV(
+                        path: path, line: line, column: 2, detail: "a row needs a label and at least one pixel")
                 }
                 values.reserveCapacity(columns * max(1, end / max(1, next - pos)))
                 sawData = true
             } else if column != columns {
-                throw DataError.badCSV(path: path, line: line, column: min(column, columns) + 1,
-                                       detail: "expected \(columns) columns (label + \(columns - 1) pixels) like the first row, found \(column)")
+                throw DataError.badCSV(
+                    path: path, line: line, column: min(column, columns) + 1,
+                    detail:
+                        "expected \(columns) columns (label + \(columns - 1) pixels) like the first row, found \(column)"
+                )
             }
         }
     }
@@ -74,30 +79,39 @@ public func readCSV(_ path: String) throws -> CSVTable {
         }
     }
     let d = max(0, columns - 1)
-    return CSVTable(features: Matrix(rows: labels.count, cols: d, storage: values),
-                    labels: labels, hadHeader: hadHeader, scaledFrom255: scaled)
+    return CSVTable(
+        features: Matrix(rows: labels.count, cols: d, storage: values),
+        labels: labels, hadHeader: hadHeader, scaledFrom255: scaled)
 }
 
 /// One data row from `pos` to `stop`: its label, and its pixels appended to `values`; returns the
 /// label and the row's column count (label included).
-private func parseCSVRow(_ buf: UnsafeBufferPointer<UInt8>, _ pos: Int, _ stop: Int, line: Int, path: String,
-                         into values: inout [Float], maxValue: inout Double) throws -> (label: Int, columns: Int) {
+private func parseCSVRow(
+    _ buf: UnsafeBufferPointer<UInt8>, _ pos: Int, _ stop: Int, line: Int, path: String,
+    into values: inout [Float], maxValue: inout Double
+) throws -> (label: Int, columns: Int) {
     var column = 1
     guard let (label, afterLabel) = parseNumber(buf, pos, stop) else {
-        throw DataError.badCSV(path: path, line: line, column: 1, detail: "expected an integer label, found '\(fieldText(buf, pos, stop))'")
+        throw DataError.badCSV(
+            path: path, line: line, column: 1, detail: "expected an integer label, found '\(fieldText(buf, pos, stop))'"
+        )
     }
     guard label == label.rounded(), abs(label) < 1e9 else {
-        throw DataError.badCSV(path: path, line: line, column: 1, detail: "label '\(fieldText(buf, pos, stop))' is not an integer")
+        throw DataError.badCSV(
+            path: path, line: line, column: 1, detail: "label '\(fieldText(buf, pos, stop))' is not an integer")
     }
     var p = afterLabel
     while p < stop {
         p += 1  // the comma
         column += 1
         guard let (v, after) = parseNumber(buf, p, stop) else {
-            throw DataError.badCSV(path: path, line: line, column: column, detail: "expected a number, found '\(fieldText(buf, p, stop))'")
+            throw DataError.badCSV(
+                path: path, line: line, column: column, detail: "expected a number, found '\(fieldText(buf, p, stop))'")
         }
         guard v >= 0 && v <= 255 else {
-            throw DataError.badCSV(path: path, line: line, column: column, detail: "pixel value \(fieldText(buf, p, stop)) is outside 0…255")
+            throw DataError.badCSV(
+                path: path, line: line, column: column,
+                detail: "pixel value \(fieldText(buf, p, stop)) is outside 0…255")
         }
         if v > maxValue { maxValue = v }
         values.append(Float(v))
@@ -138,7 +152,11 @@ private func parseNumber(_ b: UnsafeBufferPointer<UInt8>, _ start: Int, _ stop: 
     var mantissa: UInt64 = 0
     var digits = 0, exponent = 0
     while p < stop, b[p] &- 0x30 < 10 {
-        if mantissa < 1_000_000_000_000_000_000 { mantissa = mantissa * 10 + UInt64(b[p] &- 0x30) } else { exponent += 1 }
+        if mantissa < 1_000_000_000_000_000_000 {
+            mantissa = mantissa * 10 + UInt64(b[p] &- 0x30)
+        } else {
+            exponent += 1
+        }
         digits += 1
         p += 1
     }

@@ -29,23 +29,29 @@ public final class CSVStream {
             line += 1
             let fields = text.split(separator: ",", omittingEmptySubsequences: false)
             if fields.allSatisfy({ $0.allSatisfy { $0 == " " || $0 == "\t" } }) { continue }
-            guard fields.count >= 2 else { throw DataError.badCSV(path: name, line: line, column: 1, detail: "expected id,label,pixels…") }
+            guard fields.count >= 2 else {
+                throw DataError.badCSV(path: name, line: line, column: 1, detail: "expected id,label,pixels…")
+            }
             let label = Int(fields[1].trimmingCharacters(in: .whitespaces))
-            if label == nil && line == 1 { continue }   // header
+            if label == nil && line == 1 { continue }  // header
             guard let label, label >= -1 else {
-                throw DataError.badCSV(path: name, line: line, column: 2, detail: "label '\(fields[1])' is not an integer ≥ −1")
+                throw DataError.badCSV(
+                    path: name, line: line, column: 2, detail: "label '\(fields[1])' is not an integer ≥ −1")
             }
             let id = fields[0].trimmingCharacters(in: .whitespaces)
             guard !id.isEmpty, !id.contains(where: { $0 == " " || $0 == "\t" }) else {
-                throw DataError.badCSV(path: name, line: line, column: 1, detail: "an id must be non-empty, without spaces")
+                throw DataError.badCSV(
+                    path: name, line: line, column: 1, detail: "an id must be non-empty, without spaces")
             }
             guard fields.count == dims + 2 else {
-                throw DataError.badCSV(path: name, line: line, column: min(fields.count, dims + 2) + 1,
-                                       detail: "expected \(dims) pixels after id and label, got \(fields.count - 2)")
+                throw DataError.badCSV(
+                    path: name, line: line, column: min(fields.count, dims + 2) + 1,
+                    detail: "expected \(dims) pixels after id and label, got \(fields.count - 2)")
             }
             for (j, f) in fields.dropFirst(2).enumerated() {
                 guard let v = Int(f.trimmingCharacters(in: .whitespaces)), v >= 0, v <= 255 else {
-                    throw DataError.badCSV(path: name, line: line, column: j + 3, detail: "pixel '\(f)' is not an integer in 0…255")
+                    throw DataError.badCSV(
+                        path: name, line: line, column: j + 3, detail: "pixel '\(f)' is not an integer in 0…255")
                 }
                 values.append(Float(v) / 255)
             }

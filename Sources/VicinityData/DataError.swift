@@ -24,8 +24,9 @@ public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A bad cell in a CSV file; `line` and `column` are 1-based.
     case badCSV(path: String, line: Int, column: Int, detail: String)
     /// Two images in one collection have different sizes.
-    case imageSizesDiffer(first: String, firstRows: Int, firstCols: Int,
-                          other: String, otherRows: Int, otherCols: Int)
+    case imageSizesDiffer(
+        first: String, firstRows: Int, firstCols: Int,
+        other: String, otherRows: Int, otherCols: Int)
     /// A labels file does not have one label per image.
     case labelCountMismatch(images: String, imageCount: Int, labels: String, labelCount: Int)
     /// A named data set (or data set directory) is not where it should be.
@@ -39,9 +40,9 @@ public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
     public var path: String {
         switch self {
         case .cannotRead(let p, _), .cannotWrite(let p, _), .badMagic(let p, _, _, _),
-             .truncated(let p, _), .corruptGzip(let p, _), .notPNG(let p),
-             .badImage(let p, _), .malformed(let p, _), .badCSV(let p, _, _, _),
-             .invalidArgument(let p, _), .unsupported(let p, _):
+            .truncated(let p, _), .corruptGzip(let p, _), .notPNG(let p),
+            .badImage(let p, _), .malformed(let p, _), .badCSV(let p, _, _, _),
+            .invalidArgument(let p, _), .unsupported(let p, _):
             return p
         case .imageSizesDiffer(_, _, _, let other, _, _): return other
         case .labelCountMismatch(_, _, let labels, _): return labels

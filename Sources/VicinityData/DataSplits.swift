@@ -48,7 +48,9 @@ extension Dataset {
     public static func loadSplits(_ request: DataRequest, model: ImageGeometry? = nil) throws -> DataSplits {
         if isIDXLayout(request.data) || isDocumentSet(request.data) {
             let train = try load(request.data, split: .train)
-            if let fraction = request.testFraction { return try held(out: fraction, of: train, seed: request.seed, skipped: []) }
+            if let fraction = request.testFraction {
+                return try held(out: fraction, of: train, seed: request.seed, skipped: [])
+            }
             if let test = request.test {
                 let (t, bad) = try loadSource(test, request: request, geometry: train.geometry, names: train.classNames)
                 return DataSplits(train: train, test: t, skipped: bad)
@@ -57,26 +59,33 @@ extension Dataset {
         }
         var geometry: ImageGeometry?
         if let size = request.size {
-            geometry = ImageGeometry(height: size.height, width: size.width, channels: request.channels ?? model?.channels ?? 1)
+            geometry = ImageGeometry(
+                height: size.height, width: size.width, channels: request.channels ?? model?.channels ?? 1)
         } else if let model {
-            geometry = ImageGeometry(height: model.height, width: model.width, channels: request.channels ?? model.channels)
+            geometry = ImageGeometry(
+                height: model.height, width: model.width, channels: request.channels ?? model.channels)
         }
         var (train, skipped) = try loadSource(request.data, request: request, geometry: geometry, names: nil)
         if let channels = request.channels, train.imageChannels != channels, geometry == nil {
             // Only the channel count was asked for: the most common size, then that many channels.
-            (train, skipped) = try loadSource(request.data, request: request,
-                                              geometry: ImageGeometry(height: train.imageRows, width: train.imageCols, channels: channels),
-                                              names: nil)
+            (train, skipped) = try loadSource(
+                request.data, request: request,
+                geometry: ImageGeometry(height: train.imageRows, width: train.imageCols, channels: channels),
+                names: nil)
         }
-        if let fraction = request.testFraction { return try held(out: fraction, of: train, seed: request.seed, skipped: skipped) }
+        if let fraction = request.testFraction {
+            return try held(out: fraction, of: train, seed: request.seed, skipped: skipped)
+        }
         guard let testSpec = request.test else { return DataSplits(train: train, test: nil, skipped: skipped) }
         let (test, bad) = try loadSource(testSpec, request: request, geometry: train.geometry, names: train.classNames)
         return DataSplits(train: train, test: test, skipped: skipped + bad)
     }
 
     /// One source through `loadSkippingBad` (or strictly), its labels renumbered to `names` when given.
-    private static func loadSource(_ spec: String, request: DataRequest, geometry: ImageGeometry?, names: [String]?) throws
-        -> (Dataset, [ImageFailure]) {
+    private static func loadSource(_ spec: String, request: DataRequest, geometry: ImageGeometry?, names: [String]?)
+        throws
+        -> (Dataset, [ImageFailure])
+    {
         var ds: Dataset, bad: [ImageFailure] = []
         let labels = spec == request.data ? request.labels : request.testLabels
         if request.strict {
@@ -90,21 +99,28 @@ extension Dataset {
                 guard label >= 0 else { return -1 }
                 let name = label < ds.classNames.count ? ds.classNames[label] : String(label)
                 guard let mapped = index[name] else {
-                    throw DataError.malformed(path: spec, detail: "class folder '\(name)' is not one of the training classes (\(names.joined(separator: ", ")))")
+                    throw DataError.malformed(
+                        path: spec,
+                        detail:
+                            "class folder '\(name)' is not one of the training classes (\(names.joined(separator: ", ")))"
+                    )
                 }
                 return mapped
             }
-            ds = Dataset(name: ds.name, features: ds.features, labels: labels, ids: ds.ids, imageRows: ds.imageRows,
-                         imageCols: ds.imageCols, imageChannels: ds.imageChannels, classNames: names)
+            ds = Dataset(
+                name: ds.name, features: ds.features, labels: labels, ids: ds.ids, imageRows: ds.imageRows,
+                imageCols: ds.imageCols, imageChannels: ds.imageChannels, classNames: names)
         }
         return (ds, bad)
     }
 
     /// `fraction` of each class drawn as the test set (seeded), the rest the training set; both keep
     /// the source's order. At least one item of every class stays in training.
-    static func held(out fraction: Double, of data: Dataset, seed: UInt64, skipped: [ImageFailure]) throws -> DataSplits {
+    static func held(out fraction: Double, of data: Dataset, seed: UInt64, skipped: [ImageFailure]) throws -> DataSplits
+    {
         guard fraction > 0 && fraction < 1 else {
-            throw DataError.invalidArgument(path: data.name, detail: "--test-fraction must be between 0 and 1, got \(fraction)")
+            throw DataError.invalidArgument(
+                path: data.name, detail: "--test-fraction must be between 0 and 1, got \(fraction)")
         }
         var rng = SeededRNG(seed: seed)
         var byClass: [Int: [Int]] = [:]
@@ -116,7 +132,8 @@ extension Dataset {
             let take = min(members.count - 1, Int((Double(members.count) * fraction).rounded()))
             for i in members.prefix(max(0, take)) { isTest[i] = true }
         }
-        let test = data.subset((0..<data.count).filter { isTest[$0] }), train = data.subset((0..<data.count).filter { !isTest[$0] })
+        let test = data.subset((0..<data.count).filter { isTest[$0] }),
+            train = data.subset((0..<data.count).filter { !isTest[$0] })
         return DataSplits(train: train, test: test, skipped: skipped)
     }
 }

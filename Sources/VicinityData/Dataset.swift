@@ -31,12 +31,15 @@ public struct Dataset: Sendable {
     public var count: Int { features.rows }
     public var dims: Int { features.cols }
 
-    public init(name: String, features: Matrix, labels: [Int], ids: [String],
-                imageRows: Int, imageCols: Int, imageChannels: Int = 1, classNames: [String] = []) {
+    public init(
+        name: String, features: Matrix, labels: [Int], ids: [String],
+        imageRows: Int, imageCols: Int, imageChannels: Int = 1, classNames: [String] = []
+    ) {
         precondition(labels.count == features.rows, "\(name): \(labels.count) labels for \(features.rows) rows")
         precondition(ids.count == features.rows, "\(name): \(ids.count) ids for \(features.rows) rows")
-        precondition(imageRows * imageCols * imageChannels == features.cols,
-                     "\(name): image shape \(imageRows)×\(imageCols)×\(imageChannels) does not match \(features.cols) features")
+        precondition(
+            imageRows * imageCols * imageChannels == features.cols,
+            "\(name): image shape \(imageRows)×\(imageCols)×\(imageChannels) does not match \(features.cols) features")
         self.name = name
         self.features = features
         self.labels = labels
@@ -51,9 +54,10 @@ public struct Dataset: Sendable {
     /// The given rows, in order, as a new data set (same name and shape).
     public func subset(_ indices: some Collection<Int>) -> Dataset {
         let idx = Array(indices)
-        return Dataset(name: name, features: features.rows(idx), labels: idx.map { labels[$0] },
-                       ids: idx.map { ids[$0] }, imageRows: imageRows, imageCols: imageCols, imageChannels: imageChannels,
-                       classNames: classNames)
+        return Dataset(
+            name: name, features: features.rows(idx), labels: idx.map { labels[$0] },
+            ids: idx.map { ids[$0] }, imageRows: imageRows, imageCols: imageCols, imageChannels: imageChannels,
+            classNames: classNames)
     }
 
     /// The input geometry of these images.

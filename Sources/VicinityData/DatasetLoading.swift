@@ -7,8 +7,10 @@ extension Dataset {
     public static let fashionMNISTDefaultDirectory = "/usr/share/datasets/fashion-mnist"
     public static let fashionMNISTEnvironmentVariable = "VICINITY_FASHION_MNIST"
     /// Fashion-MNIST's ten classes, by label.
-    public static let fashionMNISTClassNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    public static let fashionMNISTClassNames = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ]
 
     /// Loads one split of an MNIST-layout data set.
     ///
@@ -22,8 +24,10 @@ extension Dataset {
     }
 
     /// As `load(_:split:)`, with the environment and default location passed in (for tests).
-    static func load(_ spec: String, split: Split, environment: [String: String],
-                     defaultDirectory: String = fashionMNISTDefaultDirectory) throws -> Dataset {
+    static func load(
+        _ spec: String, split: Split, environment: [String: String],
+        defaultDirectory: String = fashionMNISTDefaultDirectory
+    ) throws -> Dataset {
         let named = spec.lowercased() == "fashion-mnist"
         // A document set (scripts/data/debian-descriptions) carries its own splits too.
         if !named && isDocumentSet(spec) { return try loadDocuments(directory: spec, split: split) }
@@ -34,14 +38,18 @@ extension Dataset {
 
         func notFound(_ what: String) -> DataError {
             if named {
-                let hint = fromEnv != nil
+                let hint =
+                    fromEnv != nil
                     ? "\(fashionMNISTEnvironmentVariable) points here; it must hold \(what)"
                     : "install Debian's dataset-fashion-mnist, run scripts/setup, or set \(fashionMNISTEnvironmentVariable)"
                 return .datasetNotFound(name: "Fashion-MNIST", directory: dir, hint: hint)
             }
             if !isDirectory(dir) {
-                return .datasetNotFound(name: "data set", directory: dir,
-                                        hint: "give \"fashion-mnist\" or a directory holding train-/t10k- images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz] files")
+                return .datasetNotFound(
+                    name: "data set", directory: dir,
+                    hint:
+                        "give \"fashion-mnist\" or a directory holding train-/t10k- images-idx3-ubyte[.gz] and labels-idx1-ubyte[.gz] files"
+                )
             }
             return .datasetNotFound(name: what, directory: dir, hint: "")
         }
@@ -52,13 +60,15 @@ extension Dataset {
         let (images, rows, cols) = try readIDXImages(imagesPath)
         let labels = try readIDXLabels(labelsPath)
         guard labels.count == images.rows else {
-            throw DataError.labelCountMismatch(images: imagesPath, imageCount: images.rows,
-                                               labels: labelsPath, labelCount: labels.count)
+            throw DataError.labelCountMismatch(
+                images: imagesPath, imageCount: images.rows,
+                labels: labelsPath, labelCount: labels.count)
         }
         let base = named ? "fashion-mnist" : baseName((dir as NSString).standardizingPath)
         let tag = split.rawValue
-        return Dataset(name: "\(base)/\(tag)", features: images, labels: labels,
-                       ids: (0..<images.rows).map { "\(tag)-\($0)" }, imageRows: rows, imageCols: cols)
+        return Dataset(
+            name: "\(base)/\(tag)", features: images, labels: labels,
+            ids: (0..<images.rows).map { "\(tag)-\($0)" }, imageRows: rows, imageCols: cols)
     }
 
     /// Loads a single source, strictly (any bad image is an error):
@@ -73,22 +83,30 @@ extension Dataset {
     /// (for a folder: one per image file, in the folder's order).
     /// ids are the row index as text for files, the image ids for folders.
     /// A folder's images are brought to `geometry` by `fit` (see `readImageFolder`).
-    public static func load(images: String, labels: String? = nil, geometry: ImageGeometry? = nil,
-                            fit: ImageFit = .crop) throws -> Dataset {
+    public static func load(
+        images: String, labels: String? = nil, geometry: ImageGeometry? = nil,
+        fit: ImageFit = .crop
+    ) throws -> Dataset {
         try loadSource(images: images, labels: labels, strict: true, geometry: geometry, fit: fit).dataset
     }
 
     /// As `load(images:labels:)`, but images that cannot be decoded or
     /// have the wrong size are skipped and returned for reporting.
-    public static func loadSkippingBad(images: String, labels: String? = nil, geometry: ImageGeometry? = nil,
-                                       fit: ImageFit = .crop) throws
-        -> (dataset: Dataset, skipped: [ImageFailure]) {
+    public static func loadSkippingBad(
+        images: String, labels: String? = nil, geometry: ImageGeometry? = nil,
+        fit: ImageFit = .crop
+    ) throws
+        -> (dataset: Dataset, skipped: [ImageFailure])
+    {
         try loadSource(images: images, labels: labels, strict: false, geometry: geometry, fit: fit)
     }
 
-    private static func loadSource(images: String, labels labelsPath: String?, strict: Bool,
-                                   geometry: ImageGeometry?, fit: ImageFit) throws
-        -> (dataset: Dataset, skipped: [ImageFailure]) {
+    private static func loadSource(
+        images: String, labels labelsPath: String?, strict: Bool,
+        geometry: ImageGeometry?, fit: ImageFit
+    ) throws
+        -> (dataset: Dataset, skipped: [ImageFailure])
+    {
         let name = baseName((images as NSString).standardizingPath)
         let external = try labelsPath.map(readLabels)
 
@@ -97,14 +115,16 @@ extension Dataset {
             var labels = folder.labels
             if let external, let labelsPath {
                 guard external.count == folder.fileCount else {
-                    throw DataError.labelCountMismatch(images: images, imageCount: folder.fileCount,
-                                                       labels: labelsPath, labelCount: external.count)
+                    throw DataError.labelCountMismatch(
+                        images: images, imageCount: folder.fileCount,
+                        labels: labelsPath, labelCount: external.count)
                 }
                 labels = folder.fileIndices.map { external[$0] }
             }
-            let ds = Dataset(name: name, features: folder.images, labels: labels, ids: folder.ids,
-                             imageRows: folder.rows, imageCols: folder.cols, imageChannels: folder.geometry.channels,
-                             classNames: labelsPath == nil ? folder.classNames : [])
+            let ds = Dataset(
+                name: name, features: folder.images, labels: labels, ids: folder.ids,
+                imageRows: folder.rows, imageCols: folder.cols, imageChannels: folder.geometry.channels,
+                classNames: labelsPath == nil ? folder.classNames : [])
             return (ds, folder.failures)
         }
 
@@ -128,14 +148,16 @@ extension Dataset {
         }
         if let external, let labelsPath {
             guard external.count == features.rows else {
-                throw DataError.labelCountMismatch(images: images, imageCount: features.rows,
-                                                   labels: labelsPath, labelCount: external.count)
+                throw DataError.labelCountMismatch(
+                    images: images, imageCount: features.rows,
+                    labels: labelsPath, labelCount: external.count)
             }
             labels = external
         }
-        let ds = Dataset(name: name, features: features, labels: labels,
-                         ids: (0..<features.rows).map { String($0) },
-                         imageRows: shape.rows, imageCols: shape.cols, imageChannels: channels)
+        let ds = Dataset(
+            name: name, features: features, labels: labels,
+            ids: (0..<features.rows).map { String($0) },
+            imageRows: shape.rows, imageCols: shape.cols, imageChannels: channels)
         return (ds, [])
     }
 }
@@ -143,7 +165,8 @@ extension Dataset {
 /// `dir/name` if it exists, else `dir/name.gz`, else nil.
 func existingVariant(_ dir: String, _ name: String) -> String? {
     let plain = (dir as NSString).appendingPathComponent(name)
-    for candidate in [plain, plain + ".gz"] where FileManager.default.isReadableFile(atPath: candidate) && !isDirectory(candidate) {
+    for candidate in [plain, plain + ".gz"]
+    where FileManager.default.isReadableFile(atPath: candidate) && !isDirectory(candidate) {
         return candidate
     }
     return nil
@@ -158,7 +181,8 @@ func readIDXFeatures(_ path: String) throws -> (Matrix, (rows: Int, cols: Int)) 
     }
     let array = try decodeIDX(bytes, path: path)
     guard array.dims.count >= 2 else {
-        throw DataError.malformed(path: path, detail: "IDX array of shape \(array.dims) has one dimension; images need N×D or N×rows×cols")
+        throw DataError.malformed(
+            path: path, detail: "IDX array of shape \(array.dims) has one dimension; images need N×D or N×rows×cols")
     }
     let n = array.dims[0]
     let d = array.dims.dropFirst().reduce(1, *)
@@ -170,10 +194,13 @@ func readIDXFeatures(_ path: String) throws -> (Matrix, (rows: Int, cols: Int)) 
     case .float32, .float64:
         values = array.floats()
         if let bad = values.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
-            throw DataError.malformed(path: path, detail: "\(array.type) value \(values[bad]) at element \(bad) is outside [0, 1]")
+            throw DataError.malformed(
+                path: path, detail: "\(array.type) value \(values[bad]) at element \(bad) is outside [0, 1]")
         }
     default:
-        throw DataError.malformed(path: path, detail: "\(array.type) IDX data cannot be used as image features (use unsigned bytes, or floats in [0, 1])")
+        throw DataError.malformed(
+            path: path,
+            detail: "\(array.type) IDX data cannot be used as image features (use unsigned bytes, or floats in [0, 1])")
     }
     return (Matrix(rows: n, cols: d, storage: values), shape)
 }

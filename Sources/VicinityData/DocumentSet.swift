@@ -53,12 +53,14 @@ extension Dataset {
         let vocabulary = try readVocabularyWords(existingVariant(directory, "vocabulary.txt") ?? vocabularyPath)
         let names = try documentLabelNames(directory)
         let countsPath = dir.appendingPathComponent("\(split.rawValue).counts")
-        let counts = try readCounts(existingVariant(directory, "\(split.rawValue).counts") ?? countsPath,
-                                    vocabularySize: vocabulary.count, classCount: names.count)
+        let counts = try readCounts(
+            existingVariant(directory, "\(split.rawValue).counts") ?? countsPath,
+            vocabularySize: vocabulary.count, classCount: names.count)
         let v = vocabulary.count
-        return Dataset(name: "\(baseName(dir.standardizingPath))/\(split.rawValue)",
-                       features: Matrix(rows: counts.ids.count, cols: v, storage: counts.values),
-                       labels: counts.labels, ids: counts.ids, imageRows: 1, imageCols: v, classNames: names)
+        return Dataset(
+            name: "\(baseName(dir.standardizingPath))/\(split.rawValue)",
+            features: Matrix(rows: counts.ids.count, cols: v, storage: counts.values),
+            labels: counts.labels, ids: counts.ids, imageRows: 1, imageCols: v, classNames: names)
     }
 }
 
@@ -77,9 +79,12 @@ func readVocabularyWords(_ path: String) throws -> [String] {
         let word = String(line)
         let scalars = word.unicodeScalars
         guard scalars.count >= 2, scalars.allSatisfy({ ("a"..."z").contains($0) || ("0"..."9").contains($0) }),
-              scalars.contains(where: { ("a"..."z").contains($0) }) else {
-            throw DataError.malformed(path: path, detail: "line \(number): '\(word)' is not a token "
-                                      + "(two or more of a-z, 0-9, with a letter)")
+            scalars.contains(where: { ("a"..."z").contains($0) })
+        else {
+            throw DataError.malformed(
+                path: path,
+                detail: "line \(number): '\(word)' is not a token "
+                    + "(two or more of a-z, 0-9, with a letter)")
         }
         if let first = seen[word] {
             throw DataError.malformed(path: path, detail: "line \(number): '\(word)' repeats line \(first)")
@@ -98,25 +103,31 @@ func documentLabelNames(_ directory: String) throws -> [String] {
     if FileManager.default.fileExists(atPath: metaPath) {
         let object = try? JSONSerialization.jsonObject(with: Data(try readFileBytes(metaPath)))
         guard let names = (object as? [String: Any])?["label_names"] as? [String] else {
-            throw DataError.malformed(path: metaPath,
-                                      detail: "not a JSON object with a \"label_names\" list of strings")
+            throw DataError.malformed(
+                path: metaPath,
+                detail: "not a JSON object with a \"label_names\" list of strings")
         }
         return names
     }
     guard FileManager.default.fileExists(atPath: docsPath) else {
-        throw DataError.datasetNotFound(name: "meta.json or documents.jsonl (the section names)",
-                                        directory: directory, hint: "")
+        throw DataError.datasetNotFound(
+            name: "meta.json or documents.jsonl (the section names)",
+            directory: directory, hint: "")
     }
     var byLabel: [Int: String] = [:]
     for (number, line) in try textLines(docsPath) where !line.isEmpty {
         let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         guard let label = object?["label"] as? Int, label >= 0, let name = object?["label_name"] as? String else {
-            throw DataError.malformed(path: docsPath, detail: "line \(number): no integer \"label\" ≥ 0 "
-                                      + "and string \"label_name\"")
+            throw DataError.malformed(
+                path: docsPath,
+                detail: "line \(number): no integer \"label\" ≥ 0 "
+                    + "and string \"label_name\"")
         }
         if let other = byLabel[label], other != name {
-            throw DataError.malformed(path: docsPath, detail: "line \(number): label \(label) is '\(name)' here, "
-                                      + "'\(other)' before")
+            throw DataError.malformed(
+                path: docsPath,
+                detail: "line \(number): label \(label) is '\(name)' here, "
+                    + "'\(other)' before")
         }
         byLabel[label] = name
     }
@@ -130,7 +141,8 @@ func documentLabelNames(_ directory: String) throws -> [String] {
 /// A `.counts` file: `id label i:c i:c …` per line, indices ascending below `vocabularySize`,
 /// counts ≥ 1, labels below `classCount`, ids unique. Values are row-major N × vocabularySize.
 func readCounts(_ path: String, vocabularySize v: Int, classCount: Int) throws
-    -> (ids: [String], labels: [Int], values: [Float]) {
+    -> (ids: [String], labels: [Int], values: [Float])
+{
     let lines = try textLines(path)
     var ids: [String] = [], labels: [Int] = [], seen: [String: Int] = [:]
     var values = [Float](repeating: 0, count: lines.count * v)

@@ -4,8 +4,8 @@ func jpegOrientation(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
     var p = 2
     while p + 4 <= bytes.count, bytes[p] == 0xFF {
         let marker = bytes[p + 1]
-        if marker == 0xDA || marker == 0xD9 { break }                 // start of scan / end of image
-        if marker == 0xFF { p += 1; continue }                          // fill byte
+        if marker == 0xDA || marker == 0xD9 { break }  // start of scan / end of image
+        if marker == 0xFF { p += 1; continue }  // fill byte
         let length = Int(bytes[p + 2]) << 8 | Int(bytes[p + 3])
         guard length >= 2, p + 2 + length <= bytes.count else { break }
         if marker == 0xE1, length >= 16, Array(bytes[(p + 4)..<(p + 10)]) == Array("Exif\0\0".utf8) {

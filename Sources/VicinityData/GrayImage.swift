@@ -5,8 +5,9 @@ public struct GrayImage: Sendable, Equatable {
     public let pixels: [UInt8]
 
     public init(width: Int, height: Int, pixels: [UInt8]) {
-        precondition(width >= 0 && height >= 0 && pixels.count == width * height,
-                     "GrayImage \(width)×\(height) needs \(width * height) pixels, got \(pixels.count)")
+        precondition(
+            width >= 0 && height >= 0 && pixels.count == width * height,
+            "GrayImage \(width)×\(height) needs \(width * height) pixels, got \(pixels.count)")
         self.width = width
         self.height = height
         self.pixels = pixels
@@ -17,7 +18,9 @@ public struct GrayImage: Sendable, Equatable {
 /// not by extension, so a misnamed file still decodes.
 public func readGrayImage(_ path: String) throws -> GrayImage {
     let bytes = try readRawFileBytes(path)
-    if bytes.count >= 2 && bytes[0] == UInt8(ascii: "P") && (bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "2")) {
+    if bytes.count >= 2 && bytes[0] == UInt8(ascii: "P")
+        && (bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "2"))
+    {
         return try decodePGM(bytes, path: path)
     }
     return try decodePNG(bytes, path: path)

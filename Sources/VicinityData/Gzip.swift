@@ -34,7 +34,8 @@ func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
                     continue
                 }
                 if rest > 0 && inBuf[consumed...].contains(where: { $0 != 0 }) {
-                    throw DataError.corruptGzip(path: path, detail: "\(rest) bytes of trailing garbage after the compressed data")
+                    throw DataError.corruptGzip(
+                        path: path, detail: "\(rest) bytes of trailing garbage after the compressed data")
                 }
                 return
             case Z_OK:
@@ -44,7 +45,10 @@ func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
                 // retry) or out of input before the end of the stream.
                 if produced == out.count { continue }
                 if consumed == total {
-                    throw DataError.truncated(path: path, detail: "gzip stream ends early after \(total) compressed bytes (\(produced) bytes decompressed)")
+                    throw DataError.truncated(
+                        path: path,
+                        detail:
+                            "gzip stream ends early after \(total) compressed bytes (\(produced) bytes decompressed)")
                 }
                 throw DataError.corruptGzip(path: path, detail: zlibMessage(stream, status))
             default:
@@ -57,8 +61,10 @@ func gunzip(_ input: [UInt8], path: String) throws -> [UInt8] {
 }
 
 /// One `inflate` call from `consumed` into `out` after `produced`, both advanced.
-private func inflateChunk(_ stream: inout z_stream, _ inBuf: UnsafeBufferPointer<UInt8>, consumed: inout Int,
-                          into out: inout [UInt8], produced: inout Int) -> Int32 {
+private func inflateChunk(
+    _ stream: inout z_stream, _ inBuf: UnsafeBufferPointer<UInt8>, consumed: inout Int,
+    into out: inout [UInt8], produced: inout Int
+) -> Int32 {
     let inChunk = min(inBuf.count - consumed, Int(UInt32.max))
     let outChunk = min(out.count - produced, Int(UInt32.max))
     return out.withUnsafeMutableBufferPointer { outBuf in
@@ -86,8 +92,9 @@ private func gunzippedSizeGuess(_ input: [UInt8]) -> Int {
 func gzip(_ input: [UInt8], path: String) throws -> [UInt8] {
     var stream = z_stream()
     // windowBits 15+16: write a gzip header and trailer instead of zlib's.
-    let initStatus = deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
-                                   zlibVersion(), Int32(MemoryLayout<z_stream>.size))
+    let initStatus = deflateInit2_(
+        &stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
+        zlibVersion(), Int32(MemoryLayout<z_stream>.size))
     guard initStatus == Z_OK else {
         throw DataError.cannotWrite(path: path, reason: "zlib could not start compressing (status \(initStatus))")
     }
@@ -113,7 +120,8 @@ func gzip(_ input: [UInt8], path: String) throws -> [UInt8] {
             }
             if status == Z_STREAM_END { return }
             if status != Z_OK && status != Z_BUF_ERROR {
-                throw DataError.cannotWrite(path: path, reason: "gzip compression failed: \(zlibMessage(stream, status))")
+                throw DataError.cannotWrite(
+                    path: path, reason: "gzip compression failed: \(zlibMessage(stream, status))")
             }
         }
     }

@@ -71,8 +71,9 @@ public struct IDXArray: Sendable, Equatable {
     public init(dims: [Int], elements: Elements) {
         precondition(!dims.isEmpty && dims.count <= 255, "IDX needs 1…255 dimensions, got \(dims.count)")
         precondition(dims.allSatisfy { $0 >= 0 && $0 <= Int(UInt32.max) }, "IDX dimensions must fit in UInt32: \(dims)")
-        precondition(dims.reduce(1, *) == elements.count,
-                     "IDX dims \(dims) need \(dims.reduce(1, *)) elements, got \(elements.count)")
+        precondition(
+            dims.reduce(1, *) == elements.count,
+            "IDX dims \(dims) need \(dims.reduce(1, *)) elements, got \(elements.count)")
         self.dims = dims
         self.elements = elements
     }
@@ -116,7 +117,11 @@ func parseIDXHeader(_ bytes: [UInt8], path: String) throws -> IDXHeader {
     }
     let magic = idxMagic(bytes)
     guard bytes[0] == 0, bytes[1] == 0, let type = IDXArray.ElementType(rawValue: bytes[2]) else {
-        throw DataError.malformed(path: path, detail: "bad magic \(hex32(magic)) (an IDX file starts with 0x0000, a type code 08/09/0B/0C/0D/0E and a dimension count)")
+        throw DataError.malformed(
+            path: path,
+            detail:
+                "bad magic \(hex32(magic)) (an IDX file starts with 0x0000, a type code 08/09/0B/0C/0D/0E and a dimension count)"
+        )
     }
     let ndims = Int(bytes[3])
     guard ndims >= 1 else {
@@ -124,7 +129,9 @@ func parseIDXHeader(_ bytes: [UInt8], path: String) throws -> IDXHeader {
     }
     let headerSize = 4 + 4 * ndims
     guard bytes.count >= headerSize else {
-        throw DataError.truncated(path: path, detail: "header declares \(ndims) dimensions (\(headerSize) header bytes), file has \(bytes.count) bytes")
+        throw DataError.truncated(
+            path: path,
+            detail: "header declares \(ndims) dimensions (\(headerSize) header bytes), file has \(bytes.count) bytes")
     }
     var dims: [Int] = []
     var count = 1
@@ -145,10 +152,13 @@ func parseIDXHeader(_ bytes: [UInt8], path: String) throws -> IDXHeader {
     }
     let have = bytes.count - headerSize
     if have < need {
-        throw DataError.truncated(path: path, detail: "header says \(shape)\(widthNote) = \(need) bytes of data, file has \(have)")
+        throw DataError.truncated(
+            path: path, detail: "header says \(shape)\(widthNote) = \(need) bytes of data, file has \(have)")
     }
     if have > need {
-        throw DataError.malformed(path: path, detail: "header says \(shape)\(widthNote) = \(need) bytes of data, file has \(have) (\(have - need) extra)")
+        throw DataError.malformed(
+            path: path,
+            detail: "header says \(shape)\(widthNote) = \(need) bytes of data, file has \(have) (\(have - need) extra)")
     }
     return IDXHeader(type: type, dims: dims, count: count, dataOffset: headerSize)
 }
@@ -180,8 +190,10 @@ public func decodeIDX(_ bytes: [UInt8], path: String) throws -> IDXArray {
 /// Loads `count` unaligned words and converts each; the tight loop the
 /// multi-byte IDX types go through.
 @inline(__always)
-private func decodeBigEndian<Word, Out>(_ src: UnsafeRawBufferPointer, count: Int,
-                                        _ convert: (Word) -> Out) -> [Out] {
+private func decodeBigEndian<Word, Out>(
+    _ src: UnsafeRawBufferPointer, count: Int,
+    _ convert: (Word) -> Out
+) -> [Out] {
     let width = MemoryLayout<Word>.size
     return [Out](unsafeUninitializedCapacity: count) { dst, initialized in
         guard let base = src.baseAddress else { initialized = 0; return }
@@ -235,7 +247,8 @@ func decodeIDXImages(_ bytes: [UInt8], path: String) throws -> (images: Matrix, 
     try requireMagic(bytes, 0x0000_0803, meaning: "unsigned-byte images", path: path)
     let h = try parseIDXHeader(bytes, path: path)
     let (n, rows, cols) = (h.dims[0], h.dims[1], h.dims[2])
-    let images = Matrix(rows: n, cols: rows * cols, storage: bytesToUnitFloats(bytes, from: h.dataOffset, count: h.count))
+    let images = Matrix(
+        rows: n, cols: rows * cols, storage: bytesToUnitFloats(bytes, from: h.dataOffset, count: h.count))
     return (images, rows, cols)
 }
 

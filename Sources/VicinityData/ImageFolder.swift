@@ -49,8 +49,10 @@ let imageExtensions: Set<String> = ["png", "pgm", "ppm", "pnm", "jpg", "jpeg"]
 /// Lenient mode (default) skips files that cannot be decoded (truncated, corrupt, an
 /// unsupported format or variant), listing each with the reason in `failures`. Strict mode
 /// throws the first such problem instead.
-public func readImageFolder(_ directory: String, geometry: ImageGeometry? = nil, fit: ImageFit = .crop,
-                            strict: Bool = false) throws -> ImageFolder {
+public func readImageFolder(
+    _ directory: String, geometry: ImageGeometry? = nil, fit: ImageFit = .crop,
+    strict: Bool = false
+) throws -> ImageFolder {
     guard isDirectory(directory) else { throw DataError.cannotRead(path: directory, reason: "no such directory") }
     let (entries, classNames) = try listImageFiles(directory)
     guard !entries.isEmpty else {
@@ -67,13 +69,18 @@ public func readImageFolder(_ directory: String, geometry: ImageGeometry? = nil,
         }
     }
     var decoded = decodeAll(geometry)
-    if strict, let bad = decoded.first(where: { if case .failure = $0 { true } else { false } }), case .failure(let e) = bad { throw e }
+    if strict, let bad = decoded.first(where: { if case .failure = $0 { true } else { false } }),
+        case .failure(let e) = bad
+    {
+        throw e
+    }
     let target = try geometry ?? commonGeometry(decoded, strict: strict, directory: directory)
     if geometry == nil {
         // Odd images are brought to the common geometry.
         let shared = UnsafeSendable(decoded)
         decoded = parallelMap(decoded.count) { i in
-            guard case .success(let b) = shared.value[i], b.width != target.width || b.height != target.height || b.channels != target.channels
+            guard case .success(let b) = shared.value[i],
+                b.width != target.width || b.height != target.height || b.channels != target.channels
             else { return shared.value[i] }
             return .success(b.fitted(to: target, fit: fit))
         }
@@ -97,19 +104,28 @@ public func readImageFolder(_ directory: String, geometry: ImageGeometry? = nil,
             }
         }
     }
-    return ImageFolder(directory: directory, images: Matrix(rows: kept.count, cols: d, storage: storage),
-                       labels: kept.map { entries[$0].label }, ids: kept.map { entries[$0].stem }, geometry: target,
-                       classNames: classNames, failures: failures, fileIndices: kept, fileCount: entries.count)
+    return ImageFolder(
+        directory: directory, images: Matrix(rows: kept.count, cols: d, storage: storage),
+        labels: kept.map { entries[$0].label }, ids: kept.map { entries[$0].stem }, geometry: target,
+        classNames: classNames, failures: failures, fileIndices: kept, fileCount: entries.count)
 }
 
 /// The most common size and channel count among the decoded images (first seen wins ties; in
 /// strict mode the first image's).
-private func commonGeometry(_ decoded: [Result<Bitmap, DataError>], strict: Bool, directory: String) throws -> ImageGeometry {
+private func commonGeometry(_ decoded: [Result<Bitmap, DataError>], strict: Bool, directory: String) throws
+    -> ImageGeometry
+{
     var counts: [ImageGeometry: (n: Int, first: Int)] = [:]
     for (i, r) in decoded.enumerated() {
-        if case .success(let b) = r { counts[ImageGeometry(height: b.height, width: b.width, channels: b.channels), default: (0, i)].n += 1 }
+        if case .success(let b) = r {
+            counts[ImageGeometry(height: b.height, width: b.width, channels: b.channels), default: (0, i)].n += 1
+        }
     }
-    guard let best = counts.max(by: { a, b in a.value.n != b.value.n ? a.value.n < b.value.n : a.value.first > b.value.first }) else {
+    guard
+        let best = counts.max(by: { a, b in
+            a.value.n != b.value.n ? a.value.n < b.value.n : a.value.first > b.value.first
+        })
+    else {
         let first = decoded.compactMap { if case .failure(let e) = $0 { e } else { nil } }.first
         throw first ?? DataError.malformed(path: directory, detail: "no image could be decoded")
     }
@@ -144,15 +160,19 @@ func listImageFiles(_ directory: String) throws -> ([ImageEntry], [String]) {
     let classNames = numeric ? [] : folders
     var entries: [ImageEntry] = []
     for name in top where !folders.contains(name) && isImage(name) {
-        entries.append(ImageEntry(label: -1, name: name, stem: (name as NSString).deletingPathExtension, relative: name,
-                                  path: (directory as NSString).appendingPathComponent(name)))
+        entries.append(
+            ImageEntry(
+                label: -1, name: name, stem: (name as NSString).deletingPathExtension, relative: name,
+                path: (directory as NSString).appendingPathComponent(name)))
     }
     for (index, folder) in folders.enumerated() {
         let path = (directory as NSString).appendingPathComponent(folder)
         let label = numeric ? Int(folder)! : index
         for file in try contents(path) where isImage(file) {
-            entries.append(ImageEntry(label: label, name: file, stem: "\(folder)/\((file as NSString).deletingPathExtension)",
-                                      relative: "\(folder)/\(file)", path: (path as NSString).appendingPathComponent(file)))
+            entries.append(
+                ImageEntry(
+                    label: label, name: file, stem: "\(folder)/\((file as NSString).deletingPathExtension)",
+                    relative: "\(folder)/\(file)", path: (path as NSString).appendingPathComponent(file)))
         }
     }
     entries.sort { ($0.label, $0.name) < ($1.label, $1.name) }

@@ -6,7 +6,8 @@ public struct ImageGeometry: Sendable, Equatable, Hashable, Codable, CustomStrin
     public var channels: Int
 
     public init(height: Int, width: Int, channels: Int = 1) {
-        precondition(height >= 1 && width >= 1 && (channels == 1 || channels == 3), "geometry \(height)×\(width)×\(channels)")
+        precondition(
+            height >= 1 && width >= 1 && (channels == 1 || channels == 3), "geometry \(height)×\(width)×\(channels)")
         self.height = height
         self.width = width
         self.channels = channels
@@ -15,7 +16,8 @@ public struct ImageGeometry: Sendable, Equatable, Hashable, Codable, CustomStrin
     /// `32x32` (height × width), as `--size` takes it.
     public static func parseSize(_ text: String) -> (height: Int, width: Int)? {
         let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]), h >= 1, w >= 1, h <= 4096, w <= 4096 else { return nil }
+        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]), h >= 1, w >= 1, h <= 4096, w <= 4096
+        else { return nil }
         return (h, w)
     }
 
@@ -43,7 +45,7 @@ extension Bitmap {
         case .stretch:
             image = image.resized(width: W, height: H)
         case .crop:
-            if image.width * H > W * image.height {          // wider than wanted: keep the full height
+            if image.width * H > W * image.height {  // wider than wanted: keep the full height
                 let cw = max(1, min(image.width, (image.height * W + H / 2) / H))
                 image = image.cropped(x: (image.width - cw) / 2, y: 0, width: cw, height: image.height)
             } else {
@@ -57,8 +59,9 @@ extension Bitmap {
             var canvas = [UInt8](repeating: 0, count: W * H * inner.channels)
             let (x0, y0, c) = ((W - w) / 2, (H - h) / 2, inner.channels)
             for y in 0..<h {
-                canvas.replaceSubrange(((y0 + y) * W + x0) * c ..< ((y0 + y) * W + x0 + w) * c,
-                                       with: inner.pixels[(y * w * c) ..< ((y + 1) * w * c)])
+                canvas.replaceSubrange(
+                    ((y0 + y) * W + x0) * c..<((y0 + y) * W + x0 + w) * c,
+                    with: inner.pixels[(y * w * c)..<((y + 1) * w * c)])
             }
             image = Bitmap(width: W, height: H, channels: c, pixels: canvas)
         }
@@ -74,7 +77,9 @@ extension Bitmap {
 
     /// The smallest size (width, height) a decoder may shrink a `width`×`height` image to before
     /// `fitted(to:fit:)` without losing detail: the fitted picture's size in source proportions.
-    static func neededSize(width: Int, height: Int, for geometry: ImageGeometry, fit: ImageFit) -> (width: Int, height: Int) {
+    static func neededSize(width: Int, height: Int, for geometry: ImageGeometry, fit: ImageFit) -> (
+        width: Int, height: Int
+    ) {
         switch fit {
         case .stretch, .crop: return (geometry.width, geometry.height)
         case .pad: return padSize(width: width, height: height, into: geometry)
@@ -89,7 +94,9 @@ public func readBitmap(_ path: String, geometry: ImageGeometry? = nil, fit: Imag
     try decodeBitmap(try readRawFileBytes(path), path: path, geometry: geometry, fit: fit)
 }
 
-public func decodeBitmap(_ bytes: [UInt8], path: String, geometry: ImageGeometry? = nil, fit: ImageFit = .crop) throws -> Bitmap {
+public func decodeBitmap(_ bytes: [UInt8], path: String, geometry: ImageGeometry? = nil, fit: ImageFit = .crop) throws
+    -> Bitmap
+{
     func starts(_ prefix: [UInt8]) -> Bool { bytes.count >= prefix.count && Array(bytes[0..<prefix.count]) == prefix }
     let image: Bitmap
     if starts([0xFF, 0xD8, 0xFF]) {
@@ -100,12 +107,14 @@ public func decodeBitmap(_ bytes: [UInt8], path: String, geometry: ImageGeometry
         image = try decodeJPEG(bytes, path: path, atLeast: hint)
     } else if starts([0x89, 0x50, 0x4E, 0x47]) {
         image = try decodePNGBitmap(bytes, path: path)
-    } else if starts([UInt8(ascii: "P")]), bytes.count >= 2, (UInt8(ascii: "1")...UInt8(ascii: "7")).contains(bytes[1]) {
+    } else if starts([UInt8(ascii: "P")]), bytes.count >= 2, (UInt8(ascii: "1")...UInt8(ascii: "7")).contains(bytes[1])
+    {
         image = try decodePNM(bytes, path: path)
     } else {
         let named: [(prefix: [UInt8], name: String)] = [
             (Array("GIF8".utf8), "GIF"), (Array("BM".utf8), "BMP"), ([0x49, 0x49, 0x2A, 0x00], "TIFF"),
-            ([0x4D, 0x4D, 0x00, 0x2A], "TIFF"), (Array("RIFF".utf8), "RIFF (WebP?)"), ([0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50], "JPEG 2000"),
+            ([0x4D, 0x4D, 0x00, 0x2A], "TIFF"), (Array("RIFF".utf8), "RIFF (WebP?)"),
+            ([0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50], "JPEG 2000"),
         ]
         if let known = named.first(where: { starts($0.prefix) }) {
             throw DataError.unsupported(path: path, detail: "\(known.name) image (JPEG, PNG, PGM and PPM are read)")

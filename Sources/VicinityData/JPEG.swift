@@ -6,14 +6,17 @@ import CTurboJPEG
 /// least that big — which is several times faster than decoding in full and shrinking after.
 /// Accurate (islow) IDCT and smooth upsampling, libjpeg's defaults. CMYK files are refused.
 public func decodeJPEG(_ bytes: [UInt8], path: String, atLeast: (width: Int, height: Int)? = nil) throws -> Bitmap {
-    guard let handle = tjInitDecompress() else { throw DataError.badImage(path: path, detail: "libjpeg-turbo could not start") }
+    guard let handle = tjInitDecompress() else {
+        throw DataError.badImage(path: path, detail: "libjpeg-turbo could not start")
+    }
     defer { tjDestroy(handle) }
     return try bytes.withUnsafeBufferPointer { buf -> Bitmap in
         guard let base = buf.baseAddress, buf.count >= 4, buf[0] == 0xFF, buf[1] == 0xD8 else {
             throw DataError.malformed(path: path, detail: "not a JPEG file")
         }
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colourspace: Int32 = 0
-        guard tjDecompressHeader3(handle, base, UInt(buf.count), &width, &height, &subsampling, &colourspace) == 0 else {
+        guard tjDecompressHeader3(handle, base, UInt(buf.count), &width, &height, &subsampling, &colourspace) == 0
+        else {
             throw DataError.badImage(path: path, detail: jpegMessage(handle))
         }
         guard width > 0, height > 0, Int(width) * Int(height) <= 1 << 28 else {
@@ -37,8 +40,9 @@ public func decodeJPEG(_ bytes: [UInt8], path: String, atLeast: (width: Int, hei
         let channels = grey ? 1 : 3
         var pixels = [UInt8](repeating: 0, count: w * h * channels)
         let status = pixels.withUnsafeMutableBufferPointer { out in
-            tjDecompress2(handle, base, UInt(buf.count), out.baseAddress, Int32(w), Int32(w * channels), Int32(h),
-                          Int32(grey ? TJPF_GRAY.rawValue : TJPF_RGB.rawValue), 0)
+            tjDecompress2(
+                handle, base, UInt(buf.count), out.baseAddress, Int32(w), Int32(w * channels), Int32(h),
+                Int32(grey ? TJPF_GRAY.rawValue : TJPF_RGB.rawValue), 0)
         }
         // A warning (a truncated file, say) also returns -1: the picture is incomplete, so it is refused too.
         guard status == 0 else { throw DataError.badImage(path: path, detail: jpegMessage(handle)) }

@@ -4,8 +4,10 @@ import VicinityMath
 /// A numpy `.npy` array (format versions 1–3): its element type, shape, and the raw data.
 /// Only C order (row-major) and little-endian or byte-sized types are read.
 public struct NPYArray: Sendable {
-    public enum Kind: String, Sendable { case float32 = "<f4", float64 = "<f8", int8 = "|i1", uint8 = "|u1", int16 = "<i2",
-                                         uint16 = "<u2", int32 = "<i4", uint32 = "<u4", int64 = "<i8", uint64 = "<u8", bool = "|b1" }
+    public enum Kind: String, Sendable {
+        case float32 = "<f4", float64 = "<f8", int8 = "|i1", uint8 = "|u1", int16 = "<i2",
+            uint16 = "<u2", int32 = "<i4", uint32 = "<u4", int64 = "<i8", uint64 = "<u8", bool = "|b1"
+    }
     public let kind: Kind
     public let shape: [Int]
     /// The elements' bytes, little-endian, row-major.
@@ -35,9 +37,12 @@ public struct NPYArray: Sendable {
 
     /// A float32 or float64 array of shape (N, D) as an N×D Float matrix (float64 rounded to nearest).
     public func floatMatrix(path: String) throws -> Matrix {
-        guard shape.count == 2 else { throw DataError.malformed(path: path, detail: "expected a 2-D array (N, D), got shape \(shape)") }
+        guard shape.count == 2 else {
+            throw DataError.malformed(path: path, detail: "expected a 2-D array (N, D), got shape \(shape)")
+        }
         guard kind == .float32 || kind == .float64 else {
-            throw DataError.unsupported(path: path, detail: "vectors of dtype \(kind.rawValue) (float32 or float64 are read)")
+            throw DataError.unsupported(
+                path: path, detail: "vectors of dtype \(kind.rawValue) (float32 or float64 are read)")
         }
         if kind == .float32 {
             var values = [Float](repeating: 0, count: count)
@@ -46,7 +51,8 @@ public struct NPYArray: Sendable {
         }
         let values = (0..<count).map { Float(double($0)) }
         if let i = values.indices.first(where: { !values[$0].isFinite && double($0).isFinite }) {
-            throw DataError.malformed(path: path, detail: "value \(double(i)) (row \(i / shape[1])) is beyond float32's range")
+            throw DataError.malformed(
+                path: path, detail: "value \(double(i)) (row \(i / shape[1])) is beyond float32's range")
         }
         return Matrix(rows: shape[0], cols: shape[1], storage: values)
     }
@@ -56,7 +62,9 @@ public struct NPYArray: Sendable {
 public func readNPY(_ path: String) throws -> NPYArray {
     let bytes = try readRawFileBytes(path)
     let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
-    guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw DataError.malformed(path: path, detail: "not a .npy file (no \\x93NUMPY magic)") }
+    guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+        throw DataError.malformed(path: path, detail: "not a .npy file (no \\x93NUMPY magic)")
+    }
     let major = bytes[6]
     let (lengthBytes, headerStart): (Int, Int) = major == 1 ? (2, 10) : (4, 12)
     guard major >= 1 && major <= 3, bytes.count >= headerStart else {
@@ -64,47 +72,69 @@ public func readNPY(_ path: String) throws -> NPYArray {
     }
     var headerLength = 0
     for k in 0..<lengthBytes { headerLength |= Int(bytes[8 + k]) << (8 * k) }
-    guard headerStart + headerLength <= bytes.count else { throw DataError.truncated(path: path, detail: "header runs past the end") }
+    guard headerStart + headerLength <= bytes.count else {
+        throw DataError.truncated(path: path, detail: "header runs past the end")
+    }
     let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
     func field(_ key: String) -> String? {
         guard let r = header.range(of: "'\(key)':") else { return nil }
         return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
     }
     guard let descrField = field("descr"), let quote = descrField.first, quote == "'" || quote == "\"",
-          let end = descrField.dropFirst().firstIndex(of: quote) else {
+        let end = descrField.dropFirst().firstIndex(of: quote)
+    else {
         throw DataError.malformed(path: path, detail: "header has no descr: \(header)")
     }
     var descr = String(descrField[descrField.index(after: descrField.startIndex)..<end])
-    if descr == "<u1" || descr == "|u1" { descr = "|u1" } else if descr == "<i1" { descr = "|i1" } else if descr == "<b1" { descr = "|b1" }
+    if descr == "<u1" || descr == "|u1" {
+        descr = "|u1"
+    } else if descr == "<i1" {
+        descr = "|i1"
+    } else if descr == "<b1" {
+        descr = "|b1"
+    }
     guard let kind = NPYArray.Kind(rawValue: descr) else {
         throw DataError.unsupported(path: path, detail: "dtype \(descr) (little-endian floats and integers are read)")
     }
-    guard let fortran = field("fortran_order") else { throw DataError.malformed(path: path, detail: "header has no fortran_order") }
-    if fortran.hasPrefix("True") { throw DataError.unsupported(path: path, detail: "Fortran-order array (save it with np.ascontiguousarray)") }
-    guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("), let close = shapeField.firstIndex(of: ")") else {
+    guard let fortran = field("fortran_order") else {
+        throw DataError.malformed(path: path, detail: "header has no fortran_order")
+    }
+    if fortran.hasPrefix("True") {
+        throw DataError.unsupported(path: path, detail: "Fortran-order array (save it with np.ascontiguousarray)")
+    }
+    guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("),
+        let close = shapeField.firstIndex(of: ")")
+    else {
         throw DataError.malformed(path: path, detail: "header has no shape")
     }
-    let dims = shapeField[shapeField.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        .filter { !$0.isEmpty }
+    let dims = shapeField[shapeField.index(after: open)..<close].split(separator: ",").map {
+        $0.trimmingCharacters(in: .whitespaces)
+    }
+    .filter { !$0.isEmpty }
     let shape = try dims.map { text -> Int in
-        guard let n = Int(text), n >= 0 else { throw DataError.malformed(path: path, detail: "bad shape \(shapeField)") }
+        guard let n = Int(text), n >= 0 else {
+            throw DataError.malformed(path: path, detail: "bad shape \(shapeField)")
+        }
         return n
     }
     let width = Int(kind.rawValue.dropFirst(2))!
     let dataStart = headerStart + headerLength
     let need = shape.reduce(1, *) * width
     guard bytes.count - dataStart >= need else {
-        throw DataError.truncated(path: path, detail: "shape \(shape) needs \(need) bytes of data, file has \(bytes.count - dataStart)")
+        throw DataError.truncated(
+            path: path, detail: "shape \(shape) needs \(need) bytes of data, file has \(bytes.count - dataStart)")
     }
     return NPYArray(kind: kind, shape: shape, data: Array(bytes[dataStart..<(dataStart + need)]))
 }
 
 /// Writes a little-endian, C-order `.npy` (format 1.0) of float32 (N, D) or uint8 (N, W) rows.
 public func writeNPY(path: String, kind: NPYArray.Kind, shape: [Int], data: [UInt8]) throws {
-    var header = "{'descr': '\(kind.rawValue)', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")), }"
+    var header =
+        "{'descr': '\(kind.rawValue)', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")), }"
     let unpadded = 10 + header.utf8.count + 1
     header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-    var out: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+    var out: [UInt8] =
+        [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
     out += Array(header.utf8)
     out += data
     try writeRawFileBytes(path, out)
@@ -119,16 +149,22 @@ extension NPYArray {
     /// Training data from a .npy: uint8 images (N, D), (N, H, W) or (N, H, W, C) with C 1 or 3, scaled
     /// by 1/255 as IDX bytes are; float32/float64 rows (N, D) taken as they are.
     public func features(path: String) throws -> (matrix: Matrix, geometry: ImageGeometry) {
-        guard shape.count >= 2, shape[0] > 0 else { throw DataError.malformed(path: path, detail: "expected (N, D) or (N, H, W[, C]) with N ≥ 1, got shape \(shape)") }
+        guard shape.count >= 2, shape[0] > 0 else {
+            throw DataError.malformed(
+                path: path, detail: "expected (N, D) or (N, H, W[, C]) with N ≥ 1, got shape \(shape)")
+        }
         if kind == .uint8 {
             let channels = shape.count == 4 ? shape[3] : 1
             guard shape.count <= 4, channels == 1 || channels == 3 else {
-                throw DataError.unsupported(path: path, detail: "uint8 images of shape \(shape) (N, D), (N, H, W) or (N, H, W, 1|3)")
+                throw DataError.unsupported(
+                    path: path, detail: "uint8 images of shape \(shape) (N, D), (N, H, W) or (N, H, W, 1|3)")
             }
             let (h, w) = shape.count == 2 ? guessedShape(shape[1]) : (shape[1], shape[2])
             let values = data.map { Float($0) / 255 }
-            return (Matrix(rows: shape[0], cols: count / shape[0], storage: values),
-                    ImageGeometry(height: h, width: w, channels: channels))
+            return (
+                Matrix(rows: shape[0], cols: count / shape[0], storage: values),
+                ImageGeometry(height: h, width: w, channels: channels)
+            )
         }
         let m = try floatMatrix(path: path)
         let (h, w) = guessedShape(m.cols)
@@ -138,7 +174,8 @@ extension NPYArray {
     /// A 1-D integer array as labels.
     public func labels(path: String) throws -> [Int] {
         guard shape.count == 1, ![.float32, .float64].contains(kind) else {
-            throw DataError.malformed(path: path, detail: "labels must be a 1-D integer array, got dtype \(kind.rawValue) and shape \(shape)")
+            throw DataError.malformed(
+                path: path, detail: "labels must be a 1-D integer array, got dtype \(kind.rawValue) and shape \(shape)")
         }
         return (0..<count).map { Int(double($0)) }
     }

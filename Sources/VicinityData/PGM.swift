@@ -10,7 +10,8 @@ public func readPGM(_ path: String) throws -> GrayImage {
 /// P2 samples). Bytes after the first image are ignored.
 public func decodePGM(_ bytes: [UInt8], path: String) throws -> GrayImage {
     guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"),
-          bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "2") else {
+        bytes[1] == UInt8(ascii: "5") || bytes[1] == UInt8(ascii: "2")
+    else {
         throw DataError.malformed(path: path, detail: "not a PGM file (expected P5 or P2 at the start)")
     }
     let binary = bytes[1] == UInt8(ascii: "5")
@@ -30,7 +31,10 @@ public func decodePGM(_ bytes: [UInt8], path: String) throws -> GrayImage {
         // Exactly one whitespace byte separates maxval from the raster.
         let start = scanner.pos + 1
         guard start + n <= bytes.count else {
-            throw DataError.truncated(path: path, detail: "header says \(width)×\(height) = \(n) bytes of pixels, file has \(max(0, bytes.count - start))")
+            throw DataError.truncated(
+                path: path,
+                detail: "header says \(width)×\(height) = \(n) bytes of pixels, file has \(max(0, bytes.count - start))"
+            )
         }
         pixels = Array(bytes[start..<start + n])
         if let bad = pixels.first(where: { Int($0) > maxval }) {
@@ -41,7 +45,8 @@ public func decodePGM(_ bytes: [UInt8], path: String) throws -> GrayImage {
         pixels.reserveCapacity(n)
         for i in 0..<n {
             guard let v = try scanner.optionalNumber() else {
-                throw DataError.truncated(path: path, detail: "header says \(width)×\(height) = \(n) pixels, file has \(i)")
+                throw DataError.truncated(
+                    path: path, detail: "header says \(width)×\(height) = \(n) pixels, file has \(i)")
             }
             guard v <= maxval else {
                 throw DataError.malformed(path: path, detail: "pixel \(i) value \(v) exceeds maxval \(maxval)")
@@ -60,7 +65,7 @@ public func writePGM(path: String, image: GrayImage, ascii: Bool = false) throws
     var out = Array("\(ascii ? "P2" : "P5")\n\(image.width) \(image.height)\n255\n".utf8)
     if ascii {
         for y in 0..<image.height {
-            let row = image.pixels[y * image.width ..< (y + 1) * image.width]
+            let row = image.pixels[y * image.width..<(y + 1) * image.width]
             out += Array((row.map(String.init).joined(separator: " ") + "\n").utf8)
         }
     } else {
@@ -79,7 +84,9 @@ struct PGMScanner {
         while pos < bytes.count {
             let c = bytes[pos]
             if c == UInt8(ascii: "#") {
-                while pos < bytes.count && bytes[pos] != UInt8(ascii: "\n") && bytes[pos] != UInt8(ascii: "\r") { pos += 1 }
+                while pos < bytes.count && bytes[pos] != UInt8(ascii: "\n") && bytes[pos] != UInt8(ascii: "\r") {
+                    pos += 1
+                }
             } else if c == 0x20 || (c >= 0x09 && c <= 0x0D) {
                 pos += 1
             } else {
@@ -100,7 +107,9 @@ struct PGMScanner {
             pos += 1
         }
         if pos == start {
-            throw DataError.malformed(path: path, detail: "expected a number at byte \(start), found '\(Character(Unicode.Scalar(bytes[pos])))'")
+            throw DataError.malformed(
+                path: path,
+                detail: "expected a number at byte \(start), found '\(Character(Unicode.Scalar(bytes[pos])))'")
         }
         return v
     }

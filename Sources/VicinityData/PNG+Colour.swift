@@ -15,15 +15,19 @@ public func decodePNGBitmap(_ bytes: [UInt8], path: String) throws -> Bitmap {
     let began = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
     guard began != 0 else { throw DataError.badImage(path: path, detail: pngText(&image)) }
     let width = Int(image.width), height = Int(image.height)
-    guard width * height <= 1 << 28 else { throw DataError.badImage(path: path, detail: "PNG of \(width)×\(height) is too large") }
-    let colour = image.format & 0x02 != 0   // PNG_FORMAT_FLAG_COLOR, palette files included
+    guard width * height <= 1 << 28 else {
+        throw DataError.badImage(path: path, detail: "PNG of \(width)×\(height) is too large")
+    }
+    let colour = image.format & 0x02 != 0  // PNG_FORMAT_FLAG_COLOR, palette files included
     let alpha = image.format & 0x01 != 0
     let channels = colour ? 3 : 1
     if image.format & 0x04 != 0 { return try finishSixteenBit(&image, path: path, channels: channels, alpha: alpha) }
     let stride = channels + (alpha ? 1 : 0)
     image.format = (colour ? 0x02 : 0) | (alpha ? 0x01 : 0)
     var raw = [UInt8](repeating: 0, count: width * height * stride)
-    let ok = raw.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, Int32(width * stride), nil) }
+    let ok = raw.withUnsafeMutableBytes {
+        png_image_finish_read(&image, nil, $0.baseAddress, Int32(width * stride), nil)
+    }
     guard ok != 0 else { throw DataError.badImage(path: path, detail: pngText(&image)) }
     guard alpha else { return Bitmap(width: width, height: height, channels: channels, pixels: raw) }
     var out = [UInt8](repeating: 0, count: width * height * channels)
@@ -43,9 +47,11 @@ public func decodePNGBitmap(_ bytes: [UInt8], path: String) throws -> Bitmap {
 private func finishSixteenBit(_ image: inout png_image, path: String, channels: Int, alpha: Bool) throws -> Bitmap {
     let width = Int(image.width), height = Int(image.height)
     let stride = channels + (alpha ? 1 : 0)
-    image.format = UInt32(0x04 | (channels == 3 ? 0x02 : 0) | (alpha ? 0x01 : 0))   // LINEAR [| COLOR] [| ALPHA]
+    image.format = UInt32(0x04 | (channels == 3 ? 0x02 : 0) | (alpha ? 0x01 : 0))  // LINEAR [| COLOR] [| ALPHA]
     var raw = [UInt16](repeating: 0, count: width * height * stride)
-    let ok = raw.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, Int32(width * stride), nil) }
+    let ok = raw.withUnsafeMutableBytes {
+        png_image_finish_read(&image, nil, $0.baseAddress, Int32(width * stride), nil)
+    }
     guard ok != 0 else { throw DataError.badImage(path: path, detail: pngText(&image)) }
     var out = [UInt8](repeating: 0, count: width * height * channels)
     for i in 0..<(width * height) {

@@ -3,9 +3,9 @@ import CPNG
 // libpng's simplified API. The PNG_FORMAT_* values are spelled out here
 // because the compound ones are macro expressions Swift may not import.
 private let formatGray: UInt32 = 0
-private let formatGA: UInt32 = 0x01     // PNG_FORMAT_FLAG_ALPHA
-private let formatRGB: UInt32 = 0x02    // PNG_FORMAT_FLAG_COLOR
-private let formatRGBA: UInt32 = 0x03   // COLOR | ALPHA
+private let formatGA: UInt32 = 0x01  // PNG_FORMAT_FLAG_ALPHA
+private let formatRGB: UInt32 = 0x02  // PNG_FORMAT_FLAG_COLOR
+private let formatRGBA: UInt32 = 0x03  // COLOR | ALPHA
 private let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
 /// Reads a PNG file as 8-bit grey.
@@ -63,7 +63,9 @@ public func writePNG(path: String, width: Int, height: Int, pixels: [UInt8], cha
         throw DataError.invalidArgument(path: path, detail: "cannot write a \(width)×\(height) PNG")
     }
     guard pixels.count == width * height * channels else {
-        throw DataError.invalidArgument(path: path, detail: "\(width)×\(height)×\(channels) PNG needs \(width * height * channels) bytes, got \(pixels.count)")
+        throw DataError.invalidArgument(
+            path: path,
+            detail: "\(width)×\(height)×\(channels) PNG needs \(width * height * channels) bytes, got \(pixels.count)")
     }
     var image = png_image()
     image.version = UInt32(PNG_IMAGE_VERSION)

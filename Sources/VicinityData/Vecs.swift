@@ -10,15 +10,16 @@ public struct VectorFile<Element: Sendable>: Sendable {
     public let values: [Element]
 
     public init(count: Int, dim: Int, values: [Element]) {
-        precondition(count >= 0 && dim >= 0 && values.count == count * dim,
-                     "\(count) vectors of dimension \(dim) need \(count * dim) values, got \(values.count)")
+        precondition(
+            count >= 0 && dim >= 0 && values.count == count * dim,
+            "\(count) vectors of dimension \(dim) need \(count * dim) values, got \(values.count)")
         self.count = count
         self.dim = dim
         self.values = values
     }
 
     /// Vector `i` as a slice of `values`.
-    public subscript(i: Int) -> ArraySlice<Element> { values[i * dim ..< (i + 1) * dim] }
+    public subscript(i: Int) -> ArraySlice<Element> { values[i * dim..<(i + 1) * dim] }
 }
 
 extension VectorFile where Element == Float {
@@ -53,8 +54,10 @@ public func writeBvecs(_ vectors: VectorFile<UInt8>, to path: String) throws {
 /// Shared reader: the first record fixes d, every later record must repeat
 /// it, and the file must end exactly at a record boundary. An empty file is
 /// zero vectors of dimension 0.
-private func readVecs<T>(_ path: String, width: Int,
-                         _ load: (UnsafeRawPointer) -> T) throws -> VectorFile<T> {
+private func readVecs<T>(
+    _ path: String, width: Int,
+    _ load: (UnsafeRawPointer) -> T
+) throws -> VectorFile<T> {
     let bytes = try readFileBytes(path)
     if bytes.isEmpty { return VectorFile(count: 0, dim: 0, values: []) }
     return try bytes.withUnsafeBytes { raw in
@@ -81,7 +84,8 @@ private func readVecs<T>(_ path: String, width: Int,
                 throw DataError.malformed(path: path, detail: "vector \(n) has dimension \(di), vector 0 has \(d)")
             }
             if left < record {
-                throw DataError.truncated(path: path, detail: "vector \(n) of dimension \(d) needs \(record) bytes, file has \(left) left")
+                throw DataError.truncated(
+                    path: path, detail: "vector \(n) of dimension \(d) needs \(record) bytes, file has \(left) left")
             }
             offset += record
             n += 1
@@ -98,8 +102,10 @@ private func readVecs<T>(_ path: String, width: Int,
     }
 }
 
-private func writeVecs<T>(_ v: VectorFile<T>, to path: String, width: Int,
-                          _ store: (T, UnsafeMutableRawPointer) -> Void) throws {
+private func writeVecs<T>(
+    _ v: VectorFile<T>, to path: String, width: Int,
+    _ store: (T, UnsafeMutableRawPointer) -> Void
+) throws {
     guard v.count == 0 || v.dim > 0 else {
         throw DataError.invalidArgument(path: path, detail: "cannot write vectors of dimension 0")
     }

@@ -18,42 +18,65 @@ public struct VectorSet: Sendable {
 
     /// `vectors`: float32/float64 (N, D). `bits`: uint8 (N, W), packed bytes. `ids`: a text file of
     /// N lines (default: the row numbers). `labels`: an integer (N,) array (default: -1).
-    public static func load(vectors: String, bits bitsPath: String? = nil, ids idsPath: String? = nil,
-                            labels labelsPath: String? = nil) throws -> VectorSet {
+    public static func load(
+        vectors: String, bits bitsPath: String? = nil, ids idsPath: String? = nil,
+        labels labelsPath: String? = nil
+    ) throws -> VectorSet {
         let codes = try readNPY(vectors).floatMatrix(path: vectors)
         let n = codes.rows
-        guard n > 0, codes.cols > 0 else { throw DataError.malformed(path: vectors, detail: "no vectors (shape \(n)×\(codes.cols))") }
+        guard n > 0, codes.cols > 0 else {
+            throw DataError.malformed(path: vectors, detail: "no vectors (shape \(n)×\(codes.cols))")
+        }
         if let i = codes.storage.firstIndex(where: { !$0.isFinite }) {
-            throw DataError.malformed(path: vectors, detail: "row \(i / codes.cols) holds a value that is not finite (\(codes.storage[i]))")
+            throw DataError.malformed(
+                path: vectors, detail: "row \(i / codes.cols) holds a value that is not finite (\(codes.storage[i]))")
         }
         var bitCount = 0, words: [UInt64] = []
         if let bitsPath {
             let b = try readNPY(bitsPath)
             guard b.kind == .uint8, b.shape.count == 2 else {
-                throw DataError.unsupported(path: bitsPath, detail: "bits must be a uint8 array of shape (N, bytes) (packed, as faiss's IndexBinary takes them), got \(b.kind.rawValue) \(b.shape)")
+                throw DataError.unsupported(
+                    path: bitsPath,
+                    detail:
+                        "bits must be a uint8 array of shape (N, bytes) (packed, as faiss's IndexBinary takes them), got \(b.kind.rawValue) \(b.shape)"
+                )
             }
-            guard b.shape[0] == n else { throw DataError.malformed(path: bitsPath, detail: "\(b.shape[0]) rows of bits for \(n) vectors") }
+            guard b.shape[0] == n else {
+                throw DataError.malformed(path: bitsPath, detail: "\(b.shape[0]) rows of bits for \(n) vectors")
+            }
             let width = b.shape[1]
-            guard width >= 1 && width <= 128 else { throw DataError.malformed(path: bitsPath, detail: "\(width * 8) bits per item (8…1024 allowed)") }
+            guard width >= 1 && width <= 128 else {
+                throw DataError.malformed(path: bitsPath, detail: "\(width * 8) bits per item (8…1024 allowed)")
+            }
             bitCount = width * 8
             let perItem = (bitCount + 63) / 64
             words = [UInt64](repeating: 0, count: n * perItem)
             for i in 0..<n {
-                for k in 0..<width { words[i * perItem + k / 8] |= UInt64(b.data[i * width + k]) << UInt64(8 * (k % 8)) }
+                for k in 0..<width {
+                    words[i * perItem + k / 8] |= UInt64(b.data[i * width + k]) << UInt64(8 * (k % 8))
+                }
             }
         }
         var ids = (0..<n).map(String.init)
         if let idsPath {
             let text = String(decoding: try readRawFileBytes(idsPath), as: UTF8.self)
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+            }
             if lines.last == "" { lines.removeLast() }
-            guard lines.count == n else { throw DataError.malformed(path: idsPath, detail: "\(lines.count) ids for \(n) vectors") }
+            guard lines.count == n else {
+                throw DataError.malformed(path: idsPath, detail: "\(lines.count) ids for \(n) vectors")
+            }
             var seen: [String: Int] = [:]
             for (i, id) in lines.enumerated() {
                 guard !id.isEmpty, !id.contains(where: { $0 == " " || $0 == "\t" }), id.utf8.count <= 500 else {
-                    throw DataError.malformed(path: idsPath, detail: "line \(i + 1): an id must be 1–500 bytes without spaces or tabs")
+                    throw DataError.malformed(
+                        path: idsPath, detail: "line \(i + 1): an id must be 1–500 bytes without spaces or tabs")
                 }
-                if let first = seen[id] { throw DataError.malformed(path: idsPath, detail: "line \(i + 1): id \(id) already on line \(first + 1)") }
+                if let first = seen[id] {
+                    throw DataError.malformed(
+                        path: idsPath, detail: "line \(i + 1): id \(id) already on line \(first + 1)")
+                }
                 seen[id] = i
             }
             ids = lines
@@ -62,11 +85,15 @@ public struct VectorSet: Sendable {
         if let labelsPath {
             let y = try readNPY(labelsPath)
             guard y.kind != .float32 && y.kind != .float64, y.shape == [n] || y.shape == [n, 1] else {
-                throw DataError.malformed(path: labelsPath, detail: "labels must be an integer array of shape (\(n),), got \(y.kind.rawValue) \(y.shape)")
+                throw DataError.malformed(
+                    path: labelsPath,
+                    detail: "labels must be an integer array of shape (\(n),), got \(y.kind.rawValue) \(y.shape)")
             }
             labels = try (0..<n).map { i in
                 let v = y.double(i)
-                guard v >= -1 && v <= Double(Int32.max) else { throw DataError.malformed(path: labelsPath, detail: "label \(v) of row \(i) (−1…2³¹−1 allowed)") }
+                guard v >= -1 && v <= Double(Int32.max) else {
+                    throw DataError.malformed(path: labelsPath, detail: "label \(v) of row \(i) (−1…2³¹−1 allowed)")
+                }
                 return Int(v)
             }
         }

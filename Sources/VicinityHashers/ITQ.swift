@@ -15,8 +15,10 @@ public enum ITQ {
     }
 
     /// The fitted hasher, and the loss after each iteration (non-increasing for `.procrustes`).
-    public static func fit(_ data: Matrix, bits: Int, iterations: Int = 50, update: Update = .procrustes,
-                           seed: UInt64) throws -> (hasher: PCAHash, losses: [Float]) {
+    public static func fit(
+        _ data: Matrix, bits: Int, iterations: Int = 50, update: Update = .procrustes,
+        seed: UInt64
+    ) throws -> (hasher: PCAHash, losses: [Float]) {
         let pca = try PCA.fit(data, components: bits)
         let v = pca.transform(data)
         var rng = SeededRNG(seed: seed)

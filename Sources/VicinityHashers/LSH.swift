@@ -4,8 +4,8 @@ import VicinityMath
 /// uses: project onto random orthonormal directions, then threshold each direction
 /// at its median over the training data (so each bit splits the data in half).
 public struct RandomHyperplaneLSH: BinaryHasher {
-    public let directions: Matrix      // bits×D
-    public let thresholds: [Float]     // bits
+    public let directions: Matrix  // bits×D
+    public let thresholds: [Float]  // bits
     public var kind: String { "lsh" }
     public var bits: Int { directions.rows }
     public var inputDims: Int { directions.cols }

@@ -7,7 +7,7 @@ import VicinityMath
 /// bit = sign(sin(π/2 + k·π·(x − min)/(max − min))).
 public struct SpectralHashing: BinaryHasher {
     public let pca: PCA
-    public let minimum: [Float]        // per principal direction
+    public let minimum: [Float]  // per principal direction
     public let maximum: [Float]
     /// For each bit: the principal direction and the mode number k ≥ 1.
     public let modes: [(direction: Int, k: Int)]

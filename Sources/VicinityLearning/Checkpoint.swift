@@ -45,8 +45,10 @@ extension Trainer {
     static let stateKey = "checkpoint"
     static let settingsKey = "settings"
 
-    func saveCheckpoint(_ state: CheckpointState, rbms: [RBM], current: (RBM, CDState, Int)?,
-                        network: Network?, best: Network?, optimizer: [String: Matrix] = [:]) throws {
+    func saveCheckpoint(
+        _ state: CheckpointState, rbms: [RBM], current: (RBM, CDState, Int)?,
+        network: Network?, best: Network?, optimizer: [String: Matrix] = [:]
+    ) throws {
         var file = ModelFile()
         try file.setMetadata(state, forKey: Self.stateKey)
         try file.setMetadata(settings, forKey: Self.settingsKey)
@@ -54,7 +56,8 @@ extension Trainer {
         for (i, r) in rbms.enumerated() { putRBM(r, "rbm.\(i)", put) }
         if let (r, s, _) = current {
             putRBM(r, "current", put)
-            put(s.weights, "current.v.weight"); put(s.visibleBias, "current.v.vbias"); put(s.hiddenBias, "current.v.hbias")
+            put(s.weights, "current.v.weight"); put(s.visibleBias, "current.v.vbias");
+            put(s.hiddenBias, "current.v.hbias")
         }
         if let network { exportNetwork(network, prefix: "net").forEach { put($1, $0) } }
         if let best { exportNetwork(best, prefix: "best").forEach { put($1, $0) } }
@@ -72,7 +75,9 @@ extension Trainer {
         let file = try ModelFile.read(from: path)
         let saved = try file.requireMetadata(TrainingSettings.self, forKey: settingsKey)
         guard saved == settings else {
-            throw LearningError("\(path): checkpoint was made with different settings (recipe \(saved.recipe.rawValue), sizes \(saved.sizes), seed \(saved.seed)); resume with the same options or delete it")
+            throw LearningError(
+                "\(path): checkpoint was made with different settings (recipe \(saved.recipe.rawValue), sizes \(saved.sizes), seed \(saved.seed)); resume with the same options or delete it"
+            )
         }
         let state = try file.requireMetadata(CheckpointState.self, forKey: stateKey)
         var tensors: [String: Matrix] = [:]
@@ -82,12 +87,14 @@ extension Trainer {
             tensors[name] = Matrix(rows: t.shape[0], cols: t.shape[1], storage: t.values)
         }
         func rbm(_ prefix: String, _ index: Int) throws -> RBM? {
-            guard let w = tensors["\(prefix).weight"], let vb = tensors["\(prefix).vbias"], let hb = tensors["\(prefix).hbias"]
+            guard let w = tensors["\(prefix).weight"], let vb = tensors["\(prefix).vbias"],
+                let hb = tensors["\(prefix).hbias"]
             else { return nil }
             let top = index == settings.sizes.count - 2
             let hidden: UnitKind = top && settings.codeActivation == .linear ? .linear : .binary
             guard w.rows == settings.sizes[index], w.cols == settings.sizes[index + 1],
-                  vb.count == w.rows, hb.count == w.cols else {
+                vb.count == w.rows, hb.count == w.cols
+            else {
                 throw LearningError("\(path): RBM tensors \(prefix).* do not match sizes \(settings.sizes)")
             }
             var seed = SeededRNG(seed: 0)
@@ -99,7 +106,9 @@ extension Trainer {
         while rbms.count < settings.sizes.count - 1, let r = try rbm("rbm.\(rbms.count)", rbms.count) { rbms.append(r) }
         var current: (RBM, CDState, Int)? = nil
         if rbms.count < settings.sizes.count - 1, let r = try rbm("current", rbms.count),
-           let vw = tensors["current.v.weight"], let vv = tensors["current.v.vbias"], let vh = tensors["current.v.hbias"] {
+            let vw = tensors["current.v.weight"], let vv = tensors["current.v.vbias"],
+            let vh = tensors["current.v.hbias"]
+        {
             var s = CDState(for: r)
             (s.weights, s.visibleBias, s.hiddenBias) = (vw, vv, vh)
             current = (r, s, state.epoch)
@@ -110,7 +119,8 @@ extension Trainer {
         if state.phase == .finetune && network == nil {
             throw LearningError("\(path): checkpoint is missing the network tensors")
         }
-        return LoadedCheckpoint(state: state, rbms: rbms, currentRBM: current, network: network, best: best,
-                                optimizerTensors: tensors.filter { $0.key.hasPrefix("adam.") || $0.key.hasPrefix("sgd.") })
+        return LoadedCheckpoint(
+            state: state, rbms: rbms, currentRBM: current, network: network, best: best,
+            optimizerTensors: tensors.filter { $0.key.hasPrefix("adam.") || $0.key.hasPrefix("sgd.") })
     }
 }

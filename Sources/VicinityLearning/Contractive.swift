@@ -6,8 +6,10 @@ import VicinityMath
 public enum ContractivePenalty {
     /// Returns the penalty; adds its direct ∂/∂W into `grads.weights` and returns
     /// ∂penalty/∂z (B×H) for the caller to back-propagate through the layer.
-    public static func evaluate(layer: DenseLayer, hidden h: Matrix, lambda: Float,
-                                into grads: inout DenseLayer) -> (penalty: Float, preActivationGradient: Matrix) {
+    public static func evaluate(
+        layer: DenseLayer, hidden h: Matrix, lambda: Float,
+        into grads: inout DenseLayer
+    ) -> (penalty: Float, preActivationGradient: Matrix) {
         precondition(layer.activation == .logistic, "the closed-form contractive penalty needs a logistic encoder")
         let (b, hd) = (h.rows, h.cols)
         // Column norms w_j = Σ_i W_ij².

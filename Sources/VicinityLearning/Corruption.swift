@@ -30,7 +30,9 @@ public enum Corruption: Sendable, Equatable, Codable {
         case "gauss": self = .gaussian(v)
         case "salt": self = .saltAndPepper(v)
         case "shift":
-            guard v == v.rounded(), v <= 8 else { throw LearningError("noise '\(text)': shift takes a whole number of pixels, at most 8") }
+            guard v == v.rounded(), v <= 8 else {
+                throw LearningError("noise '\(text)': shift takes a whole number of pixels, at most 8")
+            }
             self = .shift(Int(v))
         default: throw LearningError("noise '\(text)': unknown kind '\(parts[0])' (mask, gauss, salt, shift)")
         }

@@ -8,8 +8,9 @@ public struct DenseLayer: Sendable, Equatable {
     public var activation: Activation
 
     public init(weights: Matrix, bias: Matrix, activation: Activation) {
-        precondition(bias.rows == 1 && bias.cols == weights.cols,
-                     "DenseLayer: bias is \(bias.rows)×\(bias.cols), weights are \(weights.rows)×\(weights.cols)")
+        precondition(
+            bias.rows == 1 && bias.cols == weights.cols,
+            "DenseLayer: bias is \(bias.rows)×\(bias.cols), weights are \(weights.rows)×\(weights.cols)")
         self.weights = weights
         self.bias = bias
         self.activation = activation
@@ -18,8 +19,9 @@ public struct DenseLayer: Sendable, Equatable {
     /// Small Gaussian weights (std `scale`, default 1/√inputs) and zero biases.
     public init(inputs: Int, outputs: Int, activation: Activation, scale: Float? = nil, rng: inout SeededRNG) {
         let std = scale ?? 1 / Float(inputs).squareRoot()
-        self.init(weights: Matrix(rows: inputs, cols: outputs, storage: rng.gaussians(inputs * outputs, std: std)),
-                  bias: Matrix(rows: 1, cols: outputs), activation: activation)
+        self.init(
+            weights: Matrix(rows: inputs, cols: outputs, storage: rng.gaussians(inputs * outputs, std: std)),
+            bias: Matrix(rows: 1, cols: outputs), activation: activation)
     }
 
     public var inputs: Int { weights.rows }
@@ -45,22 +47,25 @@ public struct DenseLayer: Sendable, Equatable {
     /// (the cross-entropy and squared-error output shortcuts give ∂L/∂z = ŷ − x).
     /// Adds ∂L/∂W and ∂L/∂b into `grads`; returns ∂L/∂x when asked.
     @discardableResult
-    public func backward(input x: Matrix, output y: Matrix, gradient: Matrix, preActivation: Bool = false,
-                         into grads: inout DenseLayer, inputGradient: Bool = true) -> Matrix? {
+    public func backward(
+        input x: Matrix, output y: Matrix, gradient: Matrix, preActivation: Bool = false,
+        into grads: inout DenseLayer, inputGradient: Bool = true
+    ) -> Matrix? {
         var dz = gradient
         if !preActivation { activation.backpropagate(&dz, outputs: y) }
-        Matrix.gemm(x, .transposed, dz, .none, beta: 1, into: &grads.weights)        // dW += xᵀ·dz
+        Matrix.gemm(x, .transposed, dz, .none, beta: 1, into: &grads.weights)  // dW += xᵀ·dz
         let ones = [Float](repeating: 1, count: dz.rows)
-        let db = dz.multiplied(by: ones, transposed: true)                          // db += dzᵀ·1
+        let db = dz.multiplied(by: ones, transposed: true)  // db += dzᵀ·1
         grads.bias.storage.withUnsafeMutableBufferPointer { g in
             for j in 0..<db.count { g[j] += db[j] }
         }
         guard inputGradient else { return nil }
-        return dz.multiplied(by: weights, transposeOther: true)                     // dx = dz·Wᵀ
+        return dz.multiplied(by: weights, transposeOther: true)  // dx = dz·Wᵀ
     }
 
     /// A layer of the same shape with zero weights and biases, used to hold gradients.
     public var zeroed: DenseLayer {
-        DenseLayer(weights: Matrix(rows: inputs, cols: outputs), bias: Matrix(rows: 1, cols: outputs), activation: activation)
+        DenseLayer(
+            weights: Matrix(rows: inputs, cols: outputs), bias: Matrix(rows: 1, cols: outputs), activation: activation)
     }
 }

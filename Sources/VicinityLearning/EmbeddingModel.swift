@@ -36,7 +36,9 @@ public struct Architecture: Sendable, Codable, Equatable {
     /// matches its input size; nil for models of flat vectors.
     public var inputGeometry: ImageGeometry? {
         let c = imageChannels ?? 1
-        guard imageRows >= 1, imageCols >= 1, c == 1 || c == 3, imageRows * imageCols * c == sizes.first else { return nil }
+        guard imageRows >= 1, imageCols >= 1, c == 1 || c == 3, imageRows * imageCols * c == sizes.first else {
+            return nil
+        }
         return ImageGeometry(height: imageRows, width: imageCols, channels: c)
     }
     public var hasDecoder: Bool { encoderDepth < activations.count }
@@ -72,7 +74,8 @@ public struct EmbeddingModel: Embedding {
     public init(network: Network, encoderDepth: Int, record: TrainingRecord, imageRows: Int = 0, imageCols: Int = 0) {
         precondition(encoderDepth >= 1 && encoderDepth <= network.layers.count, "encoderDepth outside the network")
         self.network = network
-        self.architecture = Architecture(network: network, encoderDepth: encoderDepth, imageRows: imageRows, imageCols: imageCols)
+        self.architecture = Architecture(
+            network: network, encoderDepth: encoderDepth, imageRows: imageRows, imageCols: imageCols)
         self.record = record
     }
 
@@ -93,7 +96,9 @@ public struct EmbeddingModel: Embedding {
     /// The binary head's outputs (in [0, 1]) for codes; nil without a head.
     public func headOutputs(_ codes: Matrix) -> Matrix? {
         guard let head else { return nil }
-        return RowBlocks.map(codes, outCols: head.outputDims) { head.forward($0, layers: head.layers.indices, serial: true) }
+        return RowBlocks.map(codes, outCols: head.outputDims) {
+            head.forward($0, layers: head.layers.indices, serial: true)
+        }
     }
 
     /// The codes of the inputs, row by row in `RowBlocks`: an item's code is bit-identical
@@ -161,19 +166,27 @@ extension EmbeddingModel {
         let record = try file.requireMetadata(TrainingRecord.self, forKey: recordKey)
         let layerCount = arch.activations.count
         guard arch.sizes.count == layerCount + 1, layerCount >= 1, arch.sizes.allSatisfy({ $0 >= 1 }),
-              arch.encoderDepth >= 1, arch.encoderDepth <= layerCount else {
-            throw LearningError("\(file.source): architecture is inconsistent: sizes \(arch.sizes), \(layerCount) activations, encoder depth \(arch.encoderDepth)")
+            arch.encoderDepth >= 1, arch.encoderDepth <= layerCount
+        else {
+            throw LearningError(
+                "\(file.source): architecture is inconsistent: sizes \(arch.sizes), \(layerCount) activations, encoder depth \(arch.encoderDepth)"
+            )
         }
         var layers: [DenseLayer] = []
         for i in 0..<layerCount {
             let w = try file.matrix("layers.\(i).weight", rows: arch.sizes[i], cols: arch.sizes[i + 1])
             let b = try file.vector("layers.\(i).bias", count: arch.sizes[i + 1])
-            layers.append(DenseLayer(weights: w, bias: Matrix(rows: 1, cols: b.count, storage: b), activation: arch.activations[i]))
+            layers.append(
+                DenseLayer(
+                    weights: w, bias: Matrix(rows: 1, cols: b.count, storage: b), activation: arch.activations[i]))
         }
-        var model = EmbeddingModel(network: Network(layers: layers), encoderDepth: arch.encoderDepth, record: record,
-                                   imageRows: arch.imageRows, imageCols: arch.imageCols)
+        var model = EmbeddingModel(
+            network: Network(layers: layers), encoderDepth: arch.encoderDepth, record: record,
+            imageRows: arch.imageRows, imageCols: arch.imageCols)
         if let bits = arch.headBits {
-            guard bits >= 1 && bits <= 1024 else { throw LearningError("\(file.source): binary head of \(bits) bits (1…1024 allowed)") }
+            guard bits >= 1 && bits <= 1024 else {
+                throw LearningError("\(file.source): binary head of \(bits) bits (1…1024 allowed)")
+            }
             let hidden = arch.headHidden ?? []
             guard hidden.allSatisfy({ $0 >= 1 }) else {
                 throw LearningError("\(file.source): binary head hidden sizes must be positive: \(hidden)")
@@ -184,7 +197,8 @@ extension EmbeddingModel {
                 let name = i == sizes.count - 2 ? "head" : "head.hidden.\(i)"
                 let w = try file.matrix(name + ".weight", rows: sizes[i], cols: sizes[i + 1])
                 let b = try file.vector(name + ".bias", count: sizes[i + 1])
-                layers.append(DenseLayer(weights: w, bias: Matrix(rows: 1, cols: b.count, storage: b), activation: .logistic))
+                layers.append(
+                    DenseLayer(weights: w, bias: Matrix(rows: 1, cols: b.count, storage: b), activation: .logistic))
             }
             model.head = Network(layers: layers)
         }

@@ -21,7 +21,9 @@ public enum ReconstructionLoss: String, Sendable, Codable, CaseIterable {
 
     /// Loss per example (averaged over rows) and ∂loss/∂z of the output layer.
     public func evaluate(reconstruction y: Matrix, target x: Matrix) -> LossGradient {
-        precondition(y.rows == x.rows && y.cols == x.cols, "loss: reconstruction \(y.rows)×\(y.cols) vs target \(x.rows)×\(x.cols)")
+        precondition(
+            y.rows == x.rows && y.cols == x.cols,
+            "loss: reconstruction \(y.rows)×\(y.cols) vs target \(x.rows)×\(x.cols)")
         let n = y.count
         let b = Float(max(y.rows, 1))
         var gradient = Matrix(rows: y.rows, cols: y.cols)

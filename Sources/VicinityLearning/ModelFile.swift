@@ -166,7 +166,8 @@ public struct ModelFile: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: Data(text.utf8))
         } catch {
-            throw fail(.invalidMetadata(key: key, reason: "cannot decode \(T.self) from \(text.debugDescription): \(error)"))
+            throw fail(
+                .invalidMetadata(key: key, reason: "cannot decode \(T.self) from \(text.debugDescription): \(error)"))
         }
     }
 

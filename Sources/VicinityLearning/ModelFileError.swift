@@ -88,7 +88,8 @@ public struct ModelFileError: Error, CustomStringConvertible, Sendable, Equatabl
         case .tensorEntryNotObject(let tensor):
             return "entry for tensor \"\(tensor)\" is not an object with dtype, shape and data_offsets"
         case .missingField(let tensor, let field):
-            return "entry for tensor \"\(tensor)\" has no \"\(field)\" field (each tensor needs dtype, shape and data_offsets)"
+            return
+                "entry for tensor \"\(tensor)\" has no \"\(field)\" field (each tensor needs dtype, shape and data_offsets)"
         case .invalidField(let tensor, let field, let reason):
             return "field \"\(field)\" of tensor \"\(tensor)\" is invalid: \(reason)"
         case .unsupportedDType(let tensor, let dtype):

@@ -38,50 +38,55 @@ public enum NCA {
         var objectives = [Double](repeating: 0, count: workers)
         var rowSums = [Float](repeating: 0, count: b)
         w.storage.withUnsafeMutableBufferPointer { wp in
-        norms.withUnsafeBufferPointer { np in
-        labels.withUnsafeBufferPointer { lp in
-        objectives.withUnsafeMutableBufferPointer { op in
-        rowSums.withUnsafeMutableBufferPointer { rp in
-            let shared = UnsafeSendable((wp.baseAddress!, np.baseAddress!, lp.baseAddress!, op.baseAddress!, rp.baseAddress!))
-            parallelFor(workers) { worker in
-                let (w, norms, labels, objectives, rowSums) = shared.value
-                var objective = 0.0
-                for i in stride(from: worker, to: b, by: workers) {
-                    let row = w + i * b
-                    // Softmax over −D_ij, j ≠ i, shifted by the smallest distance for stability.
-                    var smallest = Float.infinity
-                    for j in 0..<b {
-                        let d = max(row[j] + norms[i] + norms[j], 0)
-                        row[j] = d
-                        if j != i { smallest = min(smallest, d) }
+            norms.withUnsafeBufferPointer { np in
+                labels.withUnsafeBufferPointer { lp in
+                    objectives.withUnsafeMutableBufferPointer { op in
+                        rowSums.withUnsafeMutableBufferPointer { rp in
+                            let shared = UnsafeSendable(
+                                (wp.baseAddress!, np.baseAddress!, lp.baseAddress!, op.baseAddress!, rp.baseAddress!))
+                            parallelFor(workers) { worker in
+                                let (w, norms, labels, objectives, rowSums) = shared.value
+                                var objective = 0.0
+                                for i in stride(from: worker, to: b, by: workers) {
+                                    let row = w + i * b
+                                    // Softmax over −D_ij, j ≠ i, shifted by the smallest distance for stability.
+                                    var smallest = Float.infinity
+                                    for j in 0..<b {
+                                        let d = max(row[j] + norms[i] + norms[j], 0)
+                                        row[j] = d
+                                        if j != i { smallest = min(smallest, d) }
+                                    }
+                                    for j in 0..<b { row[j] = smallest - row[j] }
+                                    Elementwise.exp(UnsafeMutableBufferPointer(start: row, count: b))
+                                    row[i] = 0
+                                    var z: Float = 0
+                                    for j in 0..<b { z += row[j] }
+                                    let inverse = 1 / z
+                                    let li = labels[i]
+                                    var pSame: Float = 0
+                                    for j in 0..<b {
+                                        row[j] *= inverse
+                                        if labels[j] == li { pSame += row[j] }
+                                    }
+                                    let logVariant = variant == .logProbability
+                                    let p = max(pSame, smallestProbability)
+                                    objective += logVariant ? Double(log(p)) : Double(pSame)
+                                    let weight: Float = logVariant ? 1 / p : 1
+                                    var sum: Float = 0
+                                    for j in 0..<b {
+                                        let v = row[j] * (pSame - (labels[j] == li && j != i ? 1 : 0)) * weight
+                                        row[j] = v
+                                        sum += v
+                                    }
+                                    rowSums[i] = sum
+                                }
+                                objectives[worker] = objective
+                            }
+                        }
                     }
-                    for j in 0..<b { row[j] = smallest - row[j] }
-                    Elementwise.exp(UnsafeMutableBufferPointer(start: row, count: b))
-                    row[i] = 0
-                    var z: Float = 0
-                    for j in 0..<b { z += row[j] }
-                    let inverse = 1 / z
-                    let li = labels[i]
-                    var pSame: Float = 0
-                    for j in 0..<b {
-                        row[j] *= inverse
-                        if labels[j] == li { pSame += row[j] }
-                    }
-                    let logVariant = variant == .logProbability
-                    let p = max(pSame, smallestProbability)
-                    objective += logVariant ? Double(log(p)) : Double(pSame)
-                    let weight: Float = logVariant ? 1 / p : 1
-                    var sum: Float = 0
-                    for j in 0..<b {
-                        let v = row[j] * (pSame - (labels[j] == li && j != i ? 1 : 0)) * weight
-                        row[j] = v
-                        sum += v
-                    }
-                    rowSums[i] = sum
                 }
-                objectives[worker] = objective
             }
-        }}}}}
+        }
         // With S = W + Wᵀ: grad of −O/B = (2/B)·(S·F − (S·1) ⊙ F), and S·1 = row sums + column sums of W.
         let columnSums = w.multiplied(by: [Float](repeating: 1, count: b), transposed: true)
         var gradient = Matrix(rows: b, cols: f.cols)

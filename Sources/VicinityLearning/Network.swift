@@ -6,7 +6,8 @@ public struct Network: Sendable, Equatable {
 
     public init(layers: [DenseLayer]) {
         for (a, b) in zip(layers, layers.dropFirst()) {
-            precondition(a.outputs == b.inputs, "Network: a layer with \(a.outputs) outputs feeds one with \(b.inputs) inputs")
+            precondition(
+                a.outputs == b.inputs, "Network: a layer with \(a.outputs) outputs feeds one with \(b.inputs) inputs")
         }
         self.layers = layers
     }
@@ -46,8 +47,10 @@ public struct Network: Sendable, Equatable {
     /// from `activations(_:layers:)` over the same range; `gradient` is ∂L/∂y (or ∂L/∂z
     /// of the last layer when `preActivation`). Adds into `grads` and returns ∂L/∂x when asked.
     @discardableResult
-    public func backward(activations: [Matrix], gradient: Matrix, preActivation: Bool = false,
-                         layers range: Range<Int>? = nil, into grads: inout Network, inputGradient: Bool = false) -> Matrix? {
+    public func backward(
+        activations: [Matrix], gradient: Matrix, preActivation: Bool = false,
+        layers range: Range<Int>? = nil, into grads: inout Network, inputGradient: Bool = false
+    ) -> Matrix? {
         let range = range ?? layers.indices
         precondition(activations.count == range.count + 1, "backward needs the activations of every layer in the range")
         var g = gradient
@@ -57,8 +60,10 @@ public struct Network: Sendable, Equatable {
             let a = l - range.lowerBound
             // Turn ∂L/∂y into ∂L/∂z in place here: g is owned by this loop, so no copy is made.
             if !pre { layers[l].activation.backpropagate(&g, outputs: activations[a + 1]) }
-            guard let dx = layers[l].backward(input: activations[a], output: activations[a + 1], gradient: g,
-                                              preActivation: true, into: &grads.layers[l], inputGradient: needInput)
+            guard
+                let dx = layers[l].backward(
+                    input: activations[a], output: activations[a + 1], gradient: g,
+                    preActivation: true, into: &grads.layers[l], inputGradient: needInput)
             else { return nil }
             g = dx
             pre = false

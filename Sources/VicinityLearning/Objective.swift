@@ -35,8 +35,10 @@ public struct Objective: Sendable, Codable, Equatable {
     public var needsLabels: Bool { kind != .reconstruction }
 
     /// The loss on a batch (B×D inputs, B labels) and its gradient, shaped like `network`.
-    public func evaluate(_ network: Network, encoderDepth: Int, batch x: Matrix, labels: [Int],
-                         rng: inout SeededRNG) -> (loss: Float, gradients: Network) {
+    public func evaluate(
+        _ network: Network, encoderDepth: Int, batch x: Matrix, labels: [Int],
+        rng: inout SeededRNG
+    ) -> (loss: Float, gradients: Network) {
         var grads = network.zeroed
         let encoder = 0..<encoderDepth
         let decoder = encoderDepth..<network.layers.count
@@ -61,17 +63,20 @@ public struct Objective: Sendable, Codable, Equatable {
             var g = rec.gradient
             g.scale(by: weight)
             total += weight * rec.loss
-            let back = network.backward(activations: decoded, gradient: g, preActivation: true, layers: decoder,
-                                        into: &grads, inputGradient: true)!
+            let back = network.backward(
+                activations: decoded, gradient: g, preActivation: true, layers: decoder,
+                into: &grads, inputGradient: true)!
             codeGradient.add(back)
         }
         if contractive > 0 {
             // The penalty reads the first hidden layer; its ∂/∂z goes back through layer 0 only.
-            let (penalty, dz) = ContractivePenalty.evaluate(layer: network.layers[0], hidden: acts[1],
-                                                             lambda: contractive, into: &grads.layers[0])
+            let (penalty, dz) = ContractivePenalty.evaluate(
+                layer: network.layers[0], hidden: acts[1],
+                lambda: contractive, into: &grads.layers[0])
             total += penalty
-            network.layers[0].backward(input: acts[0], output: acts[1], gradient: dz, preActivation: true,
-                                       into: &grads.layers[0], inputGradient: false)
+            network.layers[0].backward(
+                input: acts[0], output: acts[1], gradient: dz, preActivation: true,
+                into: &grads.layers[0], inputGradient: false)
         }
         network.backward(activations: acts, gradient: codeGradient, layers: encoder, into: &grads)
         if tied { foldTiedGradients(&grads, encoderDepth: encoderDepth) }
@@ -80,7 +85,9 @@ public struct Objective: Sendable, Codable, Equatable {
     }
 
     /// Semantic hashing: recompute the code layer with noise added to its pre-activation.
-    private func addCodeNoise(_ network: Network, encoderDepth: Int, activations acts: inout [Matrix], rng: inout SeededRNG) {
+    private func addCodeNoise(
+        _ network: Network, encoderDepth: Int, activations acts: inout [Matrix], rng: inout SeededRNG
+    ) {
         let layer = network.layers[encoderDepth - 1]
         var z = layer.preActivation(acts[encoderDepth - 1])
         z.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] += codeNoise * rng.gaussian() } }

@@ -13,7 +13,8 @@ public enum LearningRateSchedule: Sendable, Codable, Equatable {
         switch self {
         case .constant: base
         case .step(let every, let factor): base * Foundation.pow(factor, Float(epoch / max(every, 1)))
-        case .cosine(let epochs): base * 0.5 * (1 + Foundation.cos(Float.pi * Float(min(epoch, epochs)) / Float(max(epochs, 1))))
+        case .cosine(let epochs):
+            base * 0.5 * (1 + Foundation.cos(Float.pi * Float(min(epoch, epochs)) / Float(max(epochs, 1))))
         }
     }
 }
@@ -74,7 +75,8 @@ public struct Adam: Optimizer {
                         p.storage.withUnsafeMutableBufferPointer { pp in
                             // Memory-bound: big tensors are split over cores.
                             let parts = n >= 1 << 16 ? availableCores : 1
-                            let shared = UnsafeSendable((gp.baseAddress!, mp.baseAddress!, vp.baseAddress!, pp.baseAddress!))
+                            let shared = UnsafeSendable(
+                                (gp.baseAddress!, mp.baseAddress!, vp.baseAddress!, pp.baseAddress!))
                             parallelFor(parts) { part in
                                 let (gp, mp, vp, pp) = shared.value
                                 for i in (n * part / parts)..<(n * (part + 1) / parts) {
@@ -90,7 +92,8 @@ public struct Adam: Optimizer {
             }
         }
         for l in network.layers.indices {
-            update(&network.layers[l].weights, gradients.layers[l].weights, &m!.layers[l].weights, &v!.layers[l].weights)
+            update(
+                &network.layers[l].weights, gradients.layers[l].weights, &m!.layers[l].weights, &v!.layers[l].weights)
             update(&network.layers[l].bias, gradients.layers[l].bias, &m!.layers[l].bias, &v!.layers[l].bias)
         }
     }
@@ -133,7 +136,7 @@ func importNetwork(_ tensors: [String: Matrix], prefix: String, shape: Network) 
     var n = shape
     for i in n.layers.indices {
         guard let w = tensors["\(prefix).\(i).weight"], let b = tensors["\(prefix).\(i).bias"],
-              w.rows == n.layers[i].weights.rows, w.cols == n.layers[i].weights.cols, b.count == n.layers[i].bias.count
+            w.rows == n.layers[i].weights.rows, w.cols == n.layers[i].weights.cols, b.count == n.layers[i].bias.count
         else { return nil }
         n.layers[i].weights = w
         n.layers[i].bias = b.reshaped(rows: 1, cols: b.count)

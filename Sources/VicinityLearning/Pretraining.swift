@@ -18,7 +18,9 @@ extension Trainer {
             var state: CDState
             var firstEpoch = 0
             var position: EpochPosition? = nil
-            if let saved = checkpoint?.currentRBM, saved.rbm.visibleUnits == sizes[i], saved.rbm.hiddenUnits == sizes[i + 1] {
+            if let saved = checkpoint?.currentRBM, saved.rbm.visibleUnits == sizes[i],
+                saved.rbm.hiddenUnits == sizes[i + 1]
+            {
                 (rbm, state, firstEpoch) = (saved.rbm, saved.state, saved.epoch)
                 position = checkpoint?.state.position
                 checkpoint?.currentRBM = nil
@@ -28,28 +30,35 @@ extension Trainer {
             }
             let batch = 100
             let batches = input.rows / batch
-            progress(.phase(name: "pretrain RBM \(sizes[i])-\(sizes[i + 1]) (\(hiddenKind.rawValue) hidden)",
-                            epochs: settings.pretrainEpochs, batchesPerEpoch: batches, samplesPerBatch: batch))
+            progress(
+                .phase(
+                    name: "pretrain RBM \(sizes[i])-\(sizes[i + 1]) (\(hiddenKind.rawValue) hidden)",
+                    epochs: settings.pretrainEpochs, batchesPerEpoch: batches, samplesPerBatch: batch))
             for epoch in firstEpoch..<settings.pretrainEpochs {
                 let clock = ContinuousClock.now
                 var cursor = EpochCursor(count: input.rows, rng: &rng, resuming: position)
                 position = nil
                 let momentum = epoch < cd.momentumSwitchEpoch ? cd.initialMomentum : cd.finalMomentum
                 for b in cursor.firstBatch..<batches {
-                    let v = input.rows(cursor.order[b * batch ..< (b + 1) * batch])
+                    let v = input.rows(cursor.order[b * batch..<(b + 1) * batch])
                     let err = rbm.contrastiveDivergence(v, settings: cd, momentum: momentum, state: &state, rng: &rng)
                     cursor.runningLoss += Double(err)
                     progress(.batch(epoch: epoch, batch: b, loss: err))
                     if shouldStop() && b + 1 < batches {
-                        try saveCheckpoint(.init(phase: .pretrain, epoch: epoch, rng: rng.state, position: cursor.position(next: b + 1)),
-                                           rbms: stack, current: (rbm, state, epoch), network: nil, best: nil)
+                        try saveCheckpoint(
+                            .init(
+                                phase: .pretrain, epoch: epoch, rng: rng.state, position: cursor.position(next: b + 1)),
+                            rbms: stack, current: (rbm, state, epoch), network: nil, best: nil)
                         throw TrainingInterrupted(checkpoint: checkpointPath)
                     }
                 }
-                progress(.epoch(epoch: epoch, loss: Float(cursor.runningLoss / Double(max(batches, 1))), validation: nil,
-                                seconds: clock.duration(to: .now).seconds))
-                try saveCheckpoint(.init(phase: .pretrain, epoch: epoch + 1, rng: rng.state), rbms: stack,
-                                   current: (rbm, state, epoch + 1), network: nil, best: nil)
+                progress(
+                    .epoch(
+                        epoch: epoch, loss: Float(cursor.runningLoss / Double(max(batches, 1))), validation: nil,
+                        seconds: clock.duration(to: .now).seconds))
+                try saveCheckpoint(
+                    .init(phase: .pretrain, epoch: epoch + 1, rng: rng.state), rbms: stack,
+                    current: (rbm, state, epoch + 1), network: nil, best: nil)
                 if shouldStop() && (epoch + 1 < settings.pretrainEpochs || stack.count + 1 < sizes.count - 1) {
                     throw TrainingInterrupted(checkpoint: checkpointPath)
                 }

@@ -20,9 +20,13 @@ public struct RBM: Sendable, Equatable {
     public let visible: UnitKind
     public let hidden: UnitKind
 
-    public init(visibleUnits v: Int, hiddenUnits h: Int, visible: UnitKind = .binary, hidden: UnitKind = .binary,
-                rng: inout SeededRNG) {
-        precondition(visible != .linear && hidden != .gaussian, "RBM: visible units are binary or gaussian; hidden are binary or linear")
+    public init(
+        visibleUnits v: Int, hiddenUnits h: Int, visible: UnitKind = .binary, hidden: UnitKind = .binary,
+        rng: inout SeededRNG
+    ) {
+        precondition(
+            visible != .linear && hidden != .gaussian,
+            "RBM: visible units are binary or gaussian; hidden are binary or linear")
         weights = Matrix(rows: v, cols: h, storage: rng.gaussians(v * h, std: 0.1))
         visibleBias = Matrix(rows: 1, cols: v)
         hiddenBias = Matrix(rows: 1, cols: h)
@@ -98,8 +102,10 @@ extension RBM {
     /// One CD-k update on a mini-batch `v0` (B×V). Returns the squared reconstruction
     /// error per example of the first reconstruction, the usual progress figure.
     @discardableResult
-    public mutating func contrastiveDivergence(_ v0: Matrix, settings: CDSettings, momentum: Float,
-                                               state: inout CDState, rng: inout SeededRNG) -> Float {
+    public mutating func contrastiveDivergence(
+        _ v0: Matrix, settings: CDSettings, momentum: Float,
+        state: inout CDState, rng: inout SeededRNG
+    ) -> Float {
         let b = Float(v0.rows)
         let h0 = hiddenMeans(v0)
         var positive = Matrix(rows: visibleUnits, cols: hiddenUnits)

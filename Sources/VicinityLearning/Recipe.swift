@@ -17,7 +17,8 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
         case .deepAutoencoder: "RBM-pretrained 784-1000-500-250-30 deep autoencoder, fine-tuned on cross-entropy"
         case .nca: "RBM-pretrained 784-500-500-2000-30 encoder fine-tuned with nonlinear NCA"
         case .ncaRegularised: "as nca, plus a decoder: λ·NCA + (1−λ)·reconstruction"
-        case .hashing: "binary codes: RBM-pretrained 784-500-500-2000-64 encoder with a logistic code layer, NCA on codes made near-binary by Gaussian noise on the code layer's input"
+        case .hashing:
+            "binary codes: RBM-pretrained 784-500-500-2000-64 encoder with a logistic code layer, NCA on codes made near-binary by Gaussian noise on the code layer's input"
         }
     }
 
@@ -146,7 +147,9 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
             throw LearningError("layer sizes must be at least input and code, all positive: \(sizes)")
         }
         guard headBits >= 0 && headBits <= 1024 else { throw LearningError("head bits must be in 0…1024") }
-        guard headHidden.allSatisfy({ $0 >= 1 }) else { throw LearningError("head hidden sizes must be positive: \(headHidden)") }
+        guard headHidden.allSatisfy({ $0 >= 1 }) else {
+            throw LearningError("head hidden sizes must be positive: \(headHidden)")
+        }
         guard headNoise >= 0, headInputNoise >= 0, headNoise.isFinite, headInputNoise.isFinite else {
             throw LearningError("head noise levels must be finite and ≥ 0")
         }
@@ -156,7 +159,9 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
         guard epochs >= 0, batch >= 2 else { throw LearningError("epochs must be ≥ 0 and batch ≥ 2") }
         guard learningRate > 0, learningRate.isFinite else { throw LearningError("learning rate must be positive") }
         guard objective.ncaWeight >= 0 && objective.ncaWeight <= 1 else { throw LearningError("λ must be in [0, 1]") }
-        guard objective.contractive >= 0, objective.weightDecay >= 0 else { throw LearningError("penalties must be ≥ 0") }
+        guard objective.contractive >= 0, objective.weightDecay >= 0 else {
+            throw LearningError("penalties must be ≥ 0")
+        }
         if objective.contractive > 0 && hidden != .logistic && sizes.count > 2 {
             throw LearningError("the contractive penalty needs a logistic first layer")
         }
@@ -164,7 +169,8 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
             throw LearningError("the contractive penalty needs a logistic code layer in a one-layer autoencoder")
         }
         if pretrainEpochs > 0 && hidden != .logistic {
-            throw LearningError("RBM pretraining builds logistic hidden layers; use --hidden logistic or --pretrain-epochs 0")
+            throw LearningError(
+                "RBM pretraining builds logistic hidden layers; use --hidden logistic or --pretrain-epochs 0")
         }
     }
 }

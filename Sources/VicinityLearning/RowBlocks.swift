@@ -30,15 +30,19 @@ public enum RowBlocks {
                 parallelFor(workers) { w in
                     let (src, dst) = shared.value
                     var block = Matrix(rows: r, cols: d)
-                    for b in (blocks * w / workers) ..< (blocks * (w + 1) / workers) {
+                    for b in (blocks * w / workers)..<(blocks * (w + 1) / workers) {
                         let lo = b * r, live = min(n, lo + r) - lo
                         block.storage.withUnsafeMutableBufferPointer { p in
                             p.baseAddress!.update(from: src + lo * d, count: live * d)
                             if live < r { (p.baseAddress! + live * d).update(repeating: 0, count: (r - live) * d) }
                         }
                         let y = f(block)
-                        precondition(y.rows == r && y.cols == outCols, "RowBlocks: f gave \(y.rows)×\(y.cols), expected \(r)×\(outCols)")
-                        y.storage.withUnsafeBufferPointer { q in (dst + lo * outCols).update(from: q.baseAddress!, count: live * outCols) }
+                        precondition(
+                            y.rows == r && y.cols == outCols,
+                            "RowBlocks: f gave \(y.rows)×\(y.cols), expected \(r)×\(outCols)")
+                        y.storage.withUnsafeBufferPointer { q in
+                            (dst + lo * outCols).update(from: q.baseAddress!, count: live * outCols)
+                        }
                     }
                 }
             }

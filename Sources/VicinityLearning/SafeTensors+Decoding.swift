@@ -34,7 +34,7 @@ extension SafeTensors {
         }
         let dataStart = 8 + Int(headerLength)
         let dataLength = total - dataStart
-        let header = try parseHeader(UnsafeRawBufferPointer(rebasing: raw[8 ..< dataStart]), fail: fail)
+        let header = try parseHeader(UnsafeRawBufferPointer(rebasing: raw[8..<dataStart]), fail: fail)
 
         // Metadata.
         var metadata: [String: String] = [:]
@@ -73,7 +73,7 @@ extension SafeTensors {
         var dtypes: [String: SafeTensorsDType] = [:]
         tensors.reserveCapacity(entries.count)
         for entry in entries {
-            let bytes = UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.begin) ..< (dataStart + entry.end)])
+            let bytes = UnsafeRawBufferPointer(rebasing: raw[(dataStart + entry.begin)..<(dataStart + entry.end)])
             let values = convert(bytes, dtype: entry.dtype, count: entry.count)
             if let bad = firstNonFinite(values) {
                 throw fail(.nonFiniteValue(tensor: entry.name, index: bad, value: values[bad]))
@@ -84,8 +84,10 @@ extension SafeTensors {
         return Contents(metadata: metadata, tensors: tensors, dtypes: dtypes)
     }
 
-    private static func parseHeader(_ bytes: UnsafeRawBufferPointer,
-                                    fail: (ModelFileError.Kind) -> ModelFileError) throws -> [String: JSONValue] {
+    private static func parseHeader(
+        _ bytes: UnsafeRawBufferPointer,
+        fail: (ModelFileError.Kind) -> ModelFileError
+    ) throws -> [String: JSONValue] {
         let data = Data(bytes)
         guard String(data: data, encoding: .utf8) != nil else { throw fail(.headerNotUTF8) }
         let value: JSONValue
@@ -102,8 +104,10 @@ extension SafeTensors {
         return object
     }
 
-    private static func parseEntry(name: String, _ value: JSONValue, dataLength: Int,
-                                   fail: (ModelFileError.Kind) -> ModelFileError) throws -> Entry {
+    private static func parseEntry(
+        name: String, _ value: JSONValue, dataLength: Int,
+        fail: (ModelFileError.Kind) -> ModelFileError
+    ) throws -> Entry {
         guard case .object(let fields) = value else { throw fail(.tensorEntryNotObject(tensor: name)) }
         for field in ["dtype", "shape", "data_offsets"] where fields[field] == nil {
             throw fail(.missingField(tensor: name, field: field))
@@ -118,9 +122,12 @@ extension SafeTensors {
             throw fail(.invalidField(tensor: name, field: "shape", reason: "not an array of non-negative integers"))
         }
         guard let offsets = fields["data_offsets"]!.nonNegativeIntegers, offsets.count == 2,
-              offsets[0] <= offsets[1] else {
-            throw fail(.invalidField(tensor: name, field: "data_offsets",
-                                     reason: "not a pair [begin, end] of non-negative integers with begin <= end"))
+            offsets[0] <= offsets[1]
+        else {
+            throw fail(
+                .invalidField(
+                    tensor: name, field: "data_offsets",
+                    reason: "not a pair [begin, end] of non-negative integers with begin <= end"))
         }
         let (begin, end) = (offsets[0], offsets[1])
         guard end <= dataLength else {
@@ -131,8 +138,10 @@ extension SafeTensors {
         }
         let (expected, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         guard !overflow, expected == end - begin else {
-            throw fail(.sizeMismatch(tensor: name, shape: shape, dtype: dtype.rawValue,
-                                     expectedBytes: overflow ? Int.max : expected, actualBytes: end - begin))
+            throw fail(
+                .sizeMismatch(
+                    tensor: name, shape: shape, dtype: dtype.rawValue,
+                    expectedBytes: overflow ? Int.max : expected, actualBytes: end - begin))
         }
         return Entry(name: name, dtype: dtype, shape: shape, count: count, begin: begin, end: end)
     }
@@ -150,13 +159,21 @@ enum JSONValue: Decodable, Sendable, Equatable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let b = try? container.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? container.decode(Int.self) { self = .integer(i) }
-        else if let d = try? container.decode(Double.self) { self = .number(d) }
-        else if let s = try? container.decode(String.self) { self = .string(s) }
-        else if let a = try? container.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let b = try? container.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? container.decode(Int.self) {
+            self = .integer(i)
+        } else if let d = try? container.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? container.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? container.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
     }
 
     /// The elements when this is an array of non-negative integers.

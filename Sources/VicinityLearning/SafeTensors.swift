@@ -41,8 +41,9 @@ public struct Tensor: Sendable, Equatable {
 
     public init(shape: [Int], values: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shapeText(shape)) has a negative dimension")
-        precondition(values.count == shape.reduce(1, *),
-                     "Tensor of shape \(shapeText(shape)) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        precondition(
+            values.count == shape.reduce(1, *),
+            "Tensor of shape \(shapeText(shape)) needs \(shape.reduce(1, *)) values, got \(values.count)")
         self.shape = shape
         self.values = values
     }
@@ -98,8 +99,10 @@ public enum SafeTensors {
     /// the header padded with spaces to a multiple of 8 bytes.
     ///
     /// - Parameter source: the file name used in error messages.
-    public static func encode(metadata: [String: String], tensors: [String: Tensor],
-                              source: String) throws -> Data {
+    public static func encode(
+        metadata: [String: String], tensors: [String: Tensor],
+        source: String
+    ) throws -> Data {
         let names = tensors.keys.sorted()
         var entries: [String] = []
         entries.reserveCapacity(names.count + 1)
@@ -114,17 +117,23 @@ public enum SafeTensors {
                 throw ModelFileError(path: source, kind: .invalidTensorName(name: name))
             }
             guard tensor.shape.allSatisfy({ $0 >= 0 }),
-                  let count = elementCount(tensor.shape), count == tensor.values.count else {
-                throw ModelFileError(path: source, kind: .valueCountMismatch(
-                    tensor: name, shape: tensor.shape, valueCount: tensor.values.count))
+                let count = elementCount(tensor.shape), count == tensor.values.count
+            else {
+                throw ModelFileError(
+                    path: source,
+                    kind: .valueCountMismatch(
+                        tensor: name, shape: tensor.shape, valueCount: tensor.values.count))
             }
             if let bad = firstNonFinite(tensor.values) {
-                throw ModelFileError(path: source, kind: .nonFiniteValue(
-                    tensor: name, index: bad, value: tensor.values[bad]))
+                throw ModelFileError(
+                    path: source,
+                    kind: .nonFiniteValue(
+                        tensor: name, index: bad, value: tensor.values[bad]))
             }
             let end = offset + count * 4
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append(jsonString(name) + ":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                jsonString(name) + ":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
@@ -136,10 +145,10 @@ public enum SafeTensors {
         for name in names {
             let values = tensors[name]!.values
             #if _endian(big)
-            let swapped = values.map { $0.bitPattern.littleEndian }
-            swapped.withUnsafeBytes { out.append(contentsOf: $0) }
+                let swapped = values.map { $0.bitPattern.littleEndian }
+                swapped.withUnsafeBytes { out.append(contentsOf: $0) }
             #else
-            values.withUnsafeBytes { out.append(contentsOf: $0) }
+                values.withUnsafeBytes { out.append(contentsOf: $0) }
             #endif
         }
         return out
@@ -175,11 +184,13 @@ public enum SafeTensors {
             switch dtype {
             case .f32:
                 #if _endian(little)
-                if count > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes) }
+                    if count > 0 { UnsafeMutableRawBufferPointer(out).copyMemory(from: bytes) }
                 #else
-                for i in 0..<count {
-                    out[i] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                }
+                    for i in 0..<count {
+                        out[i] = Float(
+                            bitPattern: UInt32(
+                                littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                    }
                 #endif
             case .f64:
                 for i in 0..<count {

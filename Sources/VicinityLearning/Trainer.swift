@@ -15,16 +15,20 @@ public final class Trainer {
 
     /// kNN error (percent) of query codes against database codes: supplied by the
     /// caller (the search module sits below this one), used for early stopping.
-    public typealias KNNErrorFunction = (_ database: Matrix, _ databaseLabels: [Int],
-                                         _ queries: Matrix, _ queryLabels: [Int]) -> Double
+    public typealias KNNErrorFunction = (
+        _ database: Matrix, _ databaseLabels: [Int],
+        _ queries: Matrix, _ queryLabels: [Int]
+    ) -> Double
 
     /// - Parameters:
     ///   - checkpointPath: written after each epoch; read first when `resume` is true.
     ///   - shouldStop: polled between mini-batches; when true, a checkpoint is saved and `TrainingInterrupted` thrown.
     ///   - knnError: when given, labelled objectives stop early on validation kNN error (k=5) instead of their loss.
-    public init(settings: TrainingSettings, checkpointPath: String, resume: Bool,
-                knnError: KNNErrorFunction? = nil,
-                progress: @escaping (TrainingEvent) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }) throws {
+    public init(
+        settings: TrainingSettings, checkpointPath: String, resume: Bool,
+        knnError: KNNErrorFunction? = nil,
+        progress: @escaping (TrainingEvent) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }
+    ) throws {
         try settings.validate()
         self.knnError = knnError
         self.settings = settings
@@ -45,7 +49,8 @@ public final class Trainer {
     /// The unrolled RBM stack: from `pretrainedCache` when it holds one made with the same
     /// pretraining settings, seed and data (the RNG continues exactly as if pretraining had run), else trained now.
     func pretrainedNetwork(_ data: Matrix, fingerprint: String, rng: inout SeededRNG) throws -> Network {
-        let key = "\(settings.sizes)|\(settings.codeActivation)|\(settings.pretrainEpochs)|\(settings.cd)|\(settings.linearRBMLearningRate)|\(settings.seed)|\(settings.validation)|\(fingerprint)"
+        let key =
+            "\(settings.sizes)|\(settings.codeActivation)|\(settings.pretrainEpochs)|\(settings.cd)|\(settings.linearRBMLearningRate)|\(settings.seed)|\(settings.validation)|\(fingerprint)"
         if let path = pretrainedCache, FileManager.default.fileExists(atPath: path) {
             let cached = try EmbeddingModel.load(from: path)
             if cached.record.settings["pretraining"] == key, let words = cached.record.settings["rng_state"] {
@@ -54,7 +59,8 @@ public final class Trainer {
                     rng.state = state
                     progress(.message("using the pretrained stack in \(path)"))
                     let n = cached.network
-                    return settings.objective.needsDecoder ? n : Network(layers: Array(n.layers[0..<cached.encoderDepth]))
+                    return settings.objective.needsDecoder
+                        ? n : Network(layers: Array(n.layers[0..<cached.encoderDepth]))
                 }
             }
             progress(.message("\(path) was pretrained with other settings; pretraining again"))
@@ -63,7 +69,8 @@ public final class Trainer {
         if let path = pretrainedCache {
             var record = TrainingRecord(recipe: "rbm-stack", seed: settings.seed, dataFingerprint: fingerprint)
             record.settings = ["pretraining": key, "rng_state": rng.state.map(String.init).joined(separator: ",")]
-            try EmbeddingModel(network: unroll(stack, withDecoder: true), encoderDepth: stack.count, record: record).save(to: path)
+            try EmbeddingModel(network: unroll(stack, withDecoder: true), encoderDepth: stack.count, record: record)
+                .save(to: path)
         }
         return unroll(stack, withDecoder: settings.objective.needsDecoder)
     }
@@ -80,9 +87,13 @@ public final class Trainer {
         var layers: [DenseLayer] = []
         for i in 0..<(sizes.count - 1) {
             let act: Activation
-            if i == encoderDepth - 1 { act = s.codeActivation }
-            else if i == sizes.count - 2 { act = s.objective.loss.outputActivation }
-            else { act = s.hidden }
+            if i == encoderDepth - 1 {
+                act = s.codeActivation
+            } else if i == sizes.count - 2 {
+                act = s.objective.loss.outputActivation
+            } else {
+                act = s.hidden
+            }
             layers.append(DenseLayer(inputs: sizes[i], outputs: sizes[i + 1], activation: act, scale: scale, rng: &rng))
         }
         var net = Network(layers: layers)
@@ -93,10 +104,12 @@ public final class Trainer {
     /// Trains on `data` and returns the model with the best validation figure.
     public func train(_ data: Dataset) throws -> EmbeddingModel {
         guard data.dims == settings.sizes[0] else {
-            throw LearningError("the network takes \(settings.sizes[0]) inputs but \(data.name) has \(data.dims) per image")
+            throw LearningError(
+                "the network takes \(settings.sizes[0]) inputs but \(data.name) has \(data.dims) per image")
         }
         if settings.objective.needsLabels && data.labels.contains(where: { $0 < 0 }) {
-            throw LearningError("recipe \(settings.recipe.rawValue) needs class labels, and \(data.name) has unlabelled items")
+            throw LearningError(
+                "recipe \(settings.recipe.rawValue) needs class labels, and \(data.name) has unlabelled items")
         }
         let encoderDepth = settings.sizes.count - 1
         var rng = SeededRNG(seed: settings.seed)
@@ -119,8 +132,9 @@ public final class Trainer {
             network = Trainer.makeNetwork(settings, rng: &rng)
             checkpoint = nil
         }
-        var model = try fineTune(network, encoderDepth: encoderDepth, training: training, validation: validation, rng: &rng,
-                                 fingerprint: data.fingerprint, imageRows: data.imageRows, imageCols: data.imageCols)
+        var model = try fineTune(
+            network, encoderDepth: encoderDepth, training: training, validation: validation, rng: &rng,
+            fingerprint: data.fingerprint, imageRows: data.imageRows, imageCols: data.imageCols)
         model.architecture.imageChannels = data.imageChannels == 1 ? nil : data.imageChannels
         model.architecture.classNames = data.classNames.isEmpty ? nil : data.classNames
         return settings.headBits > 0 ? try withBinaryHead(model, data: data) : model
@@ -130,12 +144,14 @@ public final class Trainer {
     /// checkpointed: it takes seconds), replacing any head the model had.
     public func withBinaryHead(_ model: EmbeddingModel, data: Dataset) throws -> EmbeddingModel {
         let codes = model.embed(data.features)
-        let codeSet = Dataset(name: "\(data.name) codes", features: codes, labels: data.labels, ids: data.ids,
-                              imageRows: 1, imageCols: codes.cols)
+        let codeSet = Dataset(
+            name: "\(data.name) codes", features: codes, labels: data.labels, ids: data.ids,
+            imageRows: 1, imageCols: codes.cols)
         let shape = (settings.headHidden + [settings.headBits]).map(String.init).joined(separator: "-")
         progress(.message("binary head: \(shape) logistic units on the \(codes.cols)-D code"))
-        let headTrainer = try Trainer(settings: settings.headSettings(), checkpointPath: checkpointPath + ".head", resume: false,
-                                      knnError: knnError, progress: progress, shouldStop: shouldStop)
+        let headTrainer = try Trainer(
+            settings: settings.headSettings(), checkpointPath: checkpointPath + ".head", resume: false,
+            knnError: knnError, progress: progress, shouldStop: shouldStop)
         let trained = try headTrainer.train(codeSet)
         try? FileManager.default.removeItem(atPath: checkpointPath + ".head")
         var out = model
@@ -144,8 +160,10 @@ public final class Trainer {
         return out
     }
 
-    private func fineTune(_ start: Network, encoderDepth: Int, training: Dataset, validation: Dataset, rng: inout SeededRNG,
-                          fingerprint: String, imageRows: Int, imageCols: Int) throws -> EmbeddingModel {
+    private func fineTune(
+        _ start: Network, encoderDepth: Int, training: Dataset, validation: Dataset, rng: inout SeededRNG,
+        fingerprint: String, imageRows: Int, imageCols: Int
+    ) throws -> EmbeddingModel {
         var network = start
         var optimizer = makeOptimizer(for: network)
         var state = checkpoint?.state ?? CheckpointState(phase: .finetune, epoch: 0, rng: rng.state)
@@ -154,8 +172,10 @@ public final class Trainer {
         let batch = min(settings.batch, training.count)
         let batches = training.count / batch
         let objective = settings.objective
-        progress(.phase(name: "fine-tune \(objective.kind.rawValue)", epochs: settings.epochs,
-                        batchesPerEpoch: batches, samplesPerBatch: batch))
+        progress(
+            .phase(
+                name: "fine-tune \(objective.kind.rawValue)", epochs: settings.epochs,
+                batchesPerEpoch: batches, samplesPerBatch: batch))
         var epoch = state.epoch
         var position = state.position
         while epoch < settings.epochs && state.badEpochs < settings.patience {
@@ -164,12 +184,14 @@ public final class Trainer {
             var cursor = EpochCursor(count: training.count, rng: &rng, resuming: position)
             position = nil
             for b in cursor.firstBatch..<batches {
-                let rows = Array(cursor.order[b * batch ..< (b + 1) * batch])
+                let rows = Array(cursor.order[b * batch..<(b + 1) * batch])
                 let x = training.features.rows(rows)
                 let labels = rows.map { training.labels[$0] }
-                let (loss, grads) = objective.evaluate(network, encoderDepth: encoderDepth, batch: x, labels: labels, rng: &rng)
+                let (loss, grads) = objective.evaluate(
+                    network, encoderDepth: encoderDepth, batch: x, labels: labels, rng: &rng)
                 guard loss.isFinite else {
-                    throw LearningError("training diverged (loss \(loss)) in epoch \(epoch + 1); lower the learning rate")
+                    throw LearningError(
+                        "training diverged (loss \(loss)) in epoch \(epoch + 1); lower the learning rate")
                 }
                 optimizer.step(&network, gradients: grads)
                 if objective.tied { network.tieDecoder(encoderDepth: encoderDepth) }
@@ -177,12 +199,14 @@ public final class Trainer {
                 progress(.batch(epoch: epoch, batch: b, loss: loss))
                 if shouldStop() && b + 1 < batches {
                     (state.epoch, state.rng, state.position) = (epoch, rng.state, cursor.position(next: b + 1))
-                    try saveCheckpoint(state, rbms: [], current: nil, network: network, best: best,
-                                       optimizer: optimizerState(optimizer))
+                    try saveCheckpoint(
+                        state, rbms: [], current: nil, network: network, best: best,
+                        optimizer: optimizerState(optimizer))
                     throw TrainingInterrupted(checkpoint: checkpointPath)
                 }
             }
-            let figure = validationFigure(network, encoderDepth: encoderDepth, training: training, validation: validation)
+            let figure = validationFigure(
+                network, encoderDepth: encoderDepth, training: training, validation: validation)
             let seconds = clock.duration(to: .now).seconds
             let meanLoss = cursor.runningLoss / Double(max(batches, 1))
             state.history.append(EpochFigures(epoch: epoch + 1, loss: meanLoss, validation: figure, seconds: seconds))
@@ -190,7 +214,8 @@ public final class Trainer {
             progress(.epoch(epoch: epoch, loss: Float(meanLoss), validation: figure, seconds: seconds))
             epoch += 1
             (state.epoch, state.rng, state.position) = (epoch, rng.state, nil)
-            try saveCheckpoint(state, rbms: [], current: nil, network: network, best: best, optimizer: optimizerState(optimizer))
+            try saveCheckpoint(
+                state, rbms: [], current: nil, network: network, best: best, optimizer: optimizerState(optimizer))
             if shouldStop() && epoch < settings.epochs { throw TrainingInterrupted(checkpoint: checkpointPath) }
         }
         if state.badEpochs >= settings.patience {
@@ -201,7 +226,8 @@ public final class Trainer {
         record.settings = settingsSummary
         if let best = state.bestValidation { record.figures["validation_\(validationName)"] = best }
         record.history = state.history
-        return EmbeddingModel(network: best, encoderDepth: encoderDepth, record: record, imageRows: imageRows, imageCols: imageCols)
+        return EmbeddingModel(
+            network: best, encoderDepth: encoderDepth, record: record, imageRows: imageRows, imageCols: imageCols)
     }
 
     /// The optimiser the settings name, its state restored from the checkpoint when resuming.
@@ -220,7 +246,8 @@ public final class Trainer {
 
     /// Early stopping's bookkeeping after an epoch: a better validation figure makes this network
     /// the best so far; with nothing held out the latest network is the result.
-    private static func track(_ figure: Double?, of network: Network, state: inout CheckpointState, best: inout Network) {
+    private static func track(_ figure: Double?, of network: Network, state: inout CheckpointState, best: inout Network)
+    {
         guard let figure else {
             best = network
             return
@@ -240,7 +267,8 @@ public final class Trainer {
 
     /// What early stopping watches: kNN error (k=5, %) for labelled objectives, else the reconstruction loss.
     var validationName: String {
-        settings.objective.needsLabels && knnError != nil ? "knn_error_percent_5" : "\(settings.objective.kind.rawValue)_loss"
+        settings.objective.needsLabels && knnError != nil
+            ? "knn_error_percent_5" : "\(settings.objective.kind.rawValue)_loss"
     }
 
     /// The validation figure (lower is better); nil when nothing is held out.
@@ -249,8 +277,9 @@ public final class Trainer {
         if settings.objective.needsLabels, let knnError {
             // kNN of the held-out items against (at most 20k) training items, as the eval command does.
             let database = training.prefix(min(training.count, 20_000))
-            let model = EmbeddingModel(network: network, encoderDepth: encoderDepth,
-                                       record: TrainingRecord(recipe: "", seed: 0, dataFingerprint: ""))
+            let model = EmbeddingModel(
+                network: network, encoderDepth: encoderDepth,
+                record: TrainingRecord(recipe: "", seed: 0, dataFingerprint: ""))
             // Codes trained to become binary are judged as the bits they become: 0/1 values, whose
             // squared distance is the Hamming distance.
             let binary = settings.objective.codeNoise > 0 && settings.codeActivation == .logistic
@@ -269,8 +298,12 @@ public final class Trainer {
         let step = 1000
         for start in stride(from: 0, to: validation.count, by: step) {
             let rows = Array(start..<min(start + step, validation.count))
-            total += Double(clean.evaluate(network, encoderDepth: encoderDepth, batch: validation.features.rows(rows),
-                                           labels: rows.map { validation.labels[$0] }, rng: &rng).loss) * Double(rows.count)
+            total +=
+                Double(
+                    clean.evaluate(
+                        network, encoderDepth: encoderDepth, batch: validation.features.rows(rows),
+                        labels: rows.map { validation.labels[$0] }, rng: &rng
+                    ).loss) * Double(rows.count)
         }
         return total / Double(validation.count)
     }
@@ -284,7 +317,8 @@ public final class Trainer {
             "optimizer": s.optimizer.rawValue, "learning_rate": "\(s.learningRate)",
             "objective": s.objective.kind.rawValue, "loss": s.objective.loss.rawValue,
             "noise": s.objective.corruption.text, "contractive": "\(s.objective.contractive)",
-            "lambda": "\(s.objective.ncaWeight)", "tied": "\(s.objective.tied)", "weight_decay": "\(s.objective.weightDecay)",
+            "lambda": "\(s.objective.ncaWeight)", "tied": "\(s.objective.tied)",
+            "weight_decay": "\(s.objective.weightDecay)",
         ]
     }
 }

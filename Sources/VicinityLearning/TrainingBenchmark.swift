@@ -26,7 +26,8 @@ public enum TrainingBenchmark {
         var rng = SeededRNG(seed: 1)
         let encoderDepth = sizes.count - 1
         let all = objective.needsDecoder ? sizes + sizes.dropLast().reversed() : sizes
-        var net = Network(sizes: all, hidden: .logistic, output: objective.needsDecoder ? .logistic : .linear, rng: &rng)
+        var net = Network(
+            sizes: all, hidden: .logistic, output: objective.needsDecoder ? .logistic : .linear, rng: &rng)
         let x = Matrix(rows: batch, cols: sizes[0], storage: rng.uniforms(batch * sizes[0]))
         let labels = (0..<batch).map { $0 % 10 }
         var adam = Adam()
@@ -46,8 +47,9 @@ public enum TrainingBenchmark {
         let seconds = parts.values.reduce(0, +)
         let sgemm = GemmBenchmark.run(size: 1024, repeats: 5).rawGFLOPS
         let samples = Double(batch * steps) / seconds
-        return Result(samplesPerSecond: samples, secondsPerEpoch60k: 60_000 / samples,
-                      effectiveGFLOPS: flopsPerStep(sizes: all, batch: batch) * Double(steps) / seconds / 1e9,
-                      sgemmGFLOPS: sgemm, stepMilliseconds: parts.mapValues { $0 / Double(steps) * 1000 })
+        return Result(
+            samplesPerSecond: samples, secondsPerEpoch60k: 60_000 / samples,
+            effectiveGFLOPS: flopsPerStep(sizes: all, batch: batch) * Double(steps) / seconds / 1e9,
+            sgemmGFLOPS: sgemm, stepMilliseconds: parts.mapValues { $0 / Double(steps) * 1000 })
     }
 }

@@ -11,24 +11,30 @@ public enum Transpose: Sendable {
 public enum BLAS {
     /// C (m×n) = alpha · op(A) · op(B) + beta · C, with op(A) m×k and op(B) k×n.
     /// `lda`, `ldb`, `ldc` are row strides of the arrays as stored.
-    public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                            b: UnsafePointer<Float>, ldb: Int,
-                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         guard m > 0, n > 0 else { return }
-        gemm(transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
-             parts: ownThreads ? min(availableCores, max(1, m * n * k / (1 << 21))) : 1)
+        gemm(
+            transA, transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc,
+            parts: ownThreads ? min(availableCores, max(1, m * n * k / (1 << 21))) : 1)
     }
 
     /// `gemm` with C cut into `parts` slabs, one per thread of ours; `parts: 1` runs on
     /// the calling thread (with `useOwnThreads`, OpenBLAS itself is on one), for
     /// callers that already split work over cores.
-    public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
-                     alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parts: Int) {
+    public static func gemm(
+        _ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, parts: Int
+    ) {
         guard parts > 1 else {
-            cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
-                        alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            cblas_sgemm(
+                CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
+                alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
         }
         // Our own threads each take a slab of C along its longer side, with OpenBLAS on one thread:
@@ -42,12 +48,14 @@ public enum BLAS {
             guard hi > lo else { return }
             if alongRows {
                 let aSlab = transA == .none ? a + lo * lda : a + lo
-                cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(hi - lo), Int32(n), Int32(k),
-                            alpha, aSlab, Int32(lda), b, Int32(ldb), beta, c + lo * ldc, Int32(ldc))
+                cblas_sgemm(
+                    CblasRowMajor, transA.cblas, transB.cblas, Int32(hi - lo), Int32(n), Int32(k),
+                    alpha, aSlab, Int32(lda), b, Int32(ldb), beta, c + lo * ldc, Int32(ldc))
             } else {
                 let bSlab = transB == .none ? b + lo : b + lo * ldb
-                cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(hi - lo), Int32(k),
-                            alpha, a, Int32(lda), bSlab, Int32(ldb), beta, c + lo, Int32(ldc))
+                cblas_sgemm(
+                    CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(hi - lo), Int32(k),
+                    alpha, a, Int32(lda), bSlab, Int32(ldb), beta, c + lo, Int32(ldc))
             }
         }
     }
@@ -66,9 +74,11 @@ public enum BLAS {
     }
 
     /// y = alpha · op(A) · x + beta · y for a row-major m×n matrix A.
-    public static func gemv(_ trans: Transpose, m: Int, n: Int, alpha: Float = 1,
-                            a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
-                            beta: Float = 0, y: UnsafeMutablePointer<Float>) {
+    public static func gemv(
+        _ trans: Transpose, m: Int, n: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+        beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
         guard m > 0, n > 0 else { return }
         cblas_sgemv(CblasRowMajor, trans.cblas, Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }

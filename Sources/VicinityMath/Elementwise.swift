@@ -111,6 +111,6 @@ public func forEachSlice(_ count: Int, minimum: Int = 1 << 17, _ body: (Range<In
     guard parts > 1 else { return body(0..<count) }
     withoutActuallyEscaping(body) { body in
         let shared = UnsafeSendable(body)
-        parallelFor(parts) { p in shared.value(count * p / parts ..< count * (p + 1) / parts) }
+        parallelFor(parts) { p in shared.value(count * p / parts..<count * (p + 1) / parts) }
     }
 }

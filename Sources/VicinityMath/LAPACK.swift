@@ -27,7 +27,8 @@ public enum LAPACK {
         var iwork = [Int32](repeating: 0, count: Int(liwork))
         ssyevd_(&jobz, &uplo, &nn, &buffer, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
         guard info == 0 else {
-            throw MathError(info < 0 ? "ssyevd: argument \(-info) is invalid" : "ssyevd did not converge (info \(info))")
+            throw MathError(
+                info < 0 ? "ssyevd: argument \(-info) is invalid" : "ssyevd did not converge (info \(info))")
         }
         // LAPACK gives ascending order; callers want the largest first.
         let ascending = Matrix(rows: n, cols: n, storage: buffer)
@@ -58,7 +59,8 @@ public enum LAPACK {
         var work = [Float](repeating: 0, count: Int(lwork))
         sgesdd_(&jobz, &mm, &nn, &buffer, &lda, &s, &vtOut, &ldu, &uOut, &ldvt, &work, &lwork, &iwork, &info)
         guard info == 0 else {
-            throw MathError(info < 0 ? "sgesdd: argument \(-info) is invalid" : "sgesdd did not converge (info \(info))")
+            throw MathError(
+                info < 0 ? "sgesdd: argument \(-info) is invalid" : "sgesdd did not converge (info \(info))")
         }
         return (Matrix(rows: m, cols: k, storage: uOut), s, Matrix(rows: k, cols: n, storage: vtOut))
     }

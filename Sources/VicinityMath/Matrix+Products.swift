@@ -7,8 +7,10 @@ extension Matrix {
     /// c = alpha · op(a) · op(b) + beta · c. Traps naming the shapes when they disagree.
     /// `serial` makes it one OpenBLAS call on the calling thread (for callers that already
     /// split work over cores, and for results that must not depend on the thread count).
-    public static func gemm(_ a: Matrix, _ transA: Transpose = .none, _ b: Matrix, _ transB: Transpose = .none,
-                            alpha: Float = 1, beta: Float = 0, serial: Bool = false, into c: inout Matrix) {
+    public static func gemm(
+        _ a: Matrix, _ transA: Transpose = .none, _ b: Matrix, _ transB: Transpose = .none,
+        alpha: Float = 1, beta: Float = 0, serial: Bool = false, into c: inout Matrix
+    ) {
         let (m, k) = a.opShape(transA)
         let (k2, n) = b.opShape(transB)
         precondition(k == k2, "gemm: op(A) is \(m)×\(k) but op(B) is \(k2)×\(n)")
@@ -22,13 +24,15 @@ extension Matrix {
             b.storage.withUnsafeBufferPointer { pb in
                 c.storage.withUnsafeMutableBufferPointer { pc in
                     if serial {
-                        BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
-                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
-                                  beta: beta, c: pc.baseAddress!, ldc: n, parts: 1)
+                        BLAS.gemm(
+                            transA, transB, m: m, n: n, k: k, alpha: alpha,
+                            a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+                            beta: beta, c: pc.baseAddress!, ldc: n, parts: 1)
                     } else {
-                        BLAS.gemm(transA, transB, m: m, n: n, k: k, alpha: alpha,
-                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
-                                  beta: beta, c: pc.baseAddress!, ldc: n)
+                        BLAS.gemm(
+                            transA, transB, m: m, n: n, k: k, alpha: alpha,
+                            a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+                            beta: beta, c: pc.baseAddress!, ldc: n)
                     }
                 }
             }
@@ -56,7 +60,8 @@ extension Matrix {
         storage.withUnsafeBufferPointer { pa in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
-                    BLAS.gemv(t, m: rows, n: cols, a: pa.baseAddress!, lda: cols, x: px.baseAddress!, y: py.baseAddress!)
+                    BLAS.gemv(
+                        t, m: rows, n: cols, a: pa.baseAddress!, lda: cols, x: px.baseAddress!, y: py.baseAddress!)
                 }
             }
         }

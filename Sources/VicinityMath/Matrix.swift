@@ -8,7 +8,10 @@ public struct Matrix: Sendable, Equatable {
     public private(set) var rows: Int
     public private(set) var cols: Int
     public var storage: [Float] {
-        didSet { precondition(storage.count == rows * cols, "Matrix storage resized to \(storage.count), shape is \(rows)×\(cols)") }
+        didSet {
+            precondition(
+                storage.count == rows * cols, "Matrix storage resized to \(storage.count), shape is \(rows)×\(cols)")
+        }
     }
 
     public init(rows: Int, cols: Int, repeating value: Float = 0) {
@@ -19,8 +22,9 @@ public struct Matrix: Sendable, Equatable {
     }
 
     public init(rows: Int, cols: Int, storage: [Float]) {
-        precondition(storage.count == rows * cols,
-                     "Matrix of \(rows)×\(cols) needs \(rows * cols) values, got \(storage.count)")
+        precondition(
+            storage.count == rows * cols,
+            "Matrix of \(rows)×\(cols) needs \(rows * cols) values, got \(storage.count)")
         self.rows = rows
         self.cols = cols
         self.storage = storage
@@ -38,11 +42,13 @@ public struct Matrix: Sendable, Equatable {
 
     public subscript(row: Int, col: Int) -> Float {
         get {
-            precondition(row >= 0 && row < rows && col >= 0 && col < cols, "index (\(row), \(col)) outside \(rows)×\(cols)")
+            precondition(
+                row >= 0 && row < rows && col >= 0 && col < cols, "index (\(row), \(col)) outside \(rows)×\(cols)")
             return storage[row * cols + col]
         }
         set {
-            precondition(row >= 0 && row < rows && col >= 0 && col < cols, "index (\(row), \(col)) outside \(rows)×\(cols)")
+            precondition(
+                row >= 0 && row < rows && col >= 0 && col < cols, "index (\(row), \(col)) outside \(rows)×\(cols)")
             storage[row * cols + col] = newValue
         }
     }
@@ -50,7 +56,7 @@ public struct Matrix: Sendable, Equatable {
     /// A copy of one row.
     public func row(_ i: Int) -> [Float] {
         precondition(i >= 0 && i < rows, "row \(i) outside 0..<\(rows)")
-        return Array(storage[i * cols ..< (i + 1) * cols])
+        return Array(storage[i * cols..<(i + 1) * cols])
     }
 
     /// A new matrix holding the given rows, in order.
@@ -71,7 +77,8 @@ public struct Matrix: Sendable, Equatable {
     /// A contiguous block of rows `range`.
     public func rows(in range: Range<Int>) -> Matrix {
         precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) outside 0..<\(rows)")
-        return Matrix(rows: range.count, cols: cols, storage: Array(storage[range.lowerBound * cols ..< range.upperBound * cols]))
+        return Matrix(
+            rows: range.count, cols: cols, storage: Array(storage[range.lowerBound * cols..<range.upperBound * cols]))
     }
 
     /// The transpose, as a new matrix.

@@ -14,8 +14,10 @@ public struct PCA: Sendable, Equatable {
     public static let whitenEpsilon: Float = 1e-6
 
     public init(mean: [Float], components: Matrix, eigenvalues: [Float], whiten: Bool = false) {
-        precondition(components.cols == mean.count && components.rows == eigenvalues.count,
-                     "PCA: components \(components.rows)×\(components.cols), mean \(mean.count), eigenvalues \(eigenvalues.count)")
+        precondition(
+            components.cols == mean.count && components.rows == eigenvalues.count,
+            "PCA: components \(components.rows)×\(components.cols), mean \(mean.count), eigenvalues \(eigenvalues.count)"
+        )
         self.mean = mean
         self.components = components
         self.eigenvalues = eigenvalues
@@ -34,8 +36,9 @@ public struct PCA: Sendable, Equatable {
         var covariance = Matrix(rows: data.cols, cols: data.cols)
         Matrix.gemm(centred, .transposed, centred, .none, alpha: 1 / Float(data.rows), into: &covariance)
         let (values, vectors) = try LAPACK.symmetricEigen(covariance)
-        return PCA(mean: mean, components: vectors.rows(in: 0..<k),
-                   eigenvalues: values[0..<k].map { max($0, 0) }, whiten: whiten)
+        return PCA(
+            mean: mean, components: vectors.rows(in: 0..<k),
+            eigenvalues: values[0..<k].map { max($0, 0) }, whiten: whiten)
     }
 
     public var inputDims: Int { mean.count }
@@ -43,7 +46,8 @@ public struct PCA: Sendable, Equatable {
 
     /// Projects rows of `data` (N×D) to N×k.
     public func transform(_ data: Matrix) -> Matrix {
-        precondition(data.cols == inputDims, "PCA.transform: data has \(data.cols) columns, PCA was fit on \(inputDims)")
+        precondition(
+            data.cols == inputDims, "PCA.transform: data has \(data.cols) columns, PCA was fit on \(inputDims)")
         var centred = data
         centred.addToRows(mean, scaledBy: -1)
         var out = centred.multiplied(by: components, transposeOther: true)
@@ -56,7 +60,8 @@ public struct PCA: Sendable, Equatable {
 
     /// Maps codes (N×k) back to the input space (N×D).
     public func inverseTransform(_ codes: Matrix) -> Matrix {
-        precondition(codes.cols == outputDims, "PCA.inverseTransform: codes have \(codes.cols) columns, PCA has \(outputDims)")
+        precondition(
+            codes.cols == outputDims, "PCA.inverseTransform: codes have \(codes.cols) columns, PCA has \(outputDims)")
         var z = codes
         if whiten { z.scaleColumns(eigenvalues.map { ($0 + PCA.whitenEpsilon).squareRoot() }) }
         var out = z.multiplied(by: components)

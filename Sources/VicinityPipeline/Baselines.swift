@@ -8,14 +8,19 @@ import VicinityLearning
 public enum Baselines {
     /// The hashing baseline `spec` names (`lsh:64`, `pca-hash:64`, `itq:64`, `itq-faiss:64`,
     /// `spectral:64`), fitted on the training set; nil for anything else.
-    public static func hasher(_ spec: String, training: Dataset, reporter: any JobReporter) throws -> (any BinaryHasher)? {
+    public static func hasher(_ spec: String, training: Dataset, reporter: any JobReporter) throws -> (
+        any BinaryHasher
+    )? {
         let parts = spec.split(separator: ":")
-        guard parts.count == 2, ["lsh", "pca-hash", "itq", "itq-faiss", "spectral"].contains(parts[0]) else { return nil }
+        guard parts.count == 2, ["lsh", "pca-hash", "itq", "itq-faiss", "spectral"].contains(parts[0]) else {
+            return nil
+        }
         guard let bits = Int(parts[1]), bits >= 1, bits <= 1024 else {
             throw PipelineError("--model \(spec): expected \(parts[0]):BITS with BITS in 1...1024")
         }
         if parts[0] != "lsh" && bits > training.dims {
-            throw PipelineError("--model \(spec): \(parts[0]) takes at most \(training.dims) bits (one per principal direction)")
+            throw PipelineError(
+                "--model \(spec): \(parts[0]) takes at most \(training.dims) bits (one per principal direction)")
         }
         reporter.note("fitting \(spec) on \(training.count) training images…")
         switch parts[0] {
@@ -43,7 +48,8 @@ public enum Baselines {
         }
         let model = try EmbeddingModel.load(from: spec)
         guard model.inputDims == training.dims else {
-            throw PipelineError("\(spec): the model takes \(model.inputDims) inputs but the data has \(training.dims) pixels per image")
+            throw PipelineError(
+                "\(spec): the model takes \(model.inputDims) inputs but the data has \(training.dims) pixels per image")
         }
         return model
     }

@@ -28,7 +28,9 @@ final class BatchWriter: @unchecked Sendable {
             let t0 = Date()
             do {
                 try self.store.put(batch)
-                self.lock.withLock { self._written += batch.count; self._seconds += Date().timeIntervalSince(t0) }
+                self.lock.withLock {
+                    self._written += batch.count; self._seconds += Date().timeIntervalSince(t0)
+                }
             } catch {
                 self.lock.withLock { self._error = error }
             }

@@ -41,9 +41,11 @@ public struct EmbedConfiguration {
     /// When the run began: its load time counts from here.
     public var started: Date
 
-    public init(input: Input, model: String?, store: String, bits: ItemEncoder.BitsChoice = .auto,
-                idPrefix: String? = nil, batch: Int = 5000, strict: Bool = false, rebuild: Bool = false,
-                attributes: String? = nil, started: Date = Date()) {
+    public init(
+        input: Input, model: String?, store: String, bits: ItemEncoder.BitsChoice = .auto,
+        idPrefix: String? = nil, batch: Int = 5000, strict: Bool = false, rebuild: Bool = false,
+        attributes: String? = nil, started: Date = Date()
+    ) {
         self.input = input
         self.model = model
         self.bits = bits

@@ -20,7 +20,8 @@ public struct EmbedJob {
         let writer = BatchWriter(store: store)
         var tally = Tally()
         while !shouldStop(), writer.error == nil, let parts = try source.nextParts() {
-            try write(parts, of: source, to: store, writer: writer, tally: &tally, reporter: reporter, shouldStop: shouldStop)
+            try write(
+                parts, of: source, to: store, writer: writer, tally: &tally, reporter: reporter, shouldStop: shouldStop)
         }
         writer.finish()
         reporter.itemsDone(writer.written)
@@ -30,11 +31,15 @@ public struct EmbedJob {
         let complete = writer.written >= tally.todo
         var canonical = false
         if complete {
-            if let attributes = configuration.attributes { try writeAttributes(attributes, to: store, reporter: reporter) }
+            if let attributes = configuration.attributes {
+                try writeAttributes(attributes, to: store, reporter: reporter)
+            }
             // Same items, same bytes: whatever batches, threads or resumed runs wrote them.
             canonical = try store.rewriteCanonically()
             if !canonical {
-                reporter.note("\(configuration.store) is open in another process (a server?), so its files were left as written; `vicinity snapshot` writes a canonical copy")
+                reporter.note(
+                    "\(configuration.store) is open in another process (a server?), so its files were left as written; `vicinity snapshot` writes a canonical copy"
+                )
             }
         }
         return EmbedSummary(
@@ -62,13 +67,17 @@ public struct EmbedJob {
             reporter.note("--rebuild: cleared \(path)")
         }
         guard let meta = try store.meta() else {
-            try store.configure(modelFingerprint: source.fingerprint, codeDims: source.codeDims, bits: source.bitCount,
-                                extra: [source.madeBy.key: source.madeBy.name, "data": source.dataName])
+            try store.configure(
+                modelFingerprint: source.fingerprint, codeDims: source.codeDims, bits: source.bitCount,
+                extra: [source.madeBy.key: source.madeBy.name, "data": source.dataName])
             return store
         }
-        if meta.modelFingerprint != source.fingerprint || meta.codeDims != source.codeDims || meta.bits != source.bitCount {
+        if meta.modelFingerprint != source.fingerprint || meta.codeDims != source.codeDims
+            || meta.bits != source.bitCount
+        {
             let made = (meta.extra["model"] ?? meta.extra["vectors"]).map { " (\($0))" } ?? ""
-            throw PipelineError("""
+            throw PipelineError(
+                """
                 \(path) holds \(meta.count) items of model \(meta.modelFingerprint)\(made), \(meta.codeDims)-D with \(meta.bits) bits; \
                 \(configuration.madeByPath) is \(source.fingerprint), \(source.codeDims)-D with \(source.bitCount) bits. \
                 Use --rebuild to clear the store and start over.
@@ -81,13 +90,16 @@ public struct EmbedJob {
     /// at the end of a page and pages fill up, instead of splitting half-empty. Rows follow this
     /// order. An item's code does not depend on its batch (`RowBlocks`), so any batching, thread
     /// count or partition of the input gives the same records.
-    private func write(_ parts: [EmbedPart], of source: EmbedSource, to store: CodeStore, writer: BatchWriter,
-                       tally: inout Tally, reporter: any JobReporter, shouldStop: () -> Bool) throws {
+    private func write(
+        _ parts: [EmbedPart], of source: EmbedSource, to store: CodeStore, writer: BatchWriter,
+        tally: inout Tally, reporter: any JobReporter, shouldStop: () -> Bool
+    ) throws {
         let chunkTotal = parts.reduce(0) { $0 + $1.dataset.count }
         let missing = try parts.map { try store.missing($0.dataset.ids) }
         let chunkTodo = missing.reduce(0) { $0 + $1.count }
         if source.knownTotal != nil && chunkTotal > chunkTodo {
-            reporter.note("resuming: \(chunkTotal - chunkTodo) of \(chunkTotal) items already in \(configuration.store)")
+            reporter.note(
+                "resuming: \(chunkTotal - chunkTodo) of \(chunkTotal) items already in \(configuration.store)")
         }
         tally.total += chunkTotal
         tally.todo += chunkTodo
@@ -102,9 +114,10 @@ public struct EmbedJob {
             let part = parts[p], ds = part.dataset
             let t0 = Date()
             let (codes, packed) = source.encode(ds, idx)
-            let items = ItemBatch(ids: idx.map { ds.ids[$0] }, labels: idx.map { ds.labels[$0] }, codes: codes,
-                                  bits: source.bitCount == 0 ? [] : packed, wordsPerItem: source.bitCount == 0 ? 0 : words,
-                                  sources: idx.map(part.source))
+            let items = ItemBatch(
+                ids: idx.map { ds.ids[$0] }, labels: idx.map { ds.labels[$0] }, codes: codes,
+                bits: source.bitCount == 0 ? [] : packed, wordsPerItem: source.bitCount == 0 ? 0 : words,
+                sources: idx.map(part.source))
             tally.embedSeconds += Date().timeIntervalSince(t0)
             writer.submit(items)  // commits in the background while the next batch is embedded
             reporter.itemsDone(writer.written)
@@ -116,7 +129,10 @@ public struct EmbedJob {
         var order: [(part: Int, index: Int)] = []
         order.reserveCapacity(parts.reduce(0) { $0 + $1.dataset.count })
         for (p, part) in parts.enumerated() { for i in 0..<part.dataset.count { order.append((p, i)) } }
-        order.sort { parts[$0.part].dataset.ids[$0.index].utf8.lexicographicallyPrecedes(parts[$1.part].dataset.ids[$1.index].utf8) }
+        order.sort {
+            parts[$0.part].dataset.ids[$0.index].utf8.lexicographicallyPrecedes(
+                parts[$1.part].dataset.ids[$1.index].utf8)
+        }
         var windows: [(part: Int, rows: [Int])] = []
         var cursor = 0
         while cursor < order.count {
@@ -134,8 +150,11 @@ public struct EmbedJob {
         do {
             let pairs = try readAttributesFile(file)
             let unknown = try store.setAttributes(pairs)
-            reporter.note("attributes: \(pairs.count - unknown.count) items from \(file)"
-                + (unknown.isEmpty ? "" : "; \(unknown.count) ids not in the store, e.g. \(unknown.prefix(3).joined(separator: ", "))"))
+            reporter.note(
+                "attributes: \(pairs.count - unknown.count) items from \(file)"
+                    + (unknown.isEmpty
+                        ? ""
+                        : "; \(unknown.count) ids not in the store, e.g. \(unknown.prefix(3).joined(separator: ", "))"))
         } catch {
             throw PipelineError("--attributes \(file): \(error)")
         }

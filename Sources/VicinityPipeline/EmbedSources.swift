@@ -44,8 +44,12 @@ extension EmbedSource {
         if case .vectors(let path, let bits, let ids, let labels) = config.input {
             return try vectors(path, bits: bits, ids: ids, labels: labels, idPrefix: config.idPrefix)
         }
-        guard let model = config.model else { throw PipelineError("an embed run needs a model file (or vectors as the codes)") }
-        guard FileManager.default.fileExists(atPath: model) else { throw PipelineError("--model \(model): no such model file") }
+        guard let model = config.model else {
+            throw PipelineError("an embed run needs a model file (or vectors as the codes)")
+        }
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw PipelineError("--model \(model): no such model file")
+        }
         let net = try EmbeddingModel.load(from: model)
         let fingerprint = try CodeStore.fingerprint(ofFile: model)
         let encoder = ItemEncoder(model: net, bits: config.bits)
@@ -62,8 +66,9 @@ extension EmbedSource {
             source.stream(handle, dims: net.inputDims, batch: config.batch, idPrefix: config.idPrefix)
             return source
         case .images(let images, let labels, let fit):
-            let (ds, bad) = try Dataset.loadSkippingBad(images: images, labels: labels,
-                                                        geometry: net.architecture.inputGeometry, fit: fit)
+            let (ds, bad) = try Dataset.loadSkippingBad(
+                images: images, labels: labels,
+                geometry: net.architecture.inputGeometry, fit: fit)
             let base = (images as NSString).standardizingPath
             if isDirectory(images) {
                 parts.append(EmbedPart(dataset: ds, source: { [ids = ds.ids] in "\(base)/\(ids[$0])" }))
@@ -83,18 +88,23 @@ extension EmbedSource {
         }
         try reportSkipped(source.skipped, strict: config.strict, reporter: reporter)
         for p in parts where p.dataset.dims != net.inputDims {
-            throw PipelineError("\(model): the model takes \(net.inputDims) inputs but \(p.dataset.name) has \(p.dataset.dims) pixels per image")
+            throw PipelineError(
+                "\(model): the model takes \(net.inputDims) inputs but \(p.dataset.name) has \(p.dataset.dims) pixels per image"
+            )
         }
         source.setParts(parts.map { EmbedPart(dataset: $0.dataset.withIDPrefix(config.idPrefix), source: $0.source) })
         return source
     }
 
     /// Vectors made elsewhere as the codes, with their bits when given.
-    static func vectors(_ path: String, bits: String?, ids: String?, labels: String?, idPrefix: String?) throws -> EmbedSource {
+    static func vectors(_ path: String, bits: String?, ids: String?, labels: String?, idPrefix: String?) throws
+        -> EmbedSource
+    {
         let set = try VectorSet.load(vectors: path, bits: bits, ids: ids, labels: labels)
         let fingerprint = "npy-" + (try CodeStore.fingerprint(ofFile: path))
         let base = (path as NSString).standardizingPath
-        let ds = Dataset(name: base, features: set.codes, labels: set.labels, ids: set.ids, imageRows: 1, imageCols: set.codes.cols)
+        let ds = Dataset(
+            name: base, features: set.codes, labels: set.labels, ids: set.ids, imageRows: 1, imageCols: set.codes.cols)
         let words = set.wordsPerItem, all = set.bits
         var source = EmbedSource(
             fingerprint: fingerprint, codeDims: set.codes.cols, bitCount: set.bitCount,
@@ -112,8 +122,10 @@ extension EmbedSource {
         knownTotal = nil
         nextParts = {
             guard let chunk = try stream.next(batch) else { return nil }
-            let ds = Dataset(name: "stdin", features: chunk.pixels, labels: chunk.labels, ids: chunk.ids,
-                             imageRows: 1, imageCols: dims).withIDPrefix(idPrefix)
+            let ds = Dataset(
+                name: "stdin", features: chunk.pixels, labels: chunk.labels, ids: chunk.ids,
+                imageRows: 1, imageCols: dims
+            ).withIDPrefix(idPrefix)
             let first = line
             line += ds.count
             return [EmbedPart(dataset: ds, source: { "stdin#\(first + $0)" })]
@@ -135,8 +147,9 @@ extension Dataset {
     /// The data set with `prefix` before every id.
     func withIDPrefix(_ prefix: String?) -> Dataset {
         guard let prefix, !prefix.isEmpty else { return self }
-        return Dataset(name: name, features: features, labels: labels, ids: ids.map { prefix + $0 },
-                       imageRows: imageRows, imageCols: imageCols, imageChannels: imageChannels, classNames: classNames)
+        return Dataset(
+            name: name, features: features, labels: labels, ids: ids.map { prefix + $0 },
+            imageRows: imageRows, imageCols: imageCols, imageChannels: imageChannels, classNames: classNames)
     }
 }
 

@@ -21,8 +21,10 @@ public struct EvaluationRunner: Sendable {
     /// Where to write the Hamming precision–recall curve as CSV, if anywhere.
     public var prCSV: String?
 
-    public init(model: String, dataName: String, ks: [Int] = KNNEvaluation.defaultKs, confusionK: Int = 5,
-                hammingQueries: Int = 1000, prCSV: String? = nil) {
+    public init(
+        model: String, dataName: String, ks: [Int] = KNNEvaluation.defaultKs, confusionK: Int = 5,
+        hammingQueries: Int = 1000, prCSV: String? = nil
+    ) {
         self.model = model
         self.dataName = dataName
         self.ks = ks
@@ -36,17 +38,21 @@ public struct EvaluationRunner: Sendable {
         // Each split is embedded once; the float kNN and the bits both read these codes.
         let start = Date()
         let trainCodes = embedding.embed(train.features), testCodes = embedding.embed(test.features)
-        var report = KNNEvaluation.run(database: trainCodes, databaseLabels: train.labels, queries: testCodes,
-                                       queryLabels: test.labels, ks: ks, confusionK: confusionK)
+        var report = KNNEvaluation.run(
+            database: trainCodes, databaseLabels: train.labels, queries: testCodes,
+            queryLabels: test.labels, ks: ks, confusionK: confusionK)
         report.model = model
         report.data = dataName
         report.seconds = Date().timeIntervalSince(start)
         // Models with a binary head or a logistic code layer also report their bits, as a store keeps them.
-        guard let m = embedding as? EmbeddingModel, case let encoder = ItemEncoder(model: m, bits: .auto), encoder.bits > 0 else {
+        guard let m = embedding as? EmbeddingModel, case let encoder = ItemEncoder(model: m, bits: .auto),
+            encoder.bits > 0
+        else {
             return Scored(report: report, hamming: nil)
         }
-        var binary = try binaryScores(database: encoder.bits(ofCodes: trainCodes), databaseLabels: train.labels,
-                                      queries: encoder.bits(ofCodes: testCodes), test: test)
+        var binary = try binaryScores(
+            database: encoder.bits(ofCodes: trainCodes), databaseLabels: train.labels,
+            queries: encoder.bits(ofCodes: testCodes), test: test)
         binary.nearBinaryPercent = nearBinaryPercent(m.headOutputs(testCodes) ?? testCodes)
         return Scored(report: report, hamming: binary)
     }
@@ -54,37 +60,47 @@ public struct EvaluationRunner: Sendable {
     /// Test queries, each embedded alone, against the codes a store holds; `model` must be the
     /// model file (`self.model`) the store was embedded with.
     public func scoreStore(_ path: String, model m: EmbeddingModel, test: Dataset) throws -> Scored {
-        guard FileManager.default.fileExists(atPath: path) else { throw PipelineError("no store at \(path) (make one with vicinity embed)") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PipelineError("no store at \(path) (make one with vicinity embed)")
+        }
         let snapshot = try CodeStore(path: path, access: .readOnly).snapshot()
         let fingerprint = try CodeStore.fingerprint(ofFile: model)
         guard fingerprint == snapshot.meta.modelFingerprint else {
-            throw PipelineError("\(model) (\(fingerprint)) is not the model \(path) was embedded with (\(snapshot.meta.modelFingerprint))")
+            throw PipelineError(
+                "\(model) (\(fingerprint)) is not the model \(path) was embedded with (\(snapshot.meta.modelFingerprint))"
+            )
         }
         guard snapshot.count > 0 else { throw PipelineError("\(path) holds no items") }
         let start = Date()
         let queries = m.embed(test.features)  // a row's code does not depend on its batch: as the server embeds RAW
-        var report = KNNEvaluation.run(database: snapshot.codes, databaseLabels: snapshot.labels, queries: queries,
-                                       queryLabels: test.labels, ks: ks, confusionK: confusionK)
+        var report = KNNEvaluation.run(
+            database: snapshot.codes, databaseLabels: snapshot.labels, queries: queries,
+            queryLabels: test.labels, ks: ks, confusionK: confusionK)
         report.model = model
         report.data = dataName
         report.seconds = Date().timeIntervalSince(start)
         guard snapshot.meta.bits > 0 else { return Scored(report: report, hamming: nil) }
         let encoder = ItemEncoder(model: m, storeBits: snapshot.meta.bits)
-        var binary = try binaryScores(database: try BinaryCodes(bits: snapshot.meta.bits, words: snapshot.bits),
-                                      databaseLabels: snapshot.labels, queries: encoder.bits(ofCodes: queries), test: test)
+        var binary = try binaryScores(
+            database: try BinaryCodes(bits: snapshot.meta.bits, words: snapshot.bits),
+            databaseLabels: snapshot.labels, queries: encoder.bits(ofCodes: queries), test: test)
         if encoder.learned { binary.nearBinaryPercent = nearBinaryPercent(m.headOutputs(queries) ?? queries) }
         return Scored(report: report, hamming: binary)
     }
 
     /// Hamming retrieval figures (first `hammingQueries` queries) and Hamming-kNN classification error of binary codes.
-    func binaryScores(database: BinaryCodes, databaseLabels: [Int], queries: BinaryCodes, test: Dataset) throws -> BinaryScores {
+    func binaryScores(database: BinaryCodes, databaseLabels: [Int], queries: BinaryCodes, test: Dataset) throws
+        -> BinaryScores
+    {
         let first = min(hammingQueries, test.count)
-        let retrieval = HammingEvaluation.run(database: database, databaseLabels: databaseLabels,
-                                              queries: queries.prefix(first), queryLabels: Array(test.labels.prefix(first)))
+        let retrieval = HammingEvaluation.run(
+            database: database, databaseLabels: databaseLabels,
+            queries: queries.prefix(first), queryLabels: Array(test.labels.prefix(first)))
         if let prCSV { try retrieval.curveCSV.write(toFile: prCSV, atomically: true, encoding: .utf8) }
         let hits = HammingIndex(database).search(queries, k: ks.max()!)
-        let knn = KNNEvaluation.report(neighbours: hits, databaseLabels: databaseLabels, queryLabels: test.labels,
-                                       ks: ks, confusionK: confusionK, dims: database.bits)
+        let knn = KNNEvaluation.report(
+            neighbours: hits, databaseLabels: databaseLabels, queryLabels: test.labels,
+            ks: ks, confusionK: confusionK, dims: database.bits)
         return BinaryScores(retrieval: retrieval, knn: knn)
     }
 
@@ -104,11 +120,18 @@ public struct EvaluationRunner: Sendable {
     /// Raw pixels and PCA with `codeDims` components on the same split and search, named as
     /// `--model` names them.
     public func baselines(codeDims: Int, train: Dataset, test: Dataset, reporter: any JobReporter) throws
-        -> [(name: String, report: KNNReport)] {
-        let embeddings = [("pixels", try Baselines.embedding("pixels", training: train, reporter: reporter)),
-                          ("pca:\(codeDims)", try Baselines.embedding("pca:\(codeDims)", training: train, reporter: reporter))]
+        -> [(name: String, report: KNNReport)]
+    {
+        let embeddings = [
+            ("pixels", try Baselines.embedding("pixels", training: train, reporter: reporter)),
+            ("pca:\(codeDims)", try Baselines.embedding("pca:\(codeDims)", training: train, reporter: reporter)),
+        ]
         return embeddings.map {
-            ($0.0, KNNEvaluation.run(embedding: $0.1, database: train, queries: test, ks: ks, confusionK: confusionK, dataName: dataName))
+            (
+                $0.0,
+                KNNEvaluation.run(
+                    embedding: $0.1, database: train, queries: test, ks: ks, confusionK: confusionK, dataName: dataName)
+            )
         }
     }
 }

@@ -17,7 +17,9 @@ public struct BinaryScores: Sendable {
     /// The `hamming` object of `vicinity eval --json`.
     public var json: [String: Any] {
         var object = retrieval.json
-        for key in ["knn_error_percent", "knn_errors", "per_class_error_percent", "confusion"] { object[key] = knn.json[key] }
+        for key in ["knn_error_percent", "knn_errors", "per_class_error_percent", "confusion"] {
+            object[key] = knn.json[key]
+        }
         if let nearBinaryPercent { object["near_binary_percent"] = nearBinaryPercent }
         return object
     }
@@ -25,8 +27,10 @@ public struct BinaryScores: Sendable {
     /// The one-line summary `vicinity eval` prints.
     public var summary: String {
         let r = retrieval
-        return String(format: "binary codes (%d bits): mAP %.2f %%, precision within radius 2 %.2f %% (%d queries); Hamming kNN error ",
-                      r.bits, r.mapPercent, r.precisionRadius2Percent, r.queries)
+        return String(
+            format:
+                "binary codes (%d bits): mAP %.2f %%, precision within radius 2 %.2f %% (%d queries); Hamming kNN error ",
+            r.bits, r.mapPercent, r.precisionRadius2Percent, r.queries)
             + knn.ks.map { "k=\($0) \(String(format: "%.2f", knn.errorPercent[$0]!)) %" }.joined(separator: ", ")
             + (nearBinaryPercent.map { String(format: "; %.1f %% of activations within 0.1 of 0 or 1", $0) } ?? "")
     }

@@ -38,7 +38,9 @@ public enum FigureData {
             for i in 0..<codes.rows { points[i, 0] = codes[i, 0] }
             return (points, false)
         default:
-            guard codes.rows >= 2 else { throw PlotError("an embedding map of \(codes.cols)-D codes needs at least 2 points for PCA") }
+            guard codes.rows >= 2 else {
+                throw PlotError("an embedding map of \(codes.cols)-D codes needs at least 2 points for PCA")
+            }
             return (try PCA.fit(codes, components: 2).transform(codes), true)
         }
     }
@@ -46,9 +48,12 @@ public enum FigureData {
     /// b) Precision–recall curves (by Hamming radius, recall, precision) of binary codes: the model's own
     /// (binary head or logistic code layer thresholded at 0.5, as a store keeps them) when it has them, and the LSH and ITQ
     /// baselines of the same bit count fitted on the database. `bits` applies when the model has no binary code.
-    public static func precisionRecallCurves(model: EmbeddingModel?, bits requested: Int?, database: Matrix, databaseLabels: [Int],
-                                             queries: Matrix, queryLabels: [Int]) throws
-        -> (curves: [(name: String, report: HammingReport)], learned: Bool) {
+    public static func precisionRecallCurves(
+        model: EmbeddingModel?, bits requested: Int?, database: Matrix, databaseLabels: [Int],
+        queries: Matrix, queryLabels: [Int]
+    ) throws
+        -> (curves: [(name: String, report: HammingReport)], learned: Bool)
+    {
         let learned = model.map(hasLearnedBits) ?? false
         let bits = learned ? ItemEncoder(model: model!, bits: .auto).bits : (requested ?? model?.outputDims ?? 32)
         guard bits >= 1 && bits <= 1024 else { throw PlotError("--bits must be in 1...1024, got \(bits)") }
@@ -58,15 +63,26 @@ public enum FigureData {
         var curves: [(name: String, report: HammingReport)] = []
         if learned, let model {
             let encoder = ItemEncoder(model: model, bits: .auto)
-            curves.append(("\(model.name) (\(bits) bits)", evaluate(encoder.encode(database).bits, encoder.encode(queries).bits)))
+            curves.append(
+                ("\(model.name) (\(bits) bits)", evaluate(encoder.encode(database).bits, encoder.encode(queries).bits)))
         }
         let lsh = try RandomHyperplaneLSH.fit(database, bits: bits, seed: 1)
-        curves.append(("LSH (\(bits) bits)", evaluate(BinaryCodes(thresholding: lsh.project(database), at: 0),
-                                                       BinaryCodes(thresholding: lsh.project(queries), at: 0))))
+        curves.append(
+            (
+                "LSH (\(bits) bits)",
+                evaluate(
+                    BinaryCodes(thresholding: lsh.project(database), at: 0),
+                    BinaryCodes(thresholding: lsh.project(queries), at: 0))
+            ))
         if bits <= database.cols {
             let itq = try ITQ.fit(database, bits: bits, seed: 1).hasher
-            curves.append(("ITQ (\(bits) bits)", evaluate(BinaryCodes(thresholding: itq.project(database), at: 0),
-                                                           BinaryCodes(thresholding: itq.project(queries), at: 0))))
+            curves.append(
+                (
+                    "ITQ (\(bits) bits)",
+                    evaluate(
+                        BinaryCodes(thresholding: itq.project(database), at: 0),
+                        BinaryCodes(thresholding: itq.project(queries), at: 0))
+                ))
         }
         return (curves, learned)
     }
@@ -92,7 +108,8 @@ public enum FigureData {
     /// c) Rows of originals, the model's reconstructions and PCA reconstructions with as many components as
     /// the model's code, PCA fitted on `training`.
     public static func reconstructionRows(model: EmbeddingModel, training: Matrix, images: Matrix) throws
-        -> [(label: String, images: Matrix)] {
+        -> [(label: String, images: Matrix)]
+    {
         guard let decoded = model.reconstruct(images) else { throw noDecoder(model, "reconstructions") }
         let k = min(model.outputDims, training.cols)
         let pca = try PCA.fit(training, components: k)
@@ -105,8 +122,11 @@ public enum FigureData {
 
     /// e) One row per code unit 0..<units: `code` with that unit swept over `steps` values from its 1st to its
     /// 99th percentile over `referenceCodes`, decoded.
-    public static func traversalRows(model: EmbeddingModel, code: [Float], referenceCodes: Matrix, units: Int, steps: Int) throws
-        -> [(label: String, images: Matrix)] {
+    public static func traversalRows(
+        model: EmbeddingModel, code: [Float], referenceCodes: Matrix, units: Int, steps: Int
+    ) throws
+        -> [(label: String, images: Matrix)]
+    {
         guard model.architecture.hasDecoder else { throw noDecoder(model, "traversal") }
         guard code.count == model.outputDims, referenceCodes.cols == model.outputDims, referenceCodes.rows >= 1 else {
             throw PlotError("traversal: codes must have \(model.outputDims) values")
@@ -141,6 +161,8 @@ public enum FigureData {
     }
 
     static func noDecoder(_ model: EmbeddingModel, _ figure: String) -> PlotError {
-        PlotError("\(describe(model)) has no decoder, so it cannot draw \(figure); use a model trained with a reconstruction recipe (autoencoder, deep-autoencoder, nca-regularised)")
+        PlotError(
+            "\(describe(model)) has no decoder, so it cannot draw \(figure); use a model trained with a reconstruction recipe (autoencoder, deep-autoencoder, nca-regularised)"
+        )
     }
 }

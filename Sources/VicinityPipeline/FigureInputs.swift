@@ -15,8 +15,10 @@ public final class FigureInputs {
     private var testCodes: Matrix?
 
     /// - Parameter load: reads both splits (a --test-fraction draw needs the whole set) in the model's geometry.
-    public init(model: EmbeddingModel, modelName: String, dataName: String, points: Int,
-                load: @escaping () throws -> (train: Dataset, test: Dataset?)) {
+    public init(
+        model: EmbeddingModel, modelName: String, dataName: String, points: Int,
+        load: @escaping () throws -> (train: Dataset, test: Dataset?)
+    ) {
         self.model = model
         self.modelName = modelName
         self.dataName = dataName
@@ -40,7 +42,9 @@ public final class FigureInputs {
         if let splits { return splits }
         let read = try load()
         guard read.train.dims == model.inputDims else {
-            throw PipelineError("\(modelName): the model takes \(model.inputDims) inputs but the images of \(dataName) have \(read.train.dims) pixels")
+            throw PipelineError(
+                "\(modelName): the model takes \(model.inputDims) inputs but the images of \(dataName) have \(read.train.dims) pixels"
+            )
         }
         guard let test = read.test else { throw PipelineError("\(dataName) has no test split") }
         splits = (read.train, test)

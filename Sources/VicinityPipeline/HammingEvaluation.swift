@@ -18,25 +18,32 @@ public struct HammingReport: Sendable {
     public var curve: [(radius: Int, precision: Double, recall: Double)]
 
     public var json: [String: Any] {
-        ["bits": bits, "queries": queries, "database": database, "map_percent": mapPercent,
-         "precision_radius2_percent": precisionRadius2Percent,
-         "precision_at_percent": Dictionary(uniqueKeysWithValues: precisionAt.map { (String($0.key), $0.value) })]
+        [
+            "bits": bits, "queries": queries, "database": database, "map_percent": mapPercent,
+            "precision_radius2_percent": precisionRadius2Percent,
+            "precision_at_percent": Dictionary(uniqueKeysWithValues: precisionAt.map { (String($0.key), $0.value) }),
+        ]
     }
 
     /// The precision–recall curve as CSV: radius,precision,recall.
     public var curveCSV: String {
-        "radius,precision,recall\n" + curve.map { "\($0.radius),\($0.precision),\($0.recall)" }.joined(separator: "\n") + "\n"
+        "radius,precision,recall\n" + curve.map { "\($0.radius),\($0.precision),\($0.recall)" }.joined(separator: "\n")
+            + "\n"
     }
 }
 
 public enum HammingEvaluation {
     public static let defaultPrecisionKs = [10, 100]
 
-    public static func run(database: BinaryCodes, databaseLabels: [Int], queries: BinaryCodes, queryLabels: [Int],
-                           precisionKs: [Int] = defaultPrecisionKs) -> HammingReport {
+    public static func run(
+        database: BinaryCodes, databaseLabels: [Int], queries: BinaryCodes, queryLabels: [Int],
+        precisionKs: [Int] = defaultPrecisionKs
+    ) -> HammingReport {
         precondition(database.bits == queries.bits, "database and queries differ in bits")
         let bits = database.bits, n = database.count, wpc = database.wordsPerCode
-        struct PerQuery: Sendable { var ap: Double; var p2: Double; var pk: [Double]; var precision: [Double]; var recall: [Double] }
+        struct PerQuery: Sendable {
+            var ap: Double; var p2: Double; var pk: [Double]; var precision: [Double]; var recall: [Double]
+        }
         let perQuery: [PerQuery] = database.words.withUnsafeBufferPointer { base in
             queries.words.withUnsafeBufferPointer { qs in
                 let shared = UnsafeSendable((base.baseAddress!, qs.baseAddress!))
@@ -82,13 +89,15 @@ public enum HammingEvaluation {
         let m = Double(max(perQuery.count, 1))
         var curve: [(Int, Double, Double)] = []
         for r in 0...bits {
-            curve.append((r, perQuery.reduce(0) { $0 + $1.precision[r] } / m, perQuery.reduce(0) { $0 + $1.recall[r] } / m))
+            curve.append(
+                (r, perQuery.reduce(0) { $0 + $1.precision[r] } / m, perQuery.reduce(0) { $0 + $1.recall[r] } / m))
         }
         var precisionAt: [Int: Double] = [:]
         for (t, k) in precisionKs.enumerated() { precisionAt[k] = 100 * perQuery.reduce(0) { $0 + $1.pk[t] } / m }
-        return HammingReport(bits: bits, queries: queries.count, database: n,
-                             mapPercent: 100 * perQuery.reduce(0) { $0 + $1.ap } / m,
-                             precisionRadius2Percent: 100 * perQuery.reduce(0) { $0 + $1.p2 } / m,
-                             precisionAt: precisionAt, curve: curve)
+        return HammingReport(
+            bits: bits, queries: queries.count, database: n,
+            mapPercent: 100 * perQuery.reduce(0) { $0 + $1.ap } / m,
+            precisionRadius2Percent: 100 * perQuery.reduce(0) { $0 + $1.p2 } / m,
+            precisionAt: precisionAt, curve: curve)
     }
 }

@@ -47,18 +47,22 @@ public struct KNNReport: Sendable {
     /// The table people read; scripts/knn_eval.py prints the same lines from a server's replies.
     public func table(classNames: [String]) -> String {
         var lines = ["k     errors   kNN error"]
-        for k in ks { lines.append(String(format: "%-5d %6d   %6.2f %%", k, scores[k]!.errors, scores[k]!.errorPercent)) }
+        for k in ks {
+            lines.append(String(format: "%-5d %6d   %6.2f %%", k, scores[k]!.errors, scores[k]!.errorPercent))
+        }
         let s = scores[confusionK]!
         lines.append("")
         lines.append("per class at k=\(confusionK): error, then predicted counts (confusion matrix, rows = true class)")
-        let header = "class" + String(repeating: " ", count: 14) + "error  "
+        let header =
+            "class" + String(repeating: " ", count: 14) + "error  "
             + (0..<s.confusion.count).map { String(format: "%5d", $0) }.joined()
         lines.append(header)
         for (c, row) in s.confusion.enumerated() {
             let name = "\(c) " + (c < classNames.count ? classNames[c] : "")
-            lines.append(name.padding(toLength: 16, withPad: " ", startingAt: 0)
-                         + String(format: "%6.2f %%", s.perClassErrorPercent[c]) + "  "
-                         + row.map { String(format: "%5d", $0) }.joined())
+            lines.append(
+                name.padding(toLength: 16, withPad: " ", startingAt: 0)
+                    + String(format: "%6.2f %%", s.perClassErrorPercent[c]) + "  "
+                    + row.map { String(format: "%5d", $0) }.joined())
         }
         return lines.joined(separator: "\n")
     }
@@ -98,12 +102,15 @@ public enum KNNEvaluation {
     public static let defaultKs = [1, 3, 5, 10]
 
     /// Embeds both sets in batches, searches every query exactly (squared L2) and votes.
-    public static func run(embedding: any Embedding, database: Dataset, queries: Dataset,
-                           ks: [Int] = defaultKs, confusionK: Int? = nil, dataName: String) -> KNNReport {
+    public static func run(
+        embedding: any Embedding, database: Dataset, queries: Dataset,
+        ks: [Int] = defaultKs, confusionK: Int? = nil, dataName: String
+    ) -> KNNReport {
         let start = Date()
-        var report = run(database: embedding.embed(database.features), databaseLabels: database.labels,
-                         queries: embedding.embed(queries.features), queryLabels: queries.labels,
-                         ks: ks, confusionK: confusionK)
+        var report = run(
+            database: embedding.embed(database.features), databaseLabels: database.labels,
+            queries: embedding.embed(queries.features), queryLabels: queries.labels,
+            ks: ks, confusionK: confusionK)
         report.model = embedding.name
         report.data = dataName
         report.seconds = Date().timeIntervalSince(start)
@@ -111,22 +118,30 @@ public enum KNNEvaluation {
     }
 
     /// Scores codes already computed; database rows break ties in distance.
-    public static func run(database: Matrix, databaseLabels: [Int], queries: Matrix, queryLabels: [Int],
-                           ks: [Int] = defaultKs, confusionK: Int? = nil) -> KNNReport {
+    public static func run(
+        database: Matrix, databaseLabels: [Int], queries: Matrix, queryLabels: [Int],
+        ks: [Int] = defaultKs, confusionK: Int? = nil
+    ) -> KNNReport {
         let start = Date()
         let neighbours = FlatIndex(database).search(queries, k: ks.max() ?? 1)
-        return report(neighbours: neighbours, databaseLabels: databaseLabels, queryLabels: queryLabels, ks: ks,
-                      confusionK: confusionK, dims: database.cols, seconds: Date().timeIntervalSince(start))
+        return report(
+            neighbours: neighbours, databaseLabels: databaseLabels, queryLabels: queryLabels, ks: ks,
+            confusionK: confusionK, dims: database.cols, seconds: Date().timeIntervalSince(start))
     }
 
     /// The early-stopping figure the trainer asks for: kNN error (k=5, %) of query codes against database codes.
-    public static func errorPercent(database: Matrix, databaseLabels: [Int], queries: Matrix, queryLabels: [Int], k: Int = 5) -> Double {
-        run(database: database, databaseLabels: databaseLabels, queries: queries, queryLabels: queryLabels, ks: [k]).errorPercent[k]!
+    public static func errorPercent(
+        database: Matrix, databaseLabels: [Int], queries: Matrix, queryLabels: [Int], k: Int = 5
+    ) -> Double {
+        run(database: database, databaseLabels: databaseLabels, queries: queries, queryLabels: queryLabels, ks: [k])
+            .errorPercent[k]!
     }
 
     /// Votes each query's neighbours (nearest first) for every k.
-    public static func report(neighbours: [[Neighbor]], databaseLabels: [Int], queryLabels: [Int], ks: [Int],
-                              confusionK: Int?, dims: Int, seconds: Double = 0) -> KNNReport {
+    public static func report(
+        neighbours: [[Neighbor]], databaseLabels: [Int], queryLabels: [Int], ks: [Int],
+        confusionK: Int?, dims: Int, seconds: Double = 0
+    ) -> KNNReport {
         let classes = max((databaseLabels.max() ?? -1) + 1, (queryLabels.max() ?? -1) + 1)
         var scores: [Int: ClassificationScores] = [:]
         for k in ks {
@@ -134,7 +149,8 @@ public enum KNNEvaluation {
             scores[k] = ClassificationScores(predicted: predicted, truth: queryLabels, classes: classes)
         }
         let shown = confusionK.flatMap { ks.contains($0) ? $0 : nil } ?? (ks.contains(5) ? 5 : ks[0])
-        return KNNReport(model: "", data: "", queries: queryLabels.count, database: databaseLabels.count, dims: dims,
-                         ks: ks, scores: scores, confusionK: shown, seconds: seconds)
+        return KNNReport(
+            model: "", data: "", queries: queryLabels.count, database: databaseLabels.count, dims: dims,
+            ks: ks, scores: scores, confusionK: shown, seconds: seconds)
     }
 }

@@ -5,8 +5,10 @@ import VicinityLearning
 public enum TestFigures {
     /// Records kNN error per k of the test set against the training set (when the objective uses
     /// labels) and, for models with a decoder, reconstruction error beside PCA's of the same size.
-    public static func record(in model: inout EmbeddingModel, training: Dataset, test: Dataset, knn: Bool,
-                              dataName: String) throws {
+    public static func record(
+        in model: inout EmbeddingModel, training: Dataset, test: Dataset, knn: Bool,
+        dataName: String
+    ) throws {
         if knn {
             let report = KNNEvaluation.run(embedding: model, database: training, queries: test, dataName: dataName)
             for (k, e) in report.errorPercent { model.record.figures["test_knn_error_percent_\(k)"] = e }

@@ -66,16 +66,19 @@ public struct Axes: Sendable {
                 canvas.fillRect(PixelRect(x: frame.x, y: p, width: frame.width, height: 1), .gridGray)
             }
         }
-        canvas.strokeRect(PixelRect(x: frame.x - 1, y: frame.y - 1, width: frame.width + 2, height: frame.height + 2), .black)
+        canvas.strokeRect(
+            PixelRect(x: frame.x - 1, y: frame.y - 1, width: frame.width + 2, height: frame.height + 2), .black)
         for t in xt {
             let p = Int(px(t).rounded(.down))
             canvas.fillRect(PixelRect(x: p, y: frame.maxY + 1, width: 1, height: 6), .black)
-            canvas.drawText(tickLabel(t, step: xs), x: p, y: frame.maxY + 10, scale: 1, color: .textGray, anchor: .topCenter)
+            canvas.drawText(
+                tickLabel(t, step: xs), x: p, y: frame.maxY + 10, scale: 1, color: .textGray, anchor: .topCenter)
         }
         for t in yt {
             let p = Int(py(t).rounded(.down))
             canvas.fillRect(PixelRect(x: frame.x - 7, y: p, width: 6, height: 1), .black)
-            canvas.drawText(tickLabel(t, step: ys), x: frame.x - 10, y: p, scale: 1, color: .textGray, anchor: .centerRight)
+            canvas.drawText(
+                tickLabel(t, step: ys), x: frame.x - 10, y: p, scale: 1, color: .textGray, anchor: .centerRight)
         }
         if !xLabel.isEmpty {
             canvas.drawText(xLabel, x: frame.x + frame.width / 2, y: frame.maxY + 24, scale: 2, anchor: .topCenter)

@@ -162,7 +162,8 @@ public struct Canvas: Sendable, Equatable {
     /// Draws a grey image (`pixels` row-major, `imageWidth` × `imageHeight`) with its top-left corner at (x, y),
     /// each source pixel as a `scale`×`scale` block.
     public mutating func blitGray(_ gray: [UInt8], imageWidth: Int, imageHeight: Int, x: Int, y: Int, scale: Int = 1) {
-        precondition(gray.count == imageWidth * imageHeight, "blitGray: \(gray.count) pixels for \(imageWidth)×\(imageHeight)")
+        precondition(
+            gray.count == imageWidth * imageHeight, "blitGray: \(gray.count) pixels for \(imageWidth)×\(imageHeight)")
         let s = max(1, scale)
         for row in 0..<imageHeight {
             for col in 0..<imageWidth {
@@ -205,6 +206,8 @@ public func grayBytes(_ values: some Collection<Float>) -> [UInt8] {
 
 /// Floats to grey bytes stretched so their own minimum is black and maximum white.
 public func grayBytesMinMax(_ values: [Float]) -> [UInt8] {
-    guard let lo = values.min(), let hi = values.max(), hi > lo else { return [UInt8](repeating: 128, count: values.count) }
+    guard let lo = values.min(), let hi = values.max(), hi > lo else {
+        return [UInt8](repeating: 128, count: values.count)
+    }
     return values.map { UInt8(((($0 - lo) / (hi - lo)) * 255).rounded()) }
 }

@@ -2,16 +2,16 @@
 /// same ten darker on each further cycle.
 public enum Palette {
     public static let base: [RGB] = [
-        RGB(hex: 0x1F77B4), // blue
-        RGB(hex: 0xFF7F0E), // orange
-        RGB(hex: 0x2CA02C), // green
-        RGB(hex: 0xD62728), // red
-        RGB(hex: 0x9467BD), // purple
-        RGB(hex: 0x8C564B), // brown
-        RGB(hex: 0xE377C2), // pink
-        RGB(hex: 0x7F7F7F), // grey
-        RGB(hex: 0xBCBD22), // olive
-        RGB(hex: 0x17BECF), // cyan
+        RGB(hex: 0x1F77B4),  // blue
+        RGB(hex: 0xFF7F0E),  // orange
+        RGB(hex: 0x2CA02C),  // green
+        RGB(hex: 0xD62728),  // red
+        RGB(hex: 0x9467BD),  // purple
+        RGB(hex: 0x8C564B),  // brown
+        RGB(hex: 0xE377C2),  // pink
+        RGB(hex: 0x7F7F7F),  // grey
+        RGB(hex: 0xBCBD22),  // olive
+        RGB(hex: 0x17BECF),  // cyan
     ]
 
     /// The colour of class (or series) `index`; negative indices (unknown labels) are black.

@@ -53,7 +53,9 @@ public indirect enum Reply: Sendable, Equatable {
     public static let ok = Reply.status("OK")
 
     /// A map from `(key, value)` pairs.
-    public static func fields(_ pairs: KeyValuePairs<String, Reply>) -> Reply { .map(pairs.map { Entry($0.key, $0.value) }) }
+    public static func fields(_ pairs: KeyValuePairs<String, Reply>) -> Reply {
+        .map(pairs.map { Entry($0.key, $0.value) })
+    }
 
     /// The code word a RESP error starts with: Redis's generic `ERR` for the conditions Redis
     /// reports that way, the Vicinity code for conditions only Vicinity has.

@@ -63,7 +63,11 @@ extension Reply {
         case .text(let s): Self.writeBulk(Array(s.utf8), &b)
         case .blob(let bytes): Self.writeBulk(bytes, &b)
         case .double(let d):
-            if resp3 { b.writeString(",\(formatDouble(d))\r\n") } else { Self.writeBulk(Array(formatDouble(d).utf8), &b) }
+            if resp3 {
+                b.writeString(",\(formatDouble(d))\r\n")
+            } else {
+                Self.writeBulk(Array(formatDouble(d).utf8), &b)
+            }
         case .boolean(let v): b.writeString(resp3 ? (v ? "#t\r\n" : "#f\r\n") : (v ? ":1\r\n" : ":0\r\n"))
         case .null: b.writeString(resp3 ? "_\r\n" : "$-1\r\n")
         case .verbatim(let s):
@@ -118,5 +122,7 @@ func formatDouble(_ d: Double) -> String {
 }
 
 extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

@@ -44,7 +44,9 @@ public struct ProtocolLimits: Sendable {
 /// A framing error: the reply goes out, then the connection closes, because the
 /// stream can no longer be split into requests reliably.
 public struct ProtocolError: Error, Equatable, Sendable {
-    public enum Kind: Sendable, Equatable { case lineTooLong, malformed, tooManyArguments, requestTooLarge, httpRequest }
+    public enum Kind: Sendable, Equatable {
+        case lineTooLong, malformed, tooManyArguments, requestTooLarge, httpRequest
+    }
     public var kind: Kind
     public var message: String
 }

@@ -19,7 +19,8 @@ public struct RequestDecoder: Sendable {
     public mutating func next(_ buffer: inout ByteBuffer) throws -> Request? {
         while buffer.readableBytes > 0 {
             let request: Request?
-            if buffer.readableBytes > 0, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*") {
+            if buffer.readableBytes > 0, buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*")
+            {
                 request = try nextRESP(&buffer)
                 guard let request else { return nil }
                 sawRequest = true
@@ -142,7 +143,8 @@ public struct RequestDecoder: Sendable {
             }
             total += length
             guard total <= limits.maxRequestBytes else {
-                throw ProtocolError(kind: .requestTooLarge, message: "request larger than \(limits.maxRequestBytes) bytes")
+                throw ProtocolError(
+                    kind: .requestTooLarge, message: "request larger than \(limits.maxRequestBytes) bytes")
             }
             guard cursor.readableBytes >= length + 2 else { return nil }
             let bytes = cursor.readBytes(length: length)!
@@ -169,8 +171,12 @@ public struct RequestDecoder: Sendable {
                 break
             }
             let previousIsCR = position > 0 && view[view.startIndex + position - 1] == Self.cr
-            let valid = position == 0 ? byte == prefix.asciiValue!
-                : !previousIsCR && (byte == Self.cr ? position >= 2 : (byte >= 0x30 && byte <= 0x39) || (byte == 0x2D && position == 1))
+            let valid =
+                position == 0
+                ? byte == prefix.asciiValue!
+                : !previousIsCR
+                    && (byte == Self.cr
+                        ? position >= 2 : (byte >= 0x30 && byte <= 0x39) || (byte == 0x2D && position == 1))
             if !valid { throw expected }
         }
         guard let end else {

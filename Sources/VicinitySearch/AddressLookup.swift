@@ -74,7 +74,9 @@ public struct AddressLookup: HammingSearchIndex {
                     let d = (self.address(row) ^ address).nonzeroBitCount
                     if d >= s && d <= r { hits.append(HammingTopK.pack(d, row)) }
                 }
-                for d in s..<pending.count where d <= r { for row in pending[d] { hits.append(HammingTopK.pack(d, row)) } }
+                for d in s..<pending.count where d <= r {
+                    for row in pending[d] { hits.append(HammingTopK.pack(d, row)) }
+                }
                 break
             }
             forEachMask(width: bits, weight: s) { mask in

@@ -11,7 +11,9 @@ extension ClusteredFlatIndex {
         var rng = SeededRNG(seed: 1)
         let order = rng.permutation(n)
         let sampled = min(n, wanted * ClusteredFlatIndex.sampleRowsPerCluster)
-        let sample = sampled == n ? all : Matrix(rows: sampled, cols: dims, storage: order.prefix(sampled).flatMap { all.row($0) })
+        let sample =
+            sampled == n
+            ? all : Matrix(rows: sampled, cols: dims, storage: order.prefix(sampled).flatMap { all.row($0) })
         centres = Matrix(rows: wanted, cols: dims, storage: order.prefix(wanted).flatMap { all.row($0) })
         for _ in 0..<ClusteredFlatIndex.kMeansRounds {
             centres = means(of: sample, nearestCentres(of: sample), keepingEmpty: centres)
@@ -52,22 +54,26 @@ extension ClusteredFlatIndex {
         var assignment = [Int](repeating: 0, count: count)
         var scores = [Float](repeating: 0, count: block * centreCount)
         all.storage.withUnsafeBufferPointer { x in
-        centres.storage.withUnsafeBufferPointer { c in
-        scores.withUnsafeMutableBufferPointer { s in
-            for r0 in stride(from: 0, to: count, by: block) {
-                let rows = min(block, count - r0)
-                BLAS.gemm(.none, .transposed, m: rows, n: centreCount, k: dims, a: x.baseAddress! + r0 * dims, lda: dims,
-                          b: c.baseAddress!, ldb: dims, c: s.baseAddress!, ldc: centreCount)
-                for r in 0..<rows {
-                    var best = (score: Float.infinity, cluster: 0)
-                    for j in 0..<centreCount {
-                        let score = centreNorms[j] - 2 * s[r * centreCount + j]
-                        if score < best.score { best = (score, j) }
+            centres.storage.withUnsafeBufferPointer { c in
+                scores.withUnsafeMutableBufferPointer { s in
+                    for r0 in stride(from: 0, to: count, by: block) {
+                        let rows = min(block, count - r0)
+                        BLAS.gemm(
+                            .none, .transposed, m: rows, n: centreCount, k: dims, a: x.baseAddress! + r0 * dims,
+                            lda: dims,
+                            b: c.baseAddress!, ldb: dims, c: s.baseAddress!, ldc: centreCount)
+                        for r in 0..<rows {
+                            var best = (score: Float.infinity, cluster: 0)
+                            for j in 0..<centreCount {
+                                let score = centreNorms[j] - 2 * s[r * centreCount + j]
+                                if score < best.score { best = (score, j) }
+                            }
+                            assignment[r0 + r] = best.cluster
+                        }
                     }
-                    assignment[r0 + r] = best.cluster
                 }
             }
-        }}}
+        }
         return assignment
     }
 
@@ -90,7 +96,9 @@ extension ClusteredFlatIndex {
 
     func squaredDistance(_ v: [Float], centreRow j: Int) -> Float {
         v.withUnsafeBufferPointer { a in
-            centres.storage.withUnsafeBufferPointer { c in Kernels.squaredL2(a.baseAddress!, c.baseAddress! + j * dims, dims) }
+            centres.storage.withUnsafeBufferPointer { c in
+                Kernels.squaredL2(a.baseAddress!, c.baseAddress! + j * dims, dims)
+            }
         }
     }
 }

@@ -103,8 +103,9 @@ public struct ClusteredFlatIndex: Sendable {
         var out = Matrix(rows: count, cols: dims)
         for cluster in clusters {
             for (s, row) in cluster.rows.enumerated() {
-                out.storage.replaceSubrange(Int(row) * dims..<(Int(row) + 1) * dims,
-                                            with: cluster.vectors[s * dims..<(s + 1) * dims])
+                out.storage.replaceSubrange(
+                    Int(row) * dims..<(Int(row) + 1) * dims,
+                    with: cluster.vectors[s * dims..<(s + 1) * dims])
             }
         }
         return out
@@ -114,14 +115,17 @@ public struct ClusteredFlatIndex: Sendable {
 
     /// The k best rows for each query, best first; queries run side by side on all cores.
     public func search(_ queries: Matrix, k: Int) -> [[Neighbor]] {
-        precondition(queries.cols == dims, "ClusteredFlatIndex.search: queries have \(queries.cols) dims, index has \(dims)")
+        precondition(
+            queries.cols == dims, "ClusteredFlatIndex.search: queries have \(queries.cols) dims, index has \(dims)")
         return parallelMap(queries.rows) { self.searchOne(queries.row($0), k: k) }
     }
 
     /// One query on the calling thread; with a filter, only its rows (a selective
     /// one is scanned directly: pass its members' vectors from `gather`), and never `excluding`.
-    public func searchOne(_ query: [Float], k: Int, filter: RowFilter? = nil, gathered: [Float]? = nil,
-                          excluding: Int? = nil) -> [Neighbor] {
+    public func searchOne(
+        _ query: [Float], k: Int, filter: RowFilter? = nil, gathered: [Float]? = nil,
+        excluding: Int? = nil
+    ) -> [Neighbor] {
         if let filter, let gathered {
             return scanL2(query, rows: filter.members, vectors: gathered, dims: dims, k: k, excluding: excluding)
         }
@@ -143,8 +147,10 @@ public struct ClusteredFlatIndex: Sendable {
     }
 
     /// The answer and how many rows were scored to find it (the rest were skipped).
-    public func searchCountingRows(_ query: [Float], k: Int, filter: RowFilter? = nil,
-                            excluding: Int? = nil) -> (hits: [Neighbor], scored: Int) {
+    public func searchCountingRows(
+        _ query: [Float], k: Int, filter: RowFilter? = nil,
+        excluding: Int? = nil
+    ) -> (hits: [Neighbor], scored: Int) {
         precondition(query.count == dims, "ClusteredFlatIndex.search: query has \(query.count) dims, index has \(dims)")
         let k = min(k, filter?.count ?? count)
         guard k > 0 else { return ([], 0) }
@@ -188,11 +194,13 @@ public struct ClusteredFlatIndex: Sendable {
                 for block in stride(from: 0, to: padded, by: 8) {
                     var acc = SIMD8<Float>()
                     for t in 0..<dims {
-                        let d = SIMD8<Float>(repeating: q[t])
+                        let d =
+                            SIMD8<Float>(repeating: q[t])
                             - UnsafeRawPointer(c.baseAddress! + t * padded + block).loadUnaligned(as: SIMD8<Float>.self)
                         acc += d * d
                     }
-                    UnsafeMutableRawPointer(o.baseAddress! + block).storeBytes(of: acc.squareRoot(), as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(o.baseAddress! + block).storeBytes(
+                        of: acc.squareRoot(), as: SIMD8<Float>.self)
                 }
             }
         }
@@ -215,33 +223,37 @@ public struct ClusteredFlatIndex: Sendable {
     /// so the members left in are one run: walk up from the query's own ring, then
     /// down, each until the bound exceeds the k-th distance. Returns how many it scored.
     @inline(__always)
-    func scan(cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
-                      filter: RowFilter?, excluding: Int?) -> Int {
+    func scan(
+        cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
+        filter: RowFilter?, excluding: Int?
+    ) -> Int {
         let cluster = clusters[j]
         let split = cluster.firstSlot(atLeast: toCentre)
         var scored = 0
         cluster.rows.withUnsafeBufferPointer { rows in
-        cluster.vectors.withUnsafeBufferPointer { x in
-        cluster.rings.withUnsafeBufferPointer { ring in
-            var worst = heap.threshold
-            @inline(__always) func visit(_ s: Int) -> Bool {
-                if ClusteredFlatIndex.bound(abs(toCentre - ring[s]), toCentre, ring[s]) > worst { return false }
-                let row = Int(rows[s])
-                if let filter, !filter.contains(row) { return true }
-                if row == excluding { return true }
-                scored += 1
-                let score = Kernels.squaredL2(q, x.baseAddress! + s * dims, dims)
-                if score <= worst {
-                    heap.insert(score, row)
-                    worst = heap.threshold
+            cluster.vectors.withUnsafeBufferPointer { x in
+                cluster.rings.withUnsafeBufferPointer { ring in
+                    var worst = heap.threshold
+                    @inline(__always) func visit(_ s: Int) -> Bool {
+                        if ClusteredFlatIndex.bound(abs(toCentre - ring[s]), toCentre, ring[s]) > worst { return false }
+                        let row = Int(rows[s])
+                        if let filter, !filter.contains(row) { return true }
+                        if row == excluding { return true }
+                        scored += 1
+                        let score = Kernels.squaredL2(q, x.baseAddress! + s * dims, dims)
+                        if score <= worst {
+                            heap.insert(score, row)
+                            worst = heap.threshold
+                        }
+                        return true
+                    }
+                    var s = split
+                    while s < rows.count && visit(s) { s += 1 }
+                    s = split - 1
+                    while s >= 0 && visit(s) { s -= 1 }
                 }
-                return true
             }
-            var s = split
-            while s < rows.count && visit(s) { s += 1 }
-            s = split - 1
-            while s >= 0 && visit(s) { s -= 1 }
-        }}}
+        }
         return scored
     }
 }

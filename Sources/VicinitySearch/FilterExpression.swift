@@ -147,7 +147,8 @@ enum FilterLexer {
         func fail(_ at: Int) -> FilterError { FilterError(near: String(String.UnicodeScalarView(s[at...]))) }
         func word(_ from: Int) -> String {
             var j = from
-            while j < s.count, s[j].properties.isAlphabetic || ("0"..."9").contains(s[j]) || s[j] == "_" || s[j] == "-" { j += 1 }
+            while j < s.count, s[j].properties.isAlphabetic || ("0"..."9").contains(s[j]) || s[j] == "_" || s[j] == "-"
+            { j += 1 }
             return String(String.UnicodeScalarView(s[from..<j]))
         }
         while i < s.count {
@@ -173,13 +174,16 @@ enum FilterLexer {
                 out.append((.value(.string(String(value))), i)); i = j + 1
             case "0"..."9":
                 var j = i
-                while j < s.count, ("0"..."9").contains(s[j]) || s[j] == "." || s[j] == "e" || s[j] == "E"
-                    || ((s[j] == "-" || s[j] == "+") && (s[j - 1] == "e" || s[j - 1] == "E")) { j += 1 }
+                while j < s.count,
+                    ("0"..."9").contains(s[j]) || s[j] == "." || s[j] == "e" || s[j] == "E"
+                        || ((s[j] == "-" || s[j] == "+") && (s[j - 1] == "e" || s[j - 1] == "E"))
+                { j += 1 }
                 guard let n = Double(String(String.UnicodeScalarView(s[i..<j]))) else { throw fail(i) }
                 out.append((.value(.number(n)), i)); i = j
             default:
                 if let op = operators.first(where: { op in
-                    op.unicodeScalars.count <= s.count - i && String(String.UnicodeScalarView(s[i..<(i + op.unicodeScalars.count)])) == op
+                    op.unicodeScalars.count <= s.count - i
+                        && String(String.UnicodeScalarView(s[i..<(i + op.unicodeScalars.count)])) == op
                 }) {
                     out.append((.op(op == "&&" ? "and" : op == "||" ? "or" : op == "!" ? "not" : op), i))
                     i += op.unicodeScalars.count

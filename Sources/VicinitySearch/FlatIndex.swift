@@ -141,11 +141,14 @@ public struct FlatIndex: Sendable {
             vectors.storage.withUnsafeBufferPointer { x in
                 candidates.enumerated().map { r, hits in
                     let query = q.baseAddress! + r * dims
-                    let best = hits.map { Neighbor(distance: score(query, row: $0.index, x.baseAddress!), index: $0.index) }
-                        .sorted(by: Neighbor.precedes).prefix(k).map { $0 }
+                    let best = hits.map {
+                        Neighbor(distance: score(query, row: $0.index, x.baseAddress!), index: $0.index)
+                    }
+                    .sorted(by: Neighbor.precedes).prefix(k).map { $0 }
                     let tolerance = 2 * Float(dims + 2) * Float.ulpOfOne * (queryNorms[r] + largestNorm)
                     if hits.count < count, let last = hits.last, let kth = best.last,
-                       !(kth.distance < last.distance - tolerance) {
+                        !(kth.distance < last.distance - tolerance)
+                    {
                         return searchOne(queries.row(r), k: k)
                     }
                     return best
@@ -178,23 +181,25 @@ public struct FlatIndex: Sendable {
         let chunk = (count + workers - 1) / workers
         var partial = [TopK](repeating: TopK(k: k), count: workers)
         query.withUnsafeBufferPointer { q in
-        vectors.storage.withUnsafeBufferPointer { x in
-        partial.withUnsafeMutableBufferPointer { heaps in
-            let shared = UnsafeSendable((q.baseAddress!, x.baseAddress!, heaps.baseAddress!))
-            parallelFor(workers) { w in
-                let (q, x, heaps) = shared.value
-                var heap = TopK(k: k)
-                var cutoff = Float.infinity
-                for i in (w * chunk)..<min((w + 1) * chunk, count) {
-                    let score = self.score(q, row: i, x)
-                    if score <= cutoff {
-                        heap.insert(score, i)
-                        cutoff = heap.threshold
+            vectors.storage.withUnsafeBufferPointer { x in
+                partial.withUnsafeMutableBufferPointer { heaps in
+                    let shared = UnsafeSendable((q.baseAddress!, x.baseAddress!, heaps.baseAddress!))
+                    parallelFor(workers) { w in
+                        let (q, x, heaps) = shared.value
+                        var heap = TopK(k: k)
+                        var cutoff = Float.infinity
+                        for i in (w * chunk)..<min((w + 1) * chunk, count) {
+                            let score = self.score(q, row: i, x)
+                            if score <= cutoff {
+                                heap.insert(score, i)
+                                cutoff = heap.threshold
+                            }
+                        }
+                        heaps[w] = heap
                     }
                 }
-                heaps[w] = heap
             }
-        }}}
+        }
         var merged = TopK(k: k)
         for h in partial { for n in h.sorted() { merged.insert(n.distance, n.index) } }
         return merged.sorted()
@@ -207,51 +212,58 @@ public struct FlatIndex: Sendable {
         let queryNorms = queries.rowSquaredNorms()
         let l2 = metric == .l2
         queries.storage.withUnsafeBufferPointer { q in
-        vectors.storage.withUnsafeBufferPointer { x in
-        norms.withUnsafeBufferPointer { xn in
-        queryNorms.withUnsafeBufferPointer { qn in
-        heaps.withUnsafeMutableBufferPointer { h in
-            let shared = UnsafeSendable((h.baseAddress!, xn.baseAddress!, qn.baseAddress!))
-            let tiles = ProductTiles(queries: q.baseAddress!, queryCount: queries.rows,
-                                     base: x.baseAddress!, baseCount: count, width: dims)
-            tiles.forEach { queryRange, rows, products in
-                let (heaps, xNorms, qNorms) = shared.value
-                let nb = rows.count, b0 = rows.lowerBound
-                let xn = xNorms + b0
-                for (r, i) in queryRange.enumerated() {
-                    let row = products + r * nb
-                    let qNorm = qNorms[i]
-                    var cutoff = heaps[i].threshold
-                    // Eight scores at a time: one vector compare rejects most of them.
-                    var j = 0
-                    while j + 8 <= nb {
-                        let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
-                        var d: SIMD8<Float>
-                        if l2 {
-                            d = UnsafeRawPointer(xn + j).loadUnaligned(as: SIMD8<Float>.self) - 2 * s + qNorm
-                            d.replace(with: 0, where: d .< 0)
-                        } else {
-                            d = -s
-                        }
-                        if any(d .<= cutoff) {
-                            for t in 0..<8 where d[t] <= cutoff {
-                                heaps[i].insert(d[t], b0 + j + t)
-                                cutoff = heaps[i].threshold
+            vectors.storage.withUnsafeBufferPointer { x in
+                norms.withUnsafeBufferPointer { xn in
+                    queryNorms.withUnsafeBufferPointer { qn in
+                        heaps.withUnsafeMutableBufferPointer { h in
+                            let shared = UnsafeSendable((h.baseAddress!, xn.baseAddress!, qn.baseAddress!))
+                            let tiles = ProductTiles(
+                                queries: q.baseAddress!, queryCount: queries.rows,
+                                base: x.baseAddress!, baseCount: count, width: dims)
+                            tiles.forEach { queryRange, rows, products in
+                                let (heaps, xNorms, qNorms) = shared.value
+                                let nb = rows.count, b0 = rows.lowerBound
+                                let xn = xNorms + b0
+                                for (r, i) in queryRange.enumerated() {
+                                    let row = products + r * nb
+                                    let qNorm = qNorms[i]
+                                    var cutoff = heaps[i].threshold
+                                    // Eight scores at a time: one vector compare rejects most of them.
+                                    var j = 0
+                                    while j + 8 <= nb {
+                                        let s = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                                        var d: SIMD8<Float>
+                                        if l2 {
+                                            d =
+                                                UnsafeRawPointer(xn + j).loadUnaligned(as: SIMD8<Float>.self) - 2 * s
+                                                + qNorm
+                                            d.replace(with: 0, where: d .< 0)
+                                        } else {
+                                            d = -s
+                                        }
+                                        if any(d .<= cutoff) {
+                                            for t in 0..<8 where d[t] <= cutoff {
+                                                heaps[i].insert(d[t], b0 + j + t)
+                                                cutoff = heaps[i].threshold
+                                            }
+                                        }
+                                        j += 8
+                                    }
+                                    while j < nb {
+                                        let d = l2 ? max(qNorm + xn[j] - 2 * row[j], 0) : -row[j]
+                                        if d <= cutoff {
+                                            heaps[i].insert(d, b0 + j)
+                                            cutoff = heaps[i].threshold
+                                        }
+                                        j += 1
+                                    }
+                                }
                             }
                         }
-                        j += 8
-                    }
-                    while j < nb {
-                        let d = l2 ? max(qNorm + xn[j] - 2 * row[j], 0) : -row[j]
-                        if d <= cutoff {
-                            heaps[i].insert(d, b0 + j)
-                            cutoff = heaps[i].threshold
-                        }
-                        j += 1
                     }
                 }
             }
-        }}}}}
+        }
         return heaps.map { $0.sorted() }
     }
 }

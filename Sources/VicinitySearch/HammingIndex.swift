@@ -65,8 +65,10 @@ public struct HammingIndex: HammingSearchIndex {
     }
 
     /// The top k of queries `range` over every block of the database, block by block.
-    private func scanTile(_ x: UnsafePointer<UInt64>, queries qp: UnsafePointer<UInt64>, _ range: Range<Int>,
-                          k: Int) -> [HammingTopK] {
+    private func scanTile(
+        _ x: UnsafePointer<UInt64>, queries qp: UnsafePointer<UInt64>, _ range: Range<Int>,
+        k: Int
+    ) -> [HammingTopK] {
         let n = rowCount, wpc = codes.wordsPerCode, removed = self.removed
         var tops = [HammingTopK](repeating: HammingTopK(k: k), count: range.count)
         var bounds = [Int](repeating: .max, count: range.count)
@@ -85,15 +87,17 @@ public struct HammingIndex: HammingSearchIndex {
             while wpc == 4 && t + 2 <= range.count {
                 let a = qp + (range.lowerBound + t) * 4
                 var (boundA, boundC) = (bounds[t], bounds[t + 1])
-                Hamming.screenPair256(a, a + 4, codes: block, count: nb, boundA: &boundA, boundC: &boundC,
-                                      offerA: offer(t), offerC: offer(t + 1))
+                Hamming.screenPair256(
+                    a, a + 4, codes: block, count: nb, boundA: &boundA, boundC: &boundC,
+                    offerA: offer(t), offerC: offer(t + 1))
                 (bounds[t], bounds[t + 1]) = (boundA, boundC)
                 t += 2
             }
             while t < range.count {
                 var bound = bounds[t]
-                Hamming.screen(query: qp + (range.lowerBound + t) * wpc, codes: block, count: nb, wordsPerCode: wpc,
-                               bound: &bound, offer: offer(t))
+                Hamming.screen(
+                    query: qp + (range.lowerBound + t) * wpc, codes: block, count: nb, wordsPerCode: wpc,
+                    bound: &bound, offer: offer(t))
                 bounds[t] = bound
                 t += 1
             }
@@ -108,7 +112,8 @@ public struct HammingIndex: HammingSearchIndex {
             queries.words.withUnsafeBufferPointer { qs in
                 let ptrs = UnsafeSendable((base.baseAddress, qs.baseAddress))
                 let removed = self.removed
-                return forEachQuery(queries.count, makeScratch: { [UInt16](repeating: 0, count: HammingIndex.block) }) { q, buf in
+                return forEachQuery(queries.count, makeScratch: { [UInt16](repeating: 0, count: HammingIndex.block) }) {
+                    q, buf in
                     guard r >= 0, let x = ptrs.value.0, let qp = ptrs.value.1 else { return [] }
                     let query = qp + q * wpc
                     var hits = [UInt64]()

@@ -136,8 +136,10 @@ func sortedNeighbors(_ hits: [UInt64]) -> [Neighbor] {
 
 /// Runs `body(q)` for every query, split into contiguous chunks over the cores; each
 /// worker gets its own scratch value from `makeScratch` and its own result slots.
-func forEachQuery<Scratch>(_ n: Int, makeScratch: @Sendable () -> Scratch,
-                           _ body: @Sendable (Int, inout Scratch) -> [Neighbor]) -> [[Neighbor]] {
+func forEachQuery<Scratch>(
+    _ n: Int, makeScratch: @Sendable () -> Scratch,
+    _ body: @Sendable (Int, inout Scratch) -> [Neighbor]
+) -> [[Neighbor]] {
     var results = [[Neighbor]](repeating: [], count: n)
     guard n > 0 else { return results }
     // Several chunks per core: the dispatch pool hands them out as threads come free,

@@ -5,14 +5,20 @@ public enum Kernels {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var i = 0
         while i + 16 <= n {
-            let d0 = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            let d1 = UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            let d0 =
+                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            let d1 =
+                UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+                - UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
             acc0 += d0 * d0
             acc1 += d1 * d1
             i += 16
         }
         if i + 8 <= n {
-            let d0 = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            let d0 =
+                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                - UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
             acc0 += d0 * d0
             i += 8
         }
@@ -26,12 +32,18 @@ public enum Kernels {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         var i = 0
         while i + 16 <= n {
-            acc0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            acc1 += UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            acc0 +=
+                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc1 +=
+                UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
             i += 16
         }
         if i + 8 <= n {
-            acc0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc0 +=
+                UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+                * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
             i += 8
         }
         var s = (acc0 + acc1).sum()

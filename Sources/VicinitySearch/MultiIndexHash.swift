@@ -58,8 +58,10 @@ public struct MultiIndexHash: HammingSearchIndex {
     public init(_ codes: BinaryCodes, substrings: Int? = nil) {
         precondition(codes.count < Int(UInt32.max), "MultiIndexHash: at most 2^32 - 1 rows")
         if let m = substrings {
-            precondition(m >= (codes.bits + 31) / 32 && m <= codes.bits,
-                         "MultiIndexHash: \(m) substrings of a \(codes.bits)-bit code; need \((codes.bits + 31) / 32)…\(codes.bits)")
+            precondition(
+                m >= (codes.bits + 31) / 32 && m <= codes.bits,
+                "MultiIndexHash: \(m) substrings of a \(codes.bits)-bit code; need \((codes.bits + 31) / 32)…\(codes.bits)"
+            )
         }
         self.codes = codes
         self.requestedSubstrings = substrings
@@ -88,7 +90,8 @@ public struct MultiIndexHash: HammingSearchIndex {
         codes.append(contentsOf: more)
         let pending = rowCount - indexedRows
         if (requestedSubstrings != nil || rowCount >= MultiIndexHash.minimumIndexed)
-            && pending > Swift.max(MultiIndexHash.minimumIndexed, indexedRows / 32) {
+            && pending > Swift.max(MultiIndexHash.minimumIndexed, indexedRows / 32)
+        {
             rebuild()
         }
     }
@@ -146,29 +149,34 @@ public struct MultiIndexHash: HammingSearchIndex {
 
     /// k-NN among the rows a filter lets through (all when nil), never returning `excluding`.
     public func search(_ queries: BinaryCodes, k: Int, filter: RowFilter?, excluding: Int?) -> [[Neighbor]] {
-        precondition(queries.bits == bits, "MultiIndexHash.search: queries have \(queries.bits) bits, index has \(bits)")
+        precondition(
+            queries.bits == bits, "MultiIndexHash.search: queries have \(queries.bits) bits, index has \(bits)")
         precondition(k >= 0, "search: k must be non-negative, got \(k)")
         let k = Swift.min(k, filter?.count ?? count)
         return withProbe(queries, filter, excluding) { probe, query in k > 0 ? probe.knn(query, k: k) : [] }
     }
 
     public func search(_ queries: BinaryCodes, radius r: Int, filter: RowFilter?, excluding: Int?) -> [[Neighbor]] {
-        precondition(queries.bits == bits, "MultiIndexHash.search: queries have \(queries.bits) bits, index has \(bits)")
+        precondition(
+            queries.bits == bits, "MultiIndexHash.search: queries have \(queries.bits) bits, index has \(bits)")
         return withProbe(queries, filter, excluding) { probe, query in r >= 0 ? probe.within(query, radius: r) : [] }
     }
 
     /// Runs `body` for every query (split over the cores) with a `Probe` over this
     /// index's memory.
-    private func withProbe(_ queries: BinaryCodes, _ filter: RowFilter?, _ excluding: Int?,
-                           _ body: @Sendable (borrowing Probe, UnsafePointer<UInt64>) -> [Neighbor]) -> [[Neighbor]] {
+    private func withProbe(
+        _ queries: BinaryCodes, _ filter: RowFilter?, _ excluding: Int?,
+        _ body: @Sendable (borrowing Probe, UnsafePointer<UInt64>) -> [Neighbor]
+    ) -> [[Neighbor]] {
         let wpc = codes.wordsPerCode
         guard queries.count > 0, rowCount > 0 else { return [[Neighbor]](repeating: [], count: queries.count) }
         return codes.words.withUnsafeBufferPointer { base in
             queries.words.withUnsafeBufferPointer { qs in
                 withTableViews(indexedRows > 0) { views in
-                    let probe = Probe(base: base.baseAddress!, wordsPerCode: wpc, indexed: indexedRows, total: rowCount,
-                                      removed: removed, tables: views, starts: substringStarts, widths: substringWidths,
-                                      filter: filter, excluding: excluding)
+                    let probe = Probe(
+                        base: base.baseAddress!, wordsPerCode: wpc, indexed: indexedRows, total: rowCount,
+                        removed: removed, tables: views, starts: substringStarts, widths: substringWidths,
+                        filter: filter, excluding: excluding)
                     let shared = UnsafeSendable((probe, qs.baseAddress!))
                     return forEachQuery(queries.count, makeScratch: { () }) { q, _ in
                         body(shared.value.0, shared.value.1 + q * wpc)

@@ -38,8 +38,9 @@ struct Probe {
             var bound = top.worstOrMax
             for b0 in stride(from: rows.lowerBound, to: rows.upperBound, by: block) {
                 let n = min(block, rows.upperBound - b0)
-                Hamming.distances(query: query, codes: base + b0 * wordsPerCode, count: n, wordsPerCode: wordsPerCode,
-                                  into: d.baseAddress!)
+                Hamming.distances(
+                    query: query, codes: base + b0 * wordsPerCode, count: n, wordsPerCode: wordsPerCode,
+                    into: d.baseAddress!)
                 for j in 0..<n where Int(d[j]) <= bound {
                     let r = b0 + j
                     if top.accepts(Int(d[j]), r) && live(r) {
@@ -59,7 +60,9 @@ struct Probe {
     /// Whether the k-NN walk reached the row with code `code` before probing table t
     /// at radius s: the walk probes radius s in tables 0, 1, …, m−1 before radius
     /// s + 1, and a row is reached in table u exactly at its substring distance there.
-    @inline(__always) func reachedBefore(_ code: UnsafePointer<UInt64>, table t: Int, radius s: Int, _ qsub: [UInt32]) -> Bool {
+    @inline(__always) func reachedBefore(_ code: UnsafePointer<UInt64>, table t: Int, radius s: Int, _ qsub: [UInt32])
+        -> Bool
+    {
         for u in 0..<tables.count where u != t {
             let du = substringDistance(code, u, qsub)
             if du < s || (du == s && u < t) { return true }
@@ -137,7 +140,8 @@ struct Probe {
         guard m > 0 else { return sortedNeighbors(hits) }
         // A row within r has a substring within floor(r/m) of the query's (pigeonhole).
         let maxS = r / m
-        let probes = widths.reduce(0.0) { sum, w in sum + (0...Swift.min(maxS, w)).reduce(0.0) { $0 + binomial(w, $1) } }
+        let probes = widths.reduce(0.0) { sum, w in sum + (0...Swift.min(maxS, w)).reduce(0.0) { $0 + binomial(w, $1) }
+        }
         if probes > Double(indexed) {
             // Enumerating the balls would cost more than scanning: scan.
             for row in 0..<indexed { offer(row) }

@@ -98,12 +98,12 @@ struct SubstringTable: Sendable {
 
     /// Positions in `rows` of the rows whose substring equals `key` (empty if none).
     func lookup(_ key: UInt32) -> Range<Int> {
-        if direct { return Int(offsets[Int(key)]) ..< Int(offsets[Int(key) + 1]) }
+        if direct { return Int(offsets[Int(key)])..<Int(offsets[Int(key) + 1]) }
         var h = SubstringTable.hash(key, shift: shift)
         while true {
             let v = Int(slots[h])
-            if v == 0 { return 0 ..< 0 }
-            if keys[v - 1] == key { return Int(offsets[v - 1]) ..< Int(offsets[v]) }
+            if v == 0 { return 0..<0 }
+            if keys[v - 1] == key { return Int(offsets[v - 1])..<Int(offsets[v]) }
             h = (h + 1) & (slots.count - 1)
         }
     }
@@ -117,8 +117,10 @@ struct SubstringTable: Sendable {
                 keys.withUnsafeBufferPointer { k in
                     slots.withUnsafeBufferPointer { s in
                         codes.withUnsafeBufferPointer { c in
-                            body(View(direct: direct, offsets: o.baseAddress!, rows: r.baseAddress!, codes: c.baseAddress,
-                                      keys: k.baseAddress, slots: s.baseAddress, slotMask: slots.count - 1, shift: shift))
+                            body(
+                                View(
+                                    direct: direct, offsets: o.baseAddress!, rows: r.baseAddress!, codes: c.baseAddress,
+                                    keys: k.baseAddress, slots: s.baseAddress, slotMask: slots.count - 1, shift: shift))
                         }
                     }
                 }
@@ -137,14 +139,14 @@ struct SubstringTable: Sendable {
         @inline(__always) func lookup(_ key: UInt32) -> Range<Int> {
             if direct {
                 let k = Int(key)
-                return Int(offsets[k]) ..< Int(offsets[k + 1])
+                return Int(offsets[k])..<Int(offsets[k + 1])
             }
             let keys = keys.unsafelyUnwrapped, slots = slots.unsafelyUnwrapped
             var h = SubstringTable.hash(key, shift: shift)
             while true {
                 let v = Int(slots[h])
-                if v == 0 { return 0 ..< 0 }
-                if keys[v - 1] == key { return Int(offsets[v - 1]) ..< Int(offsets[v]) }
+                if v == 0 { return 0..<0 }
+                if keys[v - 1] == key { return Int(offsets[v - 1])..<Int(offsets[v]) }
                 h = (h + 1) & slotMask
             }
         }

@@ -38,9 +38,10 @@ struct ProductTiles {
                 let q = c * chunk..<min((c + 1) * chunk, queryCount)
                 for b0 in stride(from: 0, to: baseCount, by: block) {
                     let rows = b0..<min(b0 + block, baseCount)
-                    BLAS.gemm(.none, .transposed, m: q.count, n: rows.count, k: width, alpha: 1,
-                              a: queries + q.lowerBound * width, lda: width,
-                              b: base + b0 * width, ldb: width, beta: 0, c: scratch, ldc: rows.count, parts: 1)
+                    BLAS.gemm(
+                        .none, .transposed, m: q.count, n: rows.count, k: width, alpha: 1,
+                        a: queries + q.lowerBound * width, lda: width,
+                        b: base + b0 * width, ldb: width, beta: 0, c: scratch, ldc: rows.count, parts: 1)
                     body(q, rows, scratch)
                 }
             }

@@ -81,14 +81,16 @@ struct ProjectionBound: Sendable {
             low[i] = max(residual - margin, 0).squareRoot()
             high[i] = (residual + margin).squareRoot()
         }
-        return Projection(projected: projected, norms: norms, residualLow: low, residualHigh: high,
-                          centredNorms: centredNorms)
+        return Projection(
+            projected: projected, norms: norms, residualLow: low, residualHigh: high,
+            centredNorms: centredNorms)
     }
 
     mutating func append(_ rows: Matrix) {
         let p = project(rows)
-        projected = Matrix(rows: projected.rows + p.projected.rows, cols: axisCount,
-                           storage: projected.storage + p.projected.storage)
+        projected = Matrix(
+            rows: projected.rows + p.projected.rows, cols: axisCount,
+            storage: projected.storage + p.projected.storage)
         projectedNorms += p.norms
         residualLow += p.residualLow
         residualHigh += p.residualHigh

@@ -35,7 +35,9 @@ public struct RowFilter: Sendable {
 /// The k best of `rows` (ascending row numbers, `vectors` their codes in the same
 /// order) by squared L2 with FlatIndex's per-pair kernel, ties by row: exactly a
 /// full scan's answer restricted to those rows.
-public func scanL2(_ query: [Float], rows: [Int32], vectors: [Float], dims: Int, k: Int, excluding: Int? = nil) -> [Neighbor] {
+public func scanL2(_ query: [Float], rows: [Int32], vectors: [Float], dims: Int, k: Int, excluding: Int? = nil)
+    -> [Neighbor]
+{
     var heap = TopK(k: max(1, min(k, rows.count)))
     guard k > 0, !rows.isEmpty else { return [] }
     query.withUnsafeBufferPointer { q in
@@ -54,8 +56,10 @@ public func scanL2(_ query: [Float], rows: [Int32], vectors: [Float], dims: Int,
 }
 
 /// The same for packed codes by Hamming distance (`wordsPerCode` words each).
-public func scanHamming(_ query: [UInt64], rows: [Int32], codes: [UInt64], wordsPerCode: Int, k: Int?, radius: Int? = nil,
-                        excluding: Int? = nil) -> [Neighbor] {
+public func scanHamming(
+    _ query: [UInt64], rows: [Int32], codes: [UInt64], wordsPerCode: Int, k: Int?, radius: Int? = nil,
+    excluding: Int? = nil
+) -> [Neighbor] {
     guard !rows.isEmpty else { return [] }
     var heap = TopK(k: max(1, min(k ?? rows.count, rows.count)))
     var within: [Neighbor] = []

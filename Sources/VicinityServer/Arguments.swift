@@ -36,7 +36,8 @@ func float32s(_ bytes: [UInt8], _ what: String) throws -> [Float] {
     }
     var out = [Float](repeating: 0, count: bytes.count / 4)
     for i in out.indices {
-        let bits = UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16
+        let bits =
+            UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16
             | UInt32(bytes[4 * i + 3]) << 24
         out[i] = Float(bitPattern: bits)
         guard out[i].isFinite else { throw EngineError("BADARG", "\(what) value \(i + 1) is not a finite number") }
@@ -46,7 +47,9 @@ func float32s(_ bytes: [UInt8], _ what: String) throws -> [Float] {
 
 /// An integer argument in Redis's wording when it is not one.
 func integer(_ text: String, _ range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
-    guard let v = Int(text), range.contains(v) else { throw EngineError("BADARG", "value is not an integer or out of range") }
+    guard let v = Int(text), range.contains(v) else {
+        throw EngineError("BADARG", "value is not an integer or out of range")
+    }
     return v
 }
 

@@ -20,9 +20,11 @@ public struct Command: Sendable {
     public let subcommands: [String]
     let handler: @Sendable (inout CommandContext, [String]) throws -> Reply
 
-    init(_ name: String, arity: Int, maxArity: Int? = nil, usage: String, summary: String, group: Group,
-         beforeAuth: Bool = false, writes: Bool = false, takesKey: Bool = false, subcommands: [String] = [],
-         handler: @escaping @Sendable (inout CommandContext, [String]) throws -> Reply) {
+    init(
+        _ name: String, arity: Int, maxArity: Int? = nil, usage: String, summary: String, group: Group,
+        beforeAuth: Bool = false, writes: Bool = false, takesKey: Bool = false, subcommands: [String] = [],
+        handler: @escaping @Sendable (inout CommandContext, [String]) throws -> Reply
+    ) {
         self.name = name
         self.arity = arity
         self.maxArity = maxArity ?? arity
@@ -62,10 +64,13 @@ public enum CommandTable {
     static let byName: [String: Command] = Dictionary(uniqueKeysWithValues: commands.map { ($0.name, $0) })
 
     /// Runs one request: lookup, the one arity check, auth and read-only checks, transactions, then the handler.
-    public static func dispatch(_ request: Request, engine: any SearchEngine, sets: VectorSets, policy: CommandPolicy,
-                                stats: ServerStats, session: inout Session) -> Reply {
-        var context = CommandContext(engine: engine, sets: sets, policy: policy, stats: stats, session: session,
-                                     request: request)
+    public static func dispatch(
+        _ request: Request, engine: any SearchEngine, sets: VectorSets, policy: CommandPolicy,
+        stats: ServerStats, session: inout Session
+    ) -> Reply {
+        var context = CommandContext(
+            engine: engine, sets: sets, policy: policy, stats: stats, session: session,
+            request: request)
         defer { session = context.session }
         return run(&context)
     }
@@ -81,12 +86,16 @@ public enum CommandTable {
         guard words.count >= command.arity && words.count <= command.maxArity else {
             ctx.session.transactionFailed = inTransaction
             return ctx.resp
-                ? .err("ARITY", "wrong number of arguments for '\(command.group == .vectorset ? command.name : command.name.lowercased())' command")
+                ? .err(
+                    "ARITY",
+                    "wrong number of arguments for '\(command.group == .vectorset ? command.name : command.name.lowercased())' command"
+                )
                 : .err("ARITY", "wrong number of arguments for \(command.name): usage \(command.usage)")
         }
         if ctx.policy.authToken != nil, !ctx.session.authenticated, !command.beforeAuth {
             ctx.session.transactionFailed = inTransaction
-            return ctx.resp ? .err("NOAUTH", "Authentication required.") : .err("NOAUTH", "authentication required: AUTH token")
+            return ctx.resp
+                ? .err("NOAUTH", "Authentication required.") : .err("NOAUTH", "authentication required: AUTH token")
         }
         if inTransaction && command.group != .transactions && command.name != "QUIT" && command.name != "RESET" {
             ctx.session.queued!.append(ctx.request)

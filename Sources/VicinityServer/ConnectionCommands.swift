@@ -7,43 +7,54 @@ extension CommandTable {
     public static let redisVersion = "8.0.0"
 
     static let connectionCommands: [Command] = [
-        Command("HELLO", arity: 1, maxArity: 7, usage: "HELLO [protover [AUTH user pass] [SETNAME name]]",
-                summary: "choose RESP2 or RESP3, optionally authenticate and name the connection", group: .connection,
-                beforeAuth: true, handler: hello),
-        Command("AUTH", arity: 2, maxArity: 3, usage: "AUTH [user] token", summary: "authenticate this connection",
-                group: .connection, beforeAuth: true, handler: auth),
-        Command("QUIT", arity: 1, usage: "QUIT", summary: "close the connection", group: .connection, beforeAuth: true) {
+        Command(
+            "HELLO", arity: 1, maxArity: 7, usage: "HELLO [protover [AUTH user pass] [SETNAME name]]",
+            summary: "choose RESP2 or RESP3, optionally authenticate and name the connection", group: .connection,
+            beforeAuth: true, handler: hello),
+        Command(
+            "AUTH", arity: 2, maxArity: 3, usage: "AUTH [user] token", summary: "authenticate this connection",
+            group: .connection, beforeAuth: true, handler: auth),
+        Command("QUIT", arity: 1, usage: "QUIT", summary: "close the connection", group: .connection, beforeAuth: true)
+        {
             ctx, _ in
             ctx.session.closeAfterReply = true
             return .ok
         },
-        Command("RESET", arity: 1, usage: "RESET", summary: "forget this connection's state (protocol, name, auth, MULTI)",
-                group: .connection, beforeAuth: true) { ctx, _ in
+        Command(
+            "RESET", arity: 1, usage: "RESET", summary: "forget this connection's state (protocol, name, auth, MULTI)",
+            group: .connection, beforeAuth: true
+        ) { ctx, _ in
             ctx.session = ctx.session.reset(authenticated: ctx.policy.authToken == nil)
             return .status("RESET")
         },
-        Command("SELECT", arity: 2, usage: "SELECT 0", summary: "database 0, the only one", group: .connection) { _, w in
+        Command("SELECT", arity: 2, usage: "SELECT 0", summary: "database 0, the only one", group: .connection) {
+            _, w in
             guard try integer(w[1]) == 0 else { throw EngineError("BADARG", "DB index is out of range") }
             return .ok
         },
         Command("ECHO", arity: 2, usage: "ECHO message", summary: "the message back", group: .connection) { _, w in
             .text(w[1])
         },
-        Command("TIME", arity: 1, usage: "TIME", summary: "the server's clock: unix seconds and microseconds",
-                group: .server) { _, _ in
+        Command(
+            "TIME", arity: 1, usage: "TIME", summary: "the server's clock: unix seconds and microseconds",
+            group: .server
+        ) { _, _ in
             var now = timeval()
             gettimeofday(&now, nil)
             return .array([.text("\(now.tv_sec)"), .text("\(now.tv_usec)")])
         },
-        Command("CLIENT", arity: 2, maxArity: .max, usage: "CLIENT SETINFO|SETNAME|GETNAME|ID|INFO|LIST …",
-                summary: "this connection's id, name and library; the list of connections", group: .connection,
-                subcommands: ["SETINFO", "SETNAME", "GETNAME", "ID", "INFO", "LIST", "HELP"], handler: client),
+        Command(
+            "CLIENT", arity: 2, maxArity: .max, usage: "CLIENT SETINFO|SETNAME|GETNAME|ID|INFO|LIST …",
+            summary: "this connection's id, name and library; the list of connections", group: .connection,
+            subcommands: ["SETINFO", "SETNAME", "GETNAME", "ID", "INFO", "LIST", "HELP"], handler: client),
     ]
 
     static func hello(_ ctx: inout CommandContext, _ w: [String]) throws -> Reply {
         var version = ctx.session.protocolVersion
         if w.count >= 2 {
-            guard let v = Int(w[1]) else { throw EngineError("BADARG", "Protocol version is not an integer or out of range") }
+            guard let v = Int(w[1]) else {
+                throw EngineError("BADARG", "Protocol version is not an integer or out of range")
+            }
             guard v == 2 || v == 3 else { throw EngineError("NOPROTO", "unsupported protocol version") }
             version = v
         }
@@ -80,7 +91,10 @@ extension CommandTable {
     static func auth(_ ctx: inout CommandContext, _ w: [String]) throws -> Reply {
         guard ctx.policy.authToken != nil || w.count == 3 else {
             throw ctx.resp
-                ? EngineError("ERR", "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+                ? EngineError(
+                    "ERR",
+                    "AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+                )
                 : EngineError("AUTH", "no token is set on this server")
         }
         try authenticate(&ctx, user: w.count == 3 ? w[1] : "default", token: w[w.count - 1])
@@ -140,12 +154,16 @@ extension CommandTable {
         case "LIST":
             // In id order; this connection as it is now (its record is as of its previous request).
             let now = Date(), me = ctx.session.clientID
-            return .verbatim(ctx.stats.clients.map { r in
-                clientLine(r.session.clientID == me ? ctx.session : r.session, r, now: now) + "\n"
-            }.joined())
+            return .verbatim(
+                ctx.stats.clients.map { r in
+                    clientLine(r.session.clientID == me ? ctx.session : r.session, r, now: now) + "\n"
+                }.joined())
         case "HELP":
-            return .array(["CLIENT SETNAME name", "CLIENT GETNAME", "CLIENT SETINFO LIB-NAME|LIB-VER value", "CLIENT ID",
-                           "CLIENT INFO", "CLIENT LIST"].map { .status($0) })
+            return .array(
+                [
+                    "CLIENT SETNAME name", "CLIENT GETNAME", "CLIENT SETINFO LIB-NAME|LIB-VER value", "CLIENT ID",
+                    "CLIENT INFO", "CLIENT LIST",
+                ].map { .status($0) })
         default:
             throw EngineError("BADARG", "unknown subcommand '\(scrubbed(w[1]))'. Try CLIENT HELP.")
         }

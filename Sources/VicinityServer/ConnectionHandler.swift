@@ -20,8 +20,10 @@ final class ConnectionHandler: ChannelInboundHandler {
     /// The client has finished sending (e.g. `nc` at end of input): answer what it sent, then close.
     private var inputClosed = false
 
-    init(engine: any SearchEngine, sets: VectorSets, policy: CommandPolicy, limits: ProtocolLimits, stats: ServerStats,
-         clientID: Int) {
+    init(
+        engine: any SearchEngine, sets: VectorSets, policy: CommandPolicy, limits: ProtocolLimits, stats: ServerStats,
+        clientID: Int
+    ) {
         self.engine = engine
         self.sets = sets
         self.policy = policy
@@ -83,8 +85,9 @@ final class ConnectionHandler: ChannelInboundHandler {
             CommandTable.embedTogether(&batch, engine: engine)
             for request in batch where !closing {
                 let started = NIODeadline.now()
-                let reply = CommandTable.dispatch(request, engine: engine, sets: sets, policy: policy, stats: stats,
-                                                  session: &session)
+                let reply = CommandTable.dispatch(
+                    request, engine: engine, sets: sets, policy: policy, stats: stats,
+                    session: &session)
                 finished(reply, request: request, started: started, into: &out)
                 if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
                     context.write(wrapOutboundOut(out), promise: nil)
@@ -111,8 +114,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// Records and encodes a reply.
     private func finished(_ reply: Reply, request: Request, started: NIODeadline, into out: inout ByteBuffer) {
-        stats.record(request.words, nanoseconds: (NIODeadline.now() - started).nanoseconds, failed: reply.isError,
-                     session: session, slowMicroseconds: policy.slowlogMicroseconds, slowLength: policy.slowlogLength)
+        stats.record(
+            request.words, nanoseconds: (NIODeadline.now() - started).nanoseconds, failed: reply.isError,
+            session: session, slowMicroseconds: policy.slowlogMicroseconds, slowLength: policy.slowlogLength)
         reply.write(to: &out, ReplyEncoding(style: request.style, protocolVersion: session.protocolVersion))
     }
 
@@ -125,11 +129,13 @@ final class ConnectionHandler: ChannelInboundHandler {
             .whenComplete { _ in channel.close(promise: nil) }
     }
 
-    private func fail(_ error: ProtocolError, buffer: ByteBuffer, out: inout ByteBuffer, context: ChannelHandlerContext) {
+    private func fail(_ error: ProtocolError, buffer: ByteBuffer, out: inout ByteBuffer, context: ChannelHandlerContext)
+    {
         closing = true
         stats.recordProtocolError()
         if error.kind != .httpRequest {
-            let style: Request.Style = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*") ? .resp : .inline
+            let style: Request.Style =
+                buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*") ? .resp : .inline
             Reply.err("PROTOCOL", error.message + "; closing the connection")
                 .write(to: &out, ReplyEncoding(style: style, protocolVersion: session.protocolVersion))
         }

@@ -6,51 +6,67 @@ import VicinitySearch
 /// The store's own commands: lookups, the three searches, ADD and DEL (docs/PROTOCOL.md).
 extension CommandTable {
     static let dataCommands: [Command] = [
-        Command("PING", arity: 1, maxArity: 2, usage: "PING [message]", summary: "PONG, or the message back",
-                group: .connection, beforeAuth: true) { _, w in w.count == 2 ? .text(w[1]) : .status("PONG") },
+        Command(
+            "PING", arity: 1, maxArity: 2, usage: "PING [message]", summary: "PONG, or the message back",
+            group: .connection, beforeAuth: true
+        ) { _, w in w.count == 2 ? .text(w[1]) : .status("PONG") },
         Command("HELP", arity: 1, usage: "HELP", summary: "this list of commands", group: .server, beforeAuth: true) {
             _, _ in .rows(commands.map { [.string($0.name), .string($0.usage), .string($0.summary)] })
         },
-        Command("INFO", arity: 1, maxArity: .max, usage: "INFO [section …]",
-                summary: "model, store, counts, uptime, query statistics (RESP: Redis's INFO format)", group: .server) {
+        Command(
+            "INFO", arity: 1, maxArity: .max, usage: "INFO [section …]",
+            summary: "model, store, counts, uptime, query statistics (RESP: Redis's INFO format)", group: .server
+        ) {
             ctx, w in
-            ctx.resp ? .verbatim(RedisInfo.text(ctx, sections: Array(w.dropFirst())))
+            ctx.resp
+                ? .verbatim(RedisInfo.text(ctx, sections: Array(w.dropFirst())))
                 : .lines(ctx.engine.info().map { "\($0.0): \($0.1)" })
         },
         Command("COUNT", arity: 1, usage: "COUNT", summary: "number of items", group: .search) { ctx, _ in
             .integer(ctx.engine.count())
         },
-        Command("GET", arity: 2, usage: "GET id", summary: "an item's label (and class name), code and bits", group: .search) { ctx, w in
+        Command(
+            "GET", arity: 2, usage: "GET id", summary: "an item's label (and class name), code and bits", group: .search
+        ) { ctx, w in
             guard let item = try ctx.engine.get(w[1]) else { throw EngineError.notFound(w[1]) }
             let name: [[Reply.Field]] = item.className.map { [[.string("class"), .string($0)]] } ?? []
-            return .rows([[.string("id"), .string(item.id)], [.string("label"), .int(item.label)]] + name + [
-                [.string("code"), .string(item.code.map(formatFloat).joined(separator: ","))],
-                [.string("bits"), .string(item.bitsHex.isEmpty ? "-" : item.bitsHex)],
-            ])
+            return .rows(
+                [[.string("id"), .string(item.id)], [.string("label"), .int(item.label)]] + name + [
+                    [.string("code"), .string(item.code.map(formatFloat).joined(separator: ","))],
+                    [.string("bits"), .string(item.bitsHex.isEmpty ? "-" : item.bitsHex)],
+                ])
         },
-        Command("KNN", arity: 4, maxArity: 7,
-                usage: "KNN k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob [FILTER expr] [NOSELF]",
-                summary: "k nearest by squared L2 in code space: rank id distance label", group: .search) { ctx, w in
+        Command(
+            "KNN", arity: 4, maxArity: 7,
+            usage: "KNN k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob [FILTER expr] [NOSELF]",
+            summary: "k nearest by squared L2 in code space: rank id distance label", group: .search
+        ) { ctx, w in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
             let query = try vectorQuery(ctx, "KNN k")
             return hitRows(try ctx.engine.knn(k: k, query: query, options: try searchOptions(w, "KNN k")))
         },
-        Command("CLASSIFY", arity: 4, maxArity: 7,
-                usage: "CLASSIFY k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob [FILTER expr] [NOSELF]",
-                summary: "the label by a vote of the k nearest (eval's rule), the votes, the winner's share",
-                group: .search) { ctx, w in
+        Command(
+            "CLASSIFY", arity: 4, maxArity: 7,
+            usage: "CLASSIFY k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob [FILTER expr] [NOSELF]",
+            summary: "the label by a vote of the k nearest (eval's rule), the votes, the winner's share",
+            group: .search
+        ) { ctx, w in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
             let query = try vectorQuery(ctx, "CLASSIFY k")
             return classification(try ctx.engine.knn(k: k, query: query, options: try searchOptions(w, "CLASSIFY k")))
         },
-        Command("HAMMING", arity: 4, maxArity: 7, usage: "HAMMING k ID id | ROW r | BITS hex|bytes [FILTER expr] [NOSELF]",
-                summary: "k nearest by Hamming distance: rank id distance label", group: .search) { ctx, w in
+        Command(
+            "HAMMING", arity: 4, maxArity: 7, usage: "HAMMING k ID id | ROW r | BITS hex|bytes [FILTER expr] [NOSELF]",
+            summary: "k nearest by Hamming distance: rank id distance label", group: .search
+        ) { ctx, w in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
             let query = try bitsQuery(ctx, "HAMMING k")
             return hitRows(try ctx.engine.hamming(k: k, query: query, options: try searchOptions(w, "HAMMING k")))
         },
-        Command("RADIUS", arity: 4, maxArity: 7, usage: "RADIUS r ID id | ROW r | BITS hex|bytes [FILTER expr] [NOSELF]",
-                summary: "every item within Hamming radius r: rank id distance label", group: .search) { ctx, w in
+        Command(
+            "RADIUS", arity: 4, maxArity: 7, usage: "RADIUS r ID id | ROW r | BITS hex|bytes [FILTER expr] [NOSELF]",
+            summary: "every item within Hamming radius r: rank id distance label", group: .search
+        ) { ctx, w in
             guard let r = Int(w[1]), r >= 0, r <= ctx.policy.maxRadius else {
                 throw EngineError("BADARG", "radius must be an integer in 0...\(ctx.policy.maxRadius), got '\(w[1])'")
             }
@@ -62,8 +78,10 @@ extension CommandTable {
             }
             return hitRows(hits)
         },
-        Command("ADD", arity: 5, maxArity: 7, usage: "ADD id label RAW p,p,… | U8 blob [ATTRS json]",
-                summary: "embed and store an item (durable before the reply)", group: .search, writes: true) { ctx, w in
+        Command(
+            "ADD", arity: 5, maxArity: 7, usage: "ADD id label RAW p,p,… | U8 blob [ATTRS json]",
+            summary: "embed and store an item (durable before the reply)", group: .search, writes: true
+        ) { ctx, w in
             guard let label = Int(w[2]), label >= -1, label <= Int(Int32.max) else {
                 throw EngineError("BADARG", "label must be an integer ≥ -1, got '\(w[2])'")
             }
@@ -85,8 +103,10 @@ extension CommandTable {
             if let json { _ = try ctx.engine.setAttributes(w[1], json) }
             return .ok
         },
-        Command("DEL", arity: 2, usage: "DEL id", summary: "remove an item (durable before the reply)", group: .search,
-                writes: true) { ctx, w in
+        Command(
+            "DEL", arity: 2, usage: "DEL id", summary: "remove an item (durable before the reply)", group: .search,
+            writes: true
+        ) { ctx, w in
             guard try ctx.engine.delete(w[1]) else { throw EngineError.notFound(w[1]) }
             return .ok
         },
@@ -94,7 +114,8 @@ extension CommandTable {
 }
 
 func hitRows(_ hits: [Hit]) -> Reply {
-    .rows(hits.enumerated().map { i, h in [.int(i + 1), .string(h.id), .string(formatFloat(h.distance)), .int(h.label)] })
+    .rows(
+        hits.enumerated().map { i, h in [.int(i + 1), .string(h.id), .string(formatFloat(h.distance)), .int(h.label)] })
 }
 
 /// The query of KNN and CLASSIFY: `w[2]` names the kind, `w[3]` holds it.
@@ -112,7 +133,9 @@ func imageOrVectorQuery(_ request: Request, _ usage: String) throws -> VectorQue
     case "RAW": return .raw(try pixels(w[3]))
     case "FP32": return .vector(try float32s(request.bytes[3], "FP32"))
     case "U8": return .raw(request.bytes[3].map { Float($0) / 255 })
-    default: throw EngineError("SYNTAX", "\(usage) ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob (got '\(w[2])')")
+    default:
+        throw EngineError(
+            "SYNTAX", "\(usage) ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob (got '\(w[2])')")
     }
 }
 
@@ -177,7 +200,9 @@ extension CommandTable {
         var images: [[Float]] = [], owners: [Int] = []
         for (i, r) in batch.enumerated() where r.words.count >= 4 {
             let name = r.words[0].uppercased()
-            guard name == "KNN" || name == "CLASSIFY", case .raw(let pixels)? = try? imageOrVectorQuery(r, "") else { continue }
+            guard name == "KNN" || name == "CLASSIFY", case .raw(let pixels)? = try? imageOrVectorQuery(r, "") else {
+                continue
+            }
             images.append(pixels)
             owners.append(i)
         }

@@ -98,7 +98,13 @@ public protocol SearchEngine: Sendable {
 }
 
 extension SearchEngine {
-    public func knn(k: Int, query: VectorQuery) throws -> [Hit] { try knn(k: k, query: query, options: SearchOptions()) }
-    public func hamming(k: Int, query: BitsQuery) throws -> [Hit] { try hamming(k: k, query: query, options: SearchOptions()) }
-    public func radius(_ r: Int, query: BitsQuery) throws -> [Hit] { try radius(r, query: query, options: SearchOptions()) }
+    public func knn(k: Int, query: VectorQuery) throws -> [Hit] {
+        try knn(k: k, query: query, options: SearchOptions())
+    }
+    public func hamming(k: Int, query: BitsQuery) throws -> [Hit] {
+        try hamming(k: k, query: query, options: SearchOptions())
+    }
+    public func radius(_ r: Int, query: BitsQuery) throws -> [Hit] {
+        try radius(r, query: query, options: SearchOptions())
+    }
 }

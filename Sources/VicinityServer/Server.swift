@@ -31,17 +31,22 @@ public final class NetworkServer: Sendable {
     private let channel: any Channel
 
     /// Binds and starts accepting. Throws with a clear message when the address is taken or refused.
-    public init(engine: any SearchEngine, sets: VectorSets = VectorSets(), configuration: ServerConfiguration,
-                stats: ServerStats = ServerStats()) throws {
+    public init(
+        engine: any SearchEngine, sets: VectorSets = VectorSets(), configuration: ServerConfiguration,
+        stats: ServerStats = ServerStats()
+    ) throws {
         self.stats = stats
         if !configuration.isLoopback && configuration.policy.authToken == nil {
-            throw ServerError("refusing to listen on \(configuration.host) without --auth-token (only loopback addresses may go without one)")
+            throw ServerError(
+                "refusing to listen on \(configuration.host) without --auth-token (only loopback addresses may go without one)"
+            )
         }
         self.engine = engine
         self.sets = sets
         var configuration = configuration
         configuration.policy.settings.merge([
-            "port": "\(configuration.port)", "bind": configuration.host, "maxclients": "\(configuration.maxConnections)",
+            "port": "\(configuration.port)", "bind": configuration.host,
+            "maxclients": "\(configuration.maxConnections)",
             "timeout": "\(configuration.idleTimeout)", "requirepass": "",
         ]) { old, _ in old }
         self.configuration = configuration
@@ -68,8 +73,9 @@ public final class NetworkServer: Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(allTimeout: .seconds(config.idleTimeout)),
                         BackPressureHandler(),
-                        ConnectionHandler(engine: engine, sets: sets, policy: config.policy, limits: config.limits,
-                                          stats: stats, clientID: clientID),
+                        ConnectionHandler(
+                            engine: engine, sets: sets, policy: config.policy, limits: config.limits,
+                            stats: stats, clientID: clientID),
                     ])
                 }
             }
@@ -121,7 +127,7 @@ public func raiseOpenFileLimit() -> Int {
 }
 
 #if canImport(Glibc)
-private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 #else
-private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+    private let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
 #endif

@@ -45,8 +45,10 @@ public final class ServerStats: Sendable {
     public init() {}
 
     /// Counts one request; requests slower than `slowMicroseconds` (≥ 0) enter the slow log.
-    func record(_ words: [String], nanoseconds: Int64, failed: Bool, session: Session, slowMicroseconds: Int = -1,
-                slowLength: Int = 128) {
+    func record(
+        _ words: [String], nanoseconds: Int64, failed: Bool, session: Session, slowMicroseconds: Int = -1,
+        slowLength: Int = 128
+    ) {
         let name = words.first?.lowercased() ?? ""
         let ns = UInt64(max(0, nanoseconds))
         counts.withLock {
@@ -64,9 +66,13 @@ public final class ServerStats: Sendable {
             }
             let us = Int(ns / 1000)
             if slowMicroseconds >= 0 && us >= slowMicroseconds && slowLength > 0 {
-                let args = words.prefix(32).map { $0.count > 128 ? String($0.prefix(128)) + "... (\($0.count - 128) more bytes)" : $0 }
-                $0.slowlog.insert(SlowEntry(id: $0.nextSlowID, time: Int(Date().timeIntervalSince1970), microseconds: us,
-                                            arguments: args, peer: session.peer, name: session.name), at: 0)
+                let args = words.prefix(32).map {
+                    $0.count > 128 ? String($0.prefix(128)) + "... (\($0.count - 128) more bytes)" : $0
+                }
+                $0.slowlog.insert(
+                    SlowEntry(
+                        id: $0.nextSlowID, time: Int(Date().timeIntervalSince1970), microseconds: us,
+                        arguments: args, peer: session.peer, name: session.name), at: 0)
                 $0.nextSlowID += 1
                 if $0.slowlog.count > slowLength { $0.slowlog.removeLast($0.slowlog.count - slowLength) }
             }
@@ -88,7 +94,9 @@ public final class ServerStats: Sendable {
 
     /// Lists a connection for CLIENT LIST from its first request on.
     func register(_ session: Session) {
-        counts.withLock { $0.clients[session.clientID] = ClientRecord(session: session, connected: Date(), lastActive: Date()) }
+        counts.withLock {
+            $0.clients[session.clientID] = ClientRecord(session: session, connected: Date(), lastActive: Date())
+        }
     }
 
     func release(clientID: Int?) {
@@ -100,7 +108,9 @@ public final class ServerStats: Sendable {
 
     public var openConnections: Int { counts.withLock { $0.connections } }
 
-    var clients: [ClientRecord] { counts.withLock { $0.clients.values.sorted { $0.session.clientID < $1.session.clientID } } }
+    var clients: [ClientRecord] {
+        counts.withLock { $0.clients.values.sorted { $0.session.clientID < $1.session.clientID } }
+    }
     func client(_ id: Int) -> ClientRecord? { counts.withLock { $0.clients[id] } }
 
     var commandCounts: [(String, CommandCounts)] { counts.withLock { $0.perCommand.sorted { $0.key < $1.key } } }
@@ -123,7 +133,8 @@ public final class ServerStats: Sendable {
             ("uptime_seconds", String(Int(Date().timeIntervalSince(started)))),
             ("connections", "\(c.connections)"), ("connections_total", "\(c.totalConnections)"),
             ("connections_refused", "\(c.refusedConnections)"),
-            ("requests", "\(c.requests)"), ("request_errors", "\(c.errors)"), ("protocol_errors", "\(c.protocolErrors)"),
+            ("requests", "\(c.requests)"), ("request_errors", "\(c.errors)"),
+            ("protocol_errors", "\(c.protocolErrors)"),
             ("mean_request_microseconds", String(format: "%.1f", mean)),
             ("requests_by_command", byCommand.joined(separator: ",")),
         ]

@@ -32,15 +32,18 @@ extension StoreEngine {
         let selected = try filter(options.filter, s)
         let excluded = options.noSelf ? own : nil
         if let selected, let bits = selected.bits {
-            return scanHamming(code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: k,
-                               radius: radius, excluding: excluded).map { hit(s, $0) }
+            return scanHamming(
+                code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: k,
+                radius: radius, excluding: excluded
+            ).map { hit(s, $0) }
         }
         let single = MultiIndexHash.single(code, bits: meta.bits)
-        let found = if let radius {
-            index.search(single, radius: radius, filter: selected?.rows, excluding: excluded)[0]
-        } else {
-            index.search(single, k: k ?? 0, filter: selected?.rows, excluding: excluded)[0]
-        }
+        let found =
+            if let radius {
+                index.search(single, radius: radius, filter: selected?.rows, excluding: excluded)[0]
+            } else {
+                index.search(single, k: k ?? 0, filter: selected?.rows, excluding: excluded)[0]
+            }
         return found.map { hit(s, $0) }
     }
 
@@ -87,9 +90,12 @@ extension StoreEngine {
         case .bytes(let bytes):
             let expected = (meta.bits + 7) / 8
             let hexDigits = bytes.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }
-            if bytes.count != expected && hexDigits { return try bitsQuery(s, .hex(String(decoding: bytes, as: UTF8.self))) }
+            if bytes.count != expected && hexDigits {
+                return try bitsQuery(s, .hex(String(decoding: bytes, as: UTF8.self)))
+            }
             guard bytes.count == expected else {
-                throw EngineError("DIM", "BITS has \(bytes.count) bytes; codes have \(meta.bits) bits (\(expected) bytes)")
+                throw EngineError(
+                    "DIM", "BITS has \(bytes.count) bytes; codes have \(meta.bits) bits (\(expected) bytes)")
             }
             var words = [UInt64](repeating: 0, count: meta.wordsPerItem)
             for (i, b) in bytes.enumerated() { words[i / 8] |= UInt64(b) << UInt64(8 * (i % 8)) }

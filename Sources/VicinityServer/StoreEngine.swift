@@ -47,7 +47,9 @@ public final class StoreEngine: SearchEngine {
             let model = try EmbeddingModel.load(from: modelPath)
             let fingerprint = try CodeStore.fingerprint(ofFile: modelPath)
             guard fingerprint == meta.modelFingerprint, model.outputDims == meta.codeDims else {
-                throw ServerError("\(modelPath) (\(fingerprint), \(model.outputDims)-D) is not the model \(storePath) was embedded with (\(meta.modelFingerprint), \(meta.codeDims)-D)")
+                throw ServerError(
+                    "\(modelPath) (\(fingerprint), \(model.outputDims)-D) is not the model \(storePath) was embedded with (\(meta.modelFingerprint), \(meta.codeDims)-D)"
+                )
             }
             encoder = ItemEncoder(model: model, storeBits: meta.bits)
         } else {
@@ -66,8 +68,10 @@ public final class StoreEngine: SearchEngine {
         for (id, json) in try store.allAttributes() {
             if let row = rowOf[id] { attributes[row] = parseAttributes(json) }
         }
-        state = Mutex(State(codes: ClusteredFlatIndex(snapshot.codes), hamming: hamming, ids: snapshot.ids,
-                            labels: snapshot.labels, rowOf: rowOf, attributes: attributes))
+        state = Mutex(
+            State(
+                codes: ClusteredFlatIndex(snapshot.codes), hamming: hamming, ids: snapshot.ids,
+                labels: snapshot.labels, rowOf: rowOf, attributes: attributes))
     }
 
     var current: State { state.withLock { $0 } }
@@ -78,7 +82,8 @@ public final class StoreEngine: SearchEngine {
     public func info() -> [(String, String)] {
         let s = current
         var fields: [(String, String)] = [
-            ("store", store.path), ("items", "\(s.ids.count)"), ("code_dims", "\(meta.codeDims)"), ("bits", "\(meta.bits)"),
+            ("store", store.path), ("items", "\(s.ids.count)"), ("code_dims", "\(meta.codeDims)"),
+            ("bits", "\(meta.bits)"),
             ("model", modelPath ?? "none (RAW and ADD unavailable)"), ("model_fingerprint", meta.modelFingerprint),
             ("read_only", "\(store.access == .readOnly)"),
         ]
@@ -95,8 +100,9 @@ public final class StoreEngine: SearchEngine {
         let hex = s.hamming.map { $0.codes.hex(row) } ?? ""
         let label = s.labels[row]
         let names = encoder?.model.architecture.classNames ?? []
-        return ItemView(id: id, label: label, className: names.indices.contains(label) ? names[label] : nil,
-                        code: s.codes.vector(row), bitsHex: hex)
+        return ItemView(
+            id: id, label: label, className: names.indices.contains(label) ? names[label] : nil,
+            code: s.codes.vector(row), bitsHex: hex)
     }
 
     public func add(id: String, label: Int, pixels: [Float]) throws {
@@ -114,7 +120,8 @@ public final class StoreEngine: SearchEngine {
         var bits = BinaryCodes(bits: 1)
         if meta.bits > 0 {
             guard let encoder else {
-                throw EngineError("NOMODEL", "this store keeps bits, which come from the model; start the server with --model")
+                throw EngineError(
+                    "NOMODEL", "this store keeps bits, which come from the model; start the server with --model")
             }
             bits = encoder.bits(ofCodes: codes)
         }
@@ -123,10 +130,14 @@ public final class StoreEngine: SearchEngine {
 
     private func insert(id: String, label: Int, codes: Matrix, bits: BinaryCodes) throws {
         try writer.withLock { _ in
-            guard current.rowOf[id] == nil else { throw EngineError("EXISTS", "id '\(id)' is already stored; DEL it first") }
-            try store.put(ItemBatch(ids: [id], labels: [label], codes: codes,
-                                    bits: meta.bits > 0 ? bits.words : [], wordsPerItem: meta.wordsPerItem,
-                                    sources: ["ADD"]))
+            guard current.rowOf[id] == nil else {
+                throw EngineError("EXISTS", "id '\(id)' is already stored; DEL it first")
+            }
+            try store.put(
+                ItemBatch(
+                    ids: [id], labels: [label], codes: codes,
+                    bits: meta.bits > 0 ? bits.words : [], wordsPerItem: meta.wordsPerItem,
+                    sources: ["ADD"]))
             // Durable now; publish. The store appended a row, so the indexes append too.
             var next = current
             next.codes.add(codes)
@@ -199,7 +210,9 @@ public final class StoreEngine: SearchEngine {
     public func embed(images: [[Float]]) throws -> [[Float]] {
         guard let encoder else { throw EngineError("NOMODEL", "the server was started without --model; RAW needs one") }
         let d = encoder.model.inputDims
-        guard images.allSatisfy({ $0.count == d }) else { throw EngineError("DIM", "an image does not have \(d) pixels") }
+        guard images.allSatisfy({ $0.count == d }) else {
+            throw EngineError("DIM", "an image does not have \(d) pixels")
+        }
         let codes = encoder.model.embed(Matrix(rows: images.count, cols: d, storage: images.flatMap { $0 }))
         return (0..<codes.rows).map { codes.row($0) }
     }

@@ -69,7 +69,9 @@ enum VectorSetGrammar {
             switch option {
             case "CAS", "NOQUANT", "Q8", "BIN": i += 1
             case "EF" where hasValue:
-                guard let ef = Int(w[i + 1]), (1...1_000_000).contains(ef) else { throw EngineError("BADARG", "invalid EF") }
+                guard let ef = Int(w[i + 1]), (1...1_000_000).contains(ef) else {
+                    throw EngineError("BADARG", "invalid EF")
+                }
                 i += 2
             case "M" where hasValue:
                 guard let m = Int(w[i + 1]), (4...4096).contains(m) else { throw EngineError("BADARG", "invalid M") }
@@ -103,7 +105,9 @@ enum VectorSetGrammar {
                     guard let n = Int(value), n > 0 else { throw EngineError("BADARG", "invalid COUNT") }
                     args.count = n
                 case "EF":
-                    guard let n = Int(value), (1...1_000_000).contains(n) else { throw EngineError("BADARG", "invalid EF") }
+                    guard let n = Int(value), (1...1_000_000).contains(n) else {
+                        throw EngineError("BADARG", "invalid EF")
+                    }
                 case "FILTER-EF":
                     guard let n = Int(value), n > 0 else { throw EngineError("BADARG", "invalid FILTER-EF") }
                 case "EPSILON":

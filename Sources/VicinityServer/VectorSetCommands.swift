@@ -4,12 +4,16 @@ import VicinityProtocol
 /// set (cosine, as Redis). docs/PROTOCOL.md defines the scores and the differences from Redis.
 extension CommandTable {
     static let vectorSetCommands: [Command] = [
-        vset("VADD", arity: 5, maxArity: .max, writes: true,
-             usage: "VADD key (FP32 blob | VALUES n v… | RAW p,p,…) element [CAS] [NOQUANT|Q8|BIN] [EF n] [SETATTR json] [M n]",
-             summary: "add or replace an element (1 when new, 0 when replaced)", handler: vadd),
-        vset("VSIM", arity: 4, maxArity: .max,
-             usage: "VSIM key (ELE e | FP32 blob | VALUES n v…) [WITHSCORES] [WITHATTRIBS] [COUNT n] [EPSILON d] [EF n] [FILTER expr] [FILTER-EF n] [TRUTH] [NOTHREAD]",
-             summary: "the most similar elements, exactly", handler: vsim),
+        vset(
+            "VADD", arity: 5, maxArity: .max, writes: true,
+            usage:
+                "VADD key (FP32 blob | VALUES n v… | RAW p,p,…) element [CAS] [NOQUANT|Q8|BIN] [EF n] [SETATTR json] [M n]",
+            summary: "add or replace an element (1 when new, 0 when replaced)", handler: vadd),
+        vset(
+            "VSIM", arity: 4, maxArity: .max,
+            usage:
+                "VSIM key (ELE e | FP32 blob | VALUES n v…) [WITHSCORES] [WITHATTRIBS] [COUNT n] [EPSILON d] [EF n] [FILTER expr] [FILTER-EF n] [TRUTH] [NOTHREAD]",
+            summary: "the most similar elements, exactly", handler: vsim),
         vset("VREM", arity: 3, writes: true, usage: "VREM key element", summary: "remove an element") { ctx, w in
             switch try target(ctx, w[1]) {
             case .store: return .boolean(try ctx.engine.delete(w[2]))
@@ -31,10 +35,14 @@ extension CommandTable {
             case .missing: throw EngineError("BADARG", "key does not exist")
             }
         },
-        vset("VEMB", arity: 3, maxArity: 4, usage: "VEMB key element [RAW]", summary: "an element's vector", handler: vemb),
+        vset(
+            "VEMB", arity: 3, maxArity: 4, usage: "VEMB key element [RAW]", summary: "an element's vector",
+            handler: vemb),
         vset("VINFO", arity: 2, usage: "VINFO key", summary: "the set's size, dimension and kind", handler: vinfo),
-        vset("VSETATTR", arity: 4, writes: true, usage: "VSETATTR key element json",
-             summary: "set (\"\" removes) an element's JSON attributes") { ctx, w in
+        vset(
+            "VSETATTR", arity: 4, writes: true, usage: "VSETATTR key element json",
+            summary: "set (\"\" removes) an element's JSON attributes"
+        ) { ctx, w in
             let json: String? = w[3].isEmpty ? nil : w[3]
             switch try target(ctx, w[1]) {
             case .store: return .boolean(try ctx.engine.setAttributes(w[2], json))
@@ -51,9 +59,11 @@ extension CommandTable {
             }
             return json.map { .text($0) } ?? .null
         },
-        vset("VRANDMEMBER", arity: 2, maxArity: 3, usage: "VRANDMEMBER key [count]", summary: "random elements",
-             handler: vrandmember),
-        vset("VISMEMBER", arity: 3, usage: "VISMEMBER key element", summary: "whether the element is in the set") { ctx, w in
+        vset(
+            "VRANDMEMBER", arity: 2, maxArity: 3, usage: "VRANDMEMBER key [count]", summary: "random elements",
+            handler: vrandmember),
+        vset("VISMEMBER", arity: 3, usage: "VISMEMBER key element", summary: "whether the element is in the set") {
+            ctx, w in
             switch try target(ctx, w[1]) {
             case .store: .boolean(try ctx.engine.get(w[2]) != nil)
             case .set(let s): .boolean(s.rowOf[w[2]] != nil)
@@ -62,11 +72,14 @@ extension CommandTable {
         },
     ]
 
-    private static func vset(_ name: String, arity: Int, maxArity: Int? = nil, writes: Bool = false, usage: String,
-                             summary: String,
-                             handler: @escaping @Sendable (inout CommandContext, [String]) throws -> Reply) -> Command {
-        Command(name, arity: arity, maxArity: maxArity, usage: usage, summary: summary, group: .vectorset, writes: writes,
-                takesKey: true, handler: handler)
+    private static func vset(
+        _ name: String, arity: Int, maxArity: Int? = nil, writes: Bool = false, usage: String,
+        summary: String,
+        handler: @escaping @Sendable (inout CommandContext, [String]) throws -> Reply
+    ) -> Command {
+        Command(
+            name, arity: arity, maxArity: maxArity, usage: usage, summary: summary, group: .vectorset, writes: writes,
+            takesKey: true, handler: handler)
     }
 
     enum Target {
@@ -94,13 +107,16 @@ extension CommandTable {
             return .boolean(true)
         }
         guard case .values(let v) = args.input else {
-            throw EngineError("NOMODEL", "RAW embeds with the served store's model; VADD \(ctx.engine.name) RAW … adds an image")
+            throw EngineError(
+                "NOMODEL", "RAW embeds with the served store's model; VADD \(ctx.engine.name) RAW … adds an image")
         }
         return .boolean(try ctx.sets.add(args.key, element: args.element, vector: v, attributes: args.attributes))
     }
 
     static func checkDims(_ got: Int, _ dims: Int) throws {
-        guard got == dims else { throw EngineError("BADARG", "Vector dimension mismatch - got \(got) but set has \(dims)") }
+        guard got == dims else {
+            throw EngineError("BADARG", "Vector dimension mismatch - got \(got) but set has \(dims)")
+        }
     }
 
     static func vsim(_ ctx: inout CommandContext, _ w: [String]) throws -> Reply {
@@ -151,15 +167,20 @@ extension CommandTable {
 
     /// VSIM's four shapes: elements; a map to scores or attributes; with both, a map to
     /// [score, attributes] in RESP3 and flat triples in RESP2 (as Redis).
-    static func similarityReply(_ found: [(element: String, score: Double)], _ args: VSimArguments,
-                                attributes: (String) throws -> String?, resp3: Bool) throws -> Reply {
+    static func similarityReply(
+        _ found: [(element: String, score: Double)], _ args: VSimArguments,
+        attributes: (String) throws -> String?, resp3: Bool
+    ) throws -> Reply {
         func attr(_ e: String) throws -> Reply { try attributes(e).map { .text($0) } ?? .null }
         switch (args.withScores, args.withAttributes) {
         case (false, false): return .array(found.map { .text($0.element) })
         case (true, false): return .map(found.map { Reply.Entry($0.element, .double($0.score)) })
         case (false, true): return .map(try found.map { Reply.Entry($0.element, try attr($0.element)) })
         case (true, true):
-            if resp3 { return .map(try found.map { Reply.Entry($0.element, .array([.double($0.score), try attr($0.element)])) }) }
+            if resp3 {
+                return .map(
+                    try found.map { Reply.Entry($0.element, .array([.double($0.score), try attr($0.element)])) })
+            }
             return .array(try found.flatMap { [.text($0.element), .double($0.score), try attr($0.element)] })
         }
     }
@@ -183,7 +204,8 @@ extension CommandTable {
     static func vinfo(_ ctx: inout CommandContext, _ w: [String]) throws -> Reply {
         let (dims, size, attributes, uid): (Int, Int, Int, Int)
         switch try target(ctx, w[1]) {
-        case .store: (dims, size, attributes, uid) = (ctx.engine.codeDims, ctx.engine.count(), ctx.engine.attributeCount(), 0)
+        case .store:
+            (dims, size, attributes, uid) = (ctx.engine.codeDims, ctx.engine.count(), ctx.engine.attributeCount(), 0)
         case .set(let s): (dims, size, attributes, uid) = (s.dims, s.count, s.attributes.count { $0 != nil }, s.uid)
         case .missing: return .null
         }
@@ -199,7 +221,8 @@ extension CommandTable {
         if w.count == 3 {
             guard let n = Int(w[2]) else { throw EngineError("BADARG", "COUNT value is not an integer") }
             guard n != Int.min, abs(n) <= ctx.policy.maxRadiusHits else {
-                throw EngineError("BADARG", "COUNT value is out of range (at most \(ctx.policy.maxRadiusHits) elements a reply)")
+                throw EngineError(
+                    "BADARG", "COUNT value is out of range (at most \(ctx.policy.maxRadiusHits) elements a reply)")
             }
             if n == 0 { return .array([]) }
             count = n

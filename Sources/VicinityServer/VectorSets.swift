@@ -121,7 +121,9 @@ public final class VectorSets: Sendable {
                 c.nextUID += 1
             }
             guard c.sets[e.set]!.dims == e.vector.count else {
-                throw StoreError.corrupt(path: store.path, detail: "vector set \(e.set) mixes \(c.sets[e.set]!.dims)- and \(e.vector.count)-D elements")
+                throw StoreError.corrupt(
+                    path: store.path,
+                    detail: "vector set \(e.set) mixes \(c.sets[e.set]!.dims)- and \(e.vector.count)-D elements")
             }
             c.sets[e.set]!.put(e.element, e.vector, attributes: .some(e.attributes))
         }
@@ -137,7 +139,8 @@ public final class VectorSets: Sendable {
     /// `attributes`: nil keeps the element's attributes, .some(nil) removes them.
     public func add(_ name: String, element: String, vector: [Float], attributes: String??) throws -> Bool {
         guard !name.utf8.contains(0), name.utf8.count + element.utf8.count <= 500, !element.isEmpty else {
-            throw EngineError("BADARG", "key and element must be non-empty, without NUL bytes, and at most 500 bytes together")
+            throw EngineError(
+                "BADARG", "key and element must be non-empty, without NUL bytes, and at most 500 bytes together")
         }
         return try writer.withLock { _ in
             var set = self.set(name) ?? VectorSet(dims: vector.count, uid: catalog.withLock { $0.nextUID })

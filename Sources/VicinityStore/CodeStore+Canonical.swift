@@ -23,7 +23,9 @@ extension CodeStore {
         for file in ["data.mdb", "lock.mdb"] {
             let target = (path as NSString).appendingPathComponent(file)
             guard rename((scratch as NSString).appendingPathComponent(file), target) == 0 else {
-                throw StoreError.corrupt(path: path, detail: "could not move the canonical \(file) into place: \(String(cString: strerror(errno)))")
+                throw StoreError.corrupt(
+                    path: path,
+                    detail: "could not move the canonical \(file) into place: \(String(cString: strerror(errno)))")
             }
         }
         directoryLock.sync()
@@ -37,11 +39,13 @@ extension CodeStore {
     public func writeCanonicalCopy(to directory: String) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: (directory as NSString).appendingPathComponent("data.mdb")) {
-            throw StoreError.notAStore(path: directory, reason: "it already holds a store (data.mdb); choose an empty folder")
+            throw StoreError.notAStore(
+                path: directory, reason: "it already holds a store (data.mdb); choose an empty folder")
         }
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let none = LMDBDatabaseFlags()
-        let databases = [(metaDB, none), (itemsDB, none), (rowsDB, none), (addrDB, LMDBDatabaseFlags.duplicateSort)]
+        let databases =
+            [(metaDB, none), (itemsDB, none), (rowsDB, none), (addrDB, LMDBDatabaseFlags.duplicateSort)]
             + extras.present.map { ($0, none) }
         try env.read { source in
             var bytes = 0
@@ -59,8 +63,10 @@ extension CodeStore {
         }
     }
 
-    private func copy(_ databases: [(LMDBDatabase, LMDBDatabaseFlags)], from source: LMDBTransaction, into directory: String,
-                      mapSize: Int) throws {
+    private func copy(
+        _ databases: [(LMDBDatabase, LMDBDatabaseFlags)], from source: LMDBTransaction, into directory: String,
+        mapSize: Int
+    ) throws {
         let target = try LMDBEnvironment(path: directory, readOnly: false, maxDatabases: 8, mapSize: mapSize)
         try target.write { out in
             for (db, flags) in databases {

@@ -23,16 +23,20 @@ extension CodeStore {
     /// Entries in each database: meta, items, rows, addr.
     public func databaseEntries() throws -> [String: Int] {
         try env.read { txn in
-            ["meta": try txn.entries(metaDB), "items": try txn.entries(itemsDB),
-             "rows": try txn.entries(rowsDB), "addr": try txn.entries(addrDB)]
+            [
+                "meta": try txn.entries(metaDB), "items": try txn.entries(itemsDB),
+                "rows": try txn.entries(rowsDB), "addr": try txn.entries(addrDB),
+            ]
         }
     }
 
     /// Pages (of the OS page size LMDB uses, normally 4 KiB) used by each database.
     public func databasePages() throws -> [String: Int] {
         try env.read { txn in
-            ["meta": try txn.pages(metaDB), "items": try txn.pages(itemsDB),
-             "rows": try txn.pages(rowsDB), "addr": try txn.pages(addrDB)]
+            [
+                "meta": try txn.pages(metaDB), "items": try txn.pages(itemsDB),
+                "rows": try txn.pages(rowsDB), "addr": try txn.pages(addrDB),
+            ]
         }
     }
 
@@ -50,7 +54,9 @@ extension CodeStore {
             let items = try txn.entries(itemsDB), rows = try txn.entries(rowsDB), addr = try txn.entries(addrDB)
             if meta.count != items { problems.append("meta count \(meta.count) but \(items) items") }
             if rows != items { problems.append("\(rows) rows but \(items) items") }
-            if meta.hasAddresses ? addr != items : addr != 0 { problems.append("\(addr) address entries for \(items) items") }
+            if meta.hasAddresses ? addr != items : addr != 0 {
+                problems.append("\(addr) address entries for \(items) items")
+            }
             var r = 0
             try txn.forEach(rowsDB) { key, id in
                 let row = key.count == 4 ? Int(UInt32(bigEndian: key.loadUnaligned(as: UInt32.self))) : -1

@@ -122,9 +122,11 @@ extension CodeStore {
                     Float(bitPattern: value.loadUnaligned(fromByteOffset: 5 + 4 * $0, as: UInt32.self).littleEndian)
                 }
                 let rest = value[(5 + 4 * dims)...]
-                out.append(StoredSetElement(
-                    set: String(decoding: key[..<zero], as: UTF8.self), element: String(decoding: key[(zero + 1)...], as: UTF8.self),
-                    vector: vector, attributes: rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)))
+                out.append(
+                    StoredSetElement(
+                        set: String(decoding: key[..<zero], as: UTF8.self),
+                        element: String(decoding: key[(zero + 1)...], as: UTF8.self),
+                        vector: vector, attributes: rest.isEmpty ? nil : String(decoding: rest, as: UTF8.self)))
                 return true
             }
             return out

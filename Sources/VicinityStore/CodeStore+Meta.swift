@@ -26,13 +26,15 @@ extension CodeStore {
         guard let fp = all["model_fingerprint"] else { return nil }
         func int(_ key: String) throws -> Int {
             guard let text = all[key], let v = Int(text) else {
-                throw StoreError.corrupt(path: path, detail: "meta \(key) is \(all[key].map { "'\($0)'" } ?? "missing")")
+                throw StoreError.corrupt(
+                    path: path, detail: "meta \(key) is \(all[key].map { "'\($0)'" } ?? "missing")")
             }
             return v
         }
-        return StoreMeta(schemaVersion: try int("schema_version"), modelFingerprint: fp, codeDims: try int("code_dims"),
-                         bits: try int("bits"), count: try int("count"),
-                         extra: all.filter { !Self.coreKeys.contains($0.key) })
+        return StoreMeta(
+            schemaVersion: try int("schema_version"), modelFingerprint: fp, codeDims: try int("code_dims"),
+            bits: try int("bits"), count: try int("count"),
+            extra: all.filter { !Self.coreKeys.contains($0.key) })
     }
 
     /// The store's metadata; nil until `configure` has run.
@@ -57,7 +59,9 @@ extension CodeStore {
                 if old.modelFingerprint != modelFingerprint || old.codeDims != codeDims || old.bits != bits {
                     throw StoreError.configurationMismatch(
                         path: path,
-                        detail: "holds \(count) items of model \(old.modelFingerprint) (\(old.codeDims)-D, \(old.bits) bits), not model \(modelFingerprint) (\(codeDims)-D, \(bits) bits)")
+                        detail:
+                            "holds \(count) items of model \(old.modelFingerprint) (\(old.codeDims)-D, \(old.bits) bits), not model \(modelFingerprint) (\(codeDims)-D, \(bits) bits)"
+                    )
                 }
             }
             try setMetaValue("schema_version", String(Self.schemaVersion), txn)

@@ -14,8 +14,9 @@ extension CodeStore {
         }
         var code = [Float](repeating: 0, count: h.dims)
         code.withUnsafeMutableBufferPointer { ItemRecord.copyCode(bytes, h, into: $0.baseAddress!) }
-        return StoredItem(id: id, label: Int(h.label), code: code, bits: (0..<h.words).map { ItemRecord.bitWord(bytes, h, $0) },
-                          source: ItemRecord.source(bytes, h))
+        return StoredItem(
+            id: id, label: Int(h.label), code: code, bits: (0..<h.words).map { ItemRecord.bitWord(bytes, h, $0) },
+            source: ItemRecord.source(bytes, h))
     }
 
     public func get(_ id: String) throws -> StoredItem? {
@@ -80,11 +81,15 @@ extension CodeStore {
                 try txn.forEach(itemsDB) { key, value in
                     let id = String(decoding: key, as: UTF8.self)
                     guard let h = ItemRecord.header(value), h.dims == dims, h.words == words else {
-                        throw StoreError.corrupt(path: path, detail: "record of \(id) does not decode to \(dims) floats and \(words) bit words")
+                        throw StoreError.corrupt(
+                            path: path,
+                            detail: "record of \(id) does not decode to \(dims) floats and \(words) bit words")
                     }
                     let r = Int(h.row)
                     guard r < n, !seen[r] else {
-                        throw StoreError.corrupt(path: path, detail: "item \(id) claims row \(r) (\(n) items\(r < n ? ", row taken twice" : ""))")
+                        throw StoreError.corrupt(
+                            path: path,
+                            detail: "item \(id) claims row \(r) (\(n) items\(r < n ? ", row taken twice" : ""))")
                     }
                     seen[r] = true
                     ids[r] = id

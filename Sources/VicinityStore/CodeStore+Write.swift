@@ -32,30 +32,37 @@ extension CodeStore {
         for id in batch.ids { try Self.validateID(id) }
         let sources = batch.sources.map { Array($0.utf8) }
         if let long = sources.firstIndex(where: { $0.count > Int(UInt16.max) }) {
-            throw StoreError.wrongShape(id: batch.ids[long], detail: "source is \(sources[long].count) bytes (at most 65535)")
+            throw StoreError.wrongShape(
+                id: batch.ids[long], detail: "source is \(sources[long].count) bytes (at most 65535)")
         }
         let keys = batch.ids.map { Array($0.utf8) }
         try env.write { txn in
             let meta = try requireMeta(txn)
             guard batch.count == 0 || batch.codes.cols == meta.codeDims else {
-                throw StoreError.wrongShape(id: batch.ids[0], detail: "code has \(batch.codes.cols) values, the store keeps \(meta.codeDims)")
+                throw StoreError.wrongShape(
+                    id: batch.ids[0], detail: "code has \(batch.codes.cols) values, the store keeps \(meta.codeDims)")
             }
             guard batch.count == 0 || batch.wordsPerItem == meta.wordsPerItem else {
-                throw StoreError.wrongShape(id: batch.ids[0], detail: "\(batch.wordsPerItem) bit words, the store keeps \(meta.bits) bits (\(meta.wordsPerItem) words)")
+                throw StoreError.wrongShape(
+                    id: batch.ids[0],
+                    detail:
+                        "\(batch.wordsPerItem) bit words, the store keeps \(meta.bits) bits (\(meta.wordsPerItem) words)"
+                )
             }
             var count = try txn.entries(itemsDB)
             let dims = meta.codeDims, words = meta.wordsPerItem
             try batch.codes.storage.withUnsafeBufferPointer { codes in
                 try batch.bits.withUnsafeBufferPointer { bits in
                     for i in 0..<batch.count {
-                        let code = UnsafeBufferPointer(rebasing: codes[i * dims ..< (i + 1) * dims])
-                        let itemBits = UnsafeBufferPointer(rebasing: bits[i * words ..< (i + 1) * words])
+                        let code = UnsafeBufferPointer(rebasing: codes[i * dims..<(i + 1) * dims])
+                        let itemBits = UnsafeBufferPointer(rebasing: bits[i * words..<(i + 1) * words])
                         let source = sources.isEmpty ? [] : sources[i]
                         try keys[i].withUnsafeBytes { key in
                             var row: Int
                             if let old = try txn.get(itemsDB, key) {
                                 guard let h = ItemRecord.header(old) else {
-                                    throw StoreError.corrupt(path: path, detail: "record of \(batch.ids[i]) cannot be decoded")
+                                    throw StoreError.corrupt(
+                                        path: path, detail: "record of \(batch.ids[i]) cannot be decoded")
                                 }
                                 row = Int(h.row)
                                 if meta.hasAddresses && h.words > 0 {
@@ -71,10 +78,13 @@ extension CodeStore {
                             let size = ItemRecord.size(dims: dims, words: words, sourceBytes: source.count)
                             let label = Int32(clamping: batch.labels[i])
                             try txn.put(itemsDB, key, reserving: size) { out in
-                                ItemRecord.encode(into: out, row: UInt32(row), label: label, code: code, bits: itemBits, source: source)
+                                ItemRecord.encode(
+                                    into: out, row: UInt32(row), label: label, code: code, bits: itemBits,
+                                    source: source)
                             }
                             if meta.hasAddresses {
-                                try txn.put(addrDB, Self.addrKey(Self.address(of: itemBits, bitCount: meta.bits)), keys[i])
+                                try txn.put(
+                                    addrDB, Self.addrKey(Self.address(of: itemBits, bitCount: meta.bits)), keys[i])
                             }
                         }
                     }
@@ -105,16 +115,21 @@ extension CodeStore {
                 }
                 try old.withUnsafeBytes { o in
                     if meta.hasAddresses && h.words > 0 {
-                        try txn.delete(addrDB, Self.addrKey(Self.address(of: [ItemRecord.bitWord(o, h, 0)], bitCount: meta.bits)), value: key)
+                        try txn.delete(
+                            addrDB, Self.addrKey(Self.address(of: [ItemRecord.bitWord(o, h, 0)], bitCount: meta.bits)),
+                            value: key)
                     }
                 }
                 let row = Int(h.row), last = count - 1
                 if row != last {
                     guard let lastID = try txn.get(rowsDB, Self.rowKey(last)),
-                          var moved = try txn.get(itemsDB, lastID) else {
+                        var moved = try txn.get(itemsDB, lastID)
+                    else {
                         throw StoreError.corrupt(path: path, detail: "row \(last) has no item")
                     }
-                    moved.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(row).littleEndian, toByteOffset: ItemRecord.rowOffset, as: UInt32.self) }
+                    moved.withUnsafeMutableBytes {
+                        $0.storeBytes(of: UInt32(row).littleEndian, toByteOffset: ItemRecord.rowOffset, as: UInt32.self)
+                    }
                     try txn.put(itemsDB, lastID, moved)
                     try txn.put(rowsDB, Self.rowKey(row), lastID)
                 }

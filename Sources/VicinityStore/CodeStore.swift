@@ -42,17 +42,22 @@ public final class CodeStore: @unchecked Sendable {
     /// Opens the store at `path` (a directory). `create` makes the directory and
     /// databases when missing (read-write only). Read-only opening never writes
     /// (MDB_RDONLY), for servers and inspection.
-    public init(path: String, access: Access = .readWrite, create: Bool = false, mapSize: Int = CodeStore.defaultMapSize) throws {
+    public init(
+        path: String, access: Access = .readWrite, create: Bool = false, mapSize: Int = CodeStore.defaultMapSize
+    ) throws {
         self.path = path
         self.access = access
         let fm = FileManager.default
         var isDir: ObjCBool = false
         let exists = fm.fileExists(atPath: path, isDirectory: &isDir)
-        if exists && !isDir.boolValue { throw StoreError.notAStore(path: path, reason: "it is a file, not a directory") }
+        if exists && !isDir.boolValue {
+            throw StoreError.notAStore(path: path, reason: "it is a file, not a directory")
+        }
         let dataFile = (path as NSString).appendingPathComponent("data.mdb")
         if !fm.fileExists(atPath: dataFile) {
             guard create && access == .readWrite else {
-                throw StoreError.notAStore(path: path, reason: exists ? "no data.mdb in the directory" : "no such directory")
+                throw StoreError.notAStore(
+                    path: path, reason: exists ? "no data.mdb in the directory" : "no such directory")
             }
             try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
@@ -62,11 +67,16 @@ public final class CodeStore: @unchecked Sendable {
         env = try LMDBEnvironment(path: path, readOnly: access == .readOnly, maxDatabases: 8, mapSize: mapSize)
         let writable = access == .readWrite
         do {
-            let dbs = try env.openDatabases([("meta", []), ("items", []), ("rows", []), ("addr", .duplicateSort)], create: writable)
+            let dbs = try env.openDatabases(
+                [("meta", []), ("items", []), ("rows", []), ("addr", .duplicateSort)], create: writable)
             (metaDB, itemsDB, rowsDB, addrDB) = (dbs[0], dbs[1], dbs[2], dbs[3])
             extras = try ExtraDatabases(env)
         } catch let error as LMDBError where error.isNotFound {
-            throw StoreError.notAStore(path: path, reason: "its databases are missing (\(error.operation)); a writer that created it may have stopped before its first commit")
+            throw StoreError.notAStore(
+                path: path,
+                reason:
+                    "its databases are missing (\(error.operation)); a writer that created it may have stopped before its first commit"
+            )
         }
         let version = try env.read { try self.metaValue("schema_version", $0) }
         if let version, Int(version) != Self.schemaVersion {
@@ -85,7 +95,8 @@ public final class CodeStore: @unchecked Sendable {
         for s in id.unicodeScalars {
             if s.properties.isWhitespace || s.properties.generalCategory == .control
                 || s.properties.generalCategory == .format || s.properties.generalCategory == .lineSeparator
-                || s.properties.generalCategory == .paragraphSeparator {
+                || s.properties.generalCategory == .paragraphSeparator
+            {
                 throw StoreError.invalidID(id, reason: "contains U+\(String(s.value, radix: 16, uppercase: true))")
             }
         }

@@ -12,7 +12,8 @@ final class DirectoryLock: @unchecked Sendable {
     init(_ path: String) throws {
         fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
-            throw StoreError.notAStore(path: path, reason: "cannot open the directory (\(String(cString: strerror(errno))))")
+            throw StoreError.notAStore(
+                path: path, reason: "cannot open the directory (\(String(cString: strerror(errno))))")
         }
         while flock(fd, LOCK_SH) != 0 && errno == EINTR {}
     }

@@ -127,7 +127,10 @@ final class LMDBEnvironment: @unchecked Sendable {
         precondition(!readOnly, "write transaction on a read-only environment")
         writeLock.lock()
         defer { writeLock.unlock() }
-        if isRetired { throw LMDBError(code: EBADF, operation: "write after the store's files were replaced; open it again", path: path) }
+        if isRetired {
+            throw LMDBError(
+                code: EBADF, operation: "write after the store's files were replaced; open it again", path: path)
+        }
         while true {
             var handle: OpaquePointer?
             let rc = mdb_txn_begin(env, nil, 0, &handle)
@@ -147,7 +150,7 @@ final class LMDBEnvironment: @unchecked Sendable {
                 mdb_txn_abort(handle)
                 throw error
             }
-            let committed = mdb_txn_commit(handle) // frees the handle whatever happens
+            let committed = mdb_txn_commit(handle)  // frees the handle whatever happens
             if committed == MDB_MAP_FULL {
                 try grow()
                 continue
@@ -162,7 +165,8 @@ final class LMDBEnvironment: @unchecked Sendable {
         while remapping { gate.wait() }
         if retired {
             gate.unlock()
-            throw LMDBError(code: EBADF, operation: "read after the store's files were replaced; open it again", path: path)
+            throw LMDBError(
+                code: EBADF, operation: "read after the store's files were replaced; open it again", path: path)
         }
         activeReaders += 1
         gate.unlock()

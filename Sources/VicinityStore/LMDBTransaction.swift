@@ -22,7 +22,9 @@ struct LMDBTransaction {
 
     /// Stores `value` under `key` (for DUPSORT databases: adds the pair). `append`:
     /// the key sorts after every key there (MDB_APPEND: pages fill completely).
-    func put(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool = false) throws {
+    func put(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, append: Bool = false)
+        throws
+    {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try env.check(mdb_put(txn, db.dbi, &k, &v, append ? UInt32(MDB_APPEND) : 0), "mdb_put(\(db.name))")
@@ -30,10 +32,13 @@ struct LMDBTransaction {
 
     /// Adds a pair to a DUPSORT database whose last pair sorts before it (MDB_APPEND for a new
     /// key, MDB_APPENDDUP for the last key's next value).
-    func appendPair(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, sameKey: Bool) throws {
+    func appendPair(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, sameKey: Bool)
+        throws
+    {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
-        try env.check(mdb_put(txn, db.dbi, &k, &v, UInt32(sameKey ? MDB_APPENDDUP : MDB_APPEND)), "mdb_put(\(db.name), append)")
+        try env.check(
+            mdb_put(txn, db.dbi, &k, &v, UInt32(sameKey ? MDB_APPENDDUP : MDB_APPEND)), "mdb_put(\(db.name), append)")
     }
 
     /// Opens a named database inside this write transaction, creating it.
@@ -48,8 +53,10 @@ struct LMDBTransaction {
     }
 
     /// Stores a value of `count` bytes under `key`, written in place by `fill` (MDB_RESERVE: no copy).
-    func put(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, reserving count: Int,
-             _ fill: (UnsafeMutableRawBufferPointer) -> Void) throws {
+    func put(
+        _ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, reserving count: Int,
+        _ fill: (UnsafeMutableRawBufferPointer) -> Void
+    ) throws {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: count, mv_data: nil)
         try env.check(mdb_put(txn, db.dbi, &k, &v, UInt32(MDB_RESERVE)), "mdb_put(\(db.name), reserve)")
@@ -58,7 +65,8 @@ struct LMDBTransaction {
 
     /// Deletes `key` (with `value`: only that pair of a DUPSORT database). Returns whether anything was there.
     @discardableResult
-    func delete(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer? = nil) throws -> Bool {
+    func delete(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer? = nil) throws -> Bool
+    {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         let rc: Int32
         if let value {
@@ -101,8 +109,10 @@ struct LMDBTransaction {
 
     /// Visits entries in key order (for DUPSORT databases every pair), starting at
     /// the first key ≥ `from` when given; `visit` returns false to stop.
-    func forEach(_ db: LMDBDatabase, from start: UnsafeRawBufferPointer? = nil,
-                 _ visit: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool) throws {
+    func forEach(
+        _ db: LMDBDatabase, from start: UnsafeRawBufferPointer? = nil,
+        _ visit: (_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
         var cursor: OpaquePointer?
         try env.check(mdb_cursor_open(txn, db.dbi, &cursor), "mdb_cursor_open(\(db.name))")
         defer { mdb_cursor_close(cursor) }
@@ -116,8 +126,12 @@ struct LMDBTransaction {
             let rc = mdb_cursor_get(cursor, &k, &v, op)
             if rc == MDB_NOTFOUND { return }
             try env.check(rc, "mdb_cursor_get(\(db.name))")
-            if try !visit(UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
-                          UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)) { return }
+            if try !visit(
+                UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+                UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+            {
+                return
+            }
             op = MDB_NEXT
         }
     }
@@ -136,8 +150,10 @@ struct LMDBTransaction {
     }
 
     /// Visits every value stored under `key` in a DUPSORT database.
-    func forEachDuplicate(_ db: LMDBDatabase, _ key: UnsafeRawBufferPointer,
-                          _ visit: (UnsafeRawBufferPointer) throws -> Void) throws {
+    func forEachDuplicate(
+        _ db: LMDBDatabase, _ key: UnsafeRawBufferPointer,
+        _ visit: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var cursor: OpaquePointer?
         try env.check(mdb_cursor_open(txn, db.dbi, &cursor), "mdb_cursor_open(\(db.name))")
         defer { mdb_cursor_close(cursor) }

@@ -28,8 +28,10 @@ enum ItemRecord {
     }
 
     /// Writes a record into `out`, which must have exactly `size(...)` bytes.
-    static func encode(into out: UnsafeMutableRawBufferPointer, row: UInt32, label: Int32,
-                       code: UnsafeBufferPointer<Float>, bits: UnsafeBufferPointer<UInt64>, source: [UInt8]) {
+    static func encode(
+        into out: UnsafeMutableRawBufferPointer, row: UInt32, label: Int32,
+        code: UnsafeBufferPointer<Float>, bits: UnsafeBufferPointer<UInt64>, source: [UInt8]
+    ) {
         precondition(out.count == size(dims: code.count, words: bits.count, sourceBytes: source.count))
         out.storeBytes(of: version, toByteOffset: 0, as: UInt8.self)
         out.storeBytes(of: 0, toByteOffset: 1, as: UInt8.self)
@@ -42,7 +44,9 @@ enum ItemRecord {
         for f in code { out.storeBytes(of: f.bitPattern.littleEndian, toByteOffset: o, as: UInt32.self); o += 4 }
         for w in bits { out.storeBytes(of: w.littleEndian, toByteOffset: o, as: UInt64.self); o += 8 }
         if !source.isEmpty {
-            source.withUnsafeBytes { out.baseAddress!.advanced(by: o).copyMemory(from: $0.baseAddress!, byteCount: source.count) }
+            source.withUnsafeBytes {
+                out.baseAddress!.advanced(by: o).copyMemory(from: $0.baseAddress!, byteCount: source.count)
+            }
         }
     }
 
@@ -50,9 +54,11 @@ enum ItemRecord {
         let src = Array(source.utf8)
         var out = [UInt8](repeating: 0, count: size(dims: code.count, words: bits.count, sourceBytes: src.count))
         out.withUnsafeMutableBytes { o in
-            code.withUnsafeBufferPointer { c in bits.withUnsafeBufferPointer { b in
-                encode(into: o, row: row, label: label, code: c, bits: b, source: src)
-            } }
+            code.withUnsafeBufferPointer { c in
+                bits.withUnsafeBufferPointer { b in
+                    encode(into: o, row: row, label: label, code: c, bits: b, source: src)
+                }
+            }
         }
         return out
     }
@@ -68,19 +74,23 @@ enum ItemRecord {
         let w = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt16.self)))
         let s = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 6, as: UInt16.self)))
         guard bytes.count == size(dims: d, words: w, sourceBytes: s) else { return nil }
-        return Header(dims: d, words: w, sourceBytes: s,
-                      row: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
-                      label: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: Int32.self)))
+        return Header(
+            dims: d, words: w, sourceBytes: s,
+            row: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)),
+            label: Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: Int32.self)))
     }
 
     /// Copies the code into `out` (D floats).
     static func copyCode(_ bytes: UnsafeRawBufferPointer, _ h: Header, into out: UnsafeMutablePointer<Float>) {
         #if _endian(little)
-        UnsafeMutableRawPointer(out).copyMemory(from: bytes.baseAddress!.advanced(by: headerSize), byteCount: 4 * h.dims)
+            UnsafeMutableRawPointer(out).copyMemory(
+                from: bytes.baseAddress!.advanced(by: headerSize), byteCount: 4 * h.dims)
         #else
-        for j in 0..<h.dims {
-            out[j] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: headerSize + 4 * j, as: UInt32.self)))
-        }
+            for j in 0..<h.dims {
+                out[j] = Float(
+                    bitPattern: UInt32(
+                        littleEndian: bytes.loadUnaligned(fromByteOffset: headerSize + 4 * j, as: UInt32.self)))
+            }
         #endif
     }
 
@@ -90,6 +100,6 @@ enum ItemRecord {
 
     static func source(_ bytes: UnsafeRawBufferPointer, _ h: Header) -> String {
         let start = headerSize + 4 * h.dims + 8 * h.words
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start ..< start + h.sourceBytes]), as: UTF8.self)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<start + h.sourceBytes]), as: UTF8.self)
     }
 }

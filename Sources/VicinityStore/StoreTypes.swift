@@ -19,11 +19,14 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Equatable {
         switch self {
         case .invalidID(let id, let reason):
             let shown = id.count > 60 ? String(id.prefix(60)) + "…" : id
-            return "invalid id \(shown.debugDescription): \(reason) (ids are 1–255 UTF-8 bytes without whitespace or control characters)"
+            return
+                "invalid id \(shown.debugDescription): \(reason) (ids are 1–255 UTF-8 bytes without whitespace or control characters)"
         case .notAStore(let path, let reason): return "\(path): not a Vicinity store: \(reason)"
         case .unsupportedSchema(let path, let found):
-            return "\(path): store schema version \(found) is not supported (this build reads version \(CodeStore.schemaVersion))"
-        case .notConfigured(let path): return "\(path): the store has no model, code size or bit count yet (configure it first)"
+            return
+                "\(path): store schema version \(found) is not supported (this build reads version \(CodeStore.schemaVersion))"
+        case .notConfigured(let path):
+            return "\(path): the store has no model, code size or bit count yet (configure it first)"
         case .configurationMismatch(let path, let detail): return "\(path): \(detail)"
         case .wrongShape(let id, let detail): return "item \(id.debugDescription): \(detail)"
         case .corrupt(let path, let detail): return "\(path): store is inconsistent: \(detail)"
@@ -63,10 +66,17 @@ public struct ItemBatch: Sendable {
     /// One per item, or empty for no sources.
     public var sources: [String]
 
-    public init(ids: [String], labels: [Int], codes: Matrix, bits: [UInt64] = [], wordsPerItem: Int = 0, sources: [String] = []) {
-        precondition(labels.count == ids.count && codes.rows == ids.count, "batch: \(ids.count) ids, \(labels.count) labels, \(codes.rows) codes")
-        precondition(bits.count == ids.count * wordsPerItem, "batch: \(bits.count) bit words for \(ids.count) items of \(wordsPerItem) words")
-        precondition(sources.isEmpty || sources.count == ids.count, "batch: \(sources.count) sources for \(ids.count) items")
+    public init(
+        ids: [String], labels: [Int], codes: Matrix, bits: [UInt64] = [], wordsPerItem: Int = 0, sources: [String] = []
+    ) {
+        precondition(
+            labels.count == ids.count && codes.rows == ids.count,
+            "batch: \(ids.count) ids, \(labels.count) labels, \(codes.rows) codes")
+        precondition(
+            bits.count == ids.count * wordsPerItem,
+            "batch: \(bits.count) bit words for \(ids.count) items of \(wordsPerItem) words")
+        precondition(
+            sources.isEmpty || sources.count == ids.count, "batch: \(sources.count) sources for \(ids.count) items")
         self.ids = ids
         self.labels = labels
         self.codes = codes
@@ -78,11 +88,13 @@ public struct ItemBatch: Sendable {
     public init(_ items: [StoredItem]) {
         let dims = items.first?.code.count ?? 0
         let words = items.first?.bits.count ?? 0
-        precondition(items.allSatisfy { $0.code.count == dims && $0.bits.count == words },
-                     "batch: items differ in code or bit sizes")
-        self.init(ids: items.map(\.id), labels: items.map(\.label),
-                  codes: Matrix(rows: items.count, cols: dims, storage: items.flatMap(\.code)),
-                  bits: items.flatMap(\.bits), wordsPerItem: words, sources: items.map(\.source))
+        precondition(
+            items.allSatisfy { $0.code.count == dims && $0.bits.count == words },
+            "batch: items differ in code or bit sizes")
+        self.init(
+            ids: items.map(\.id), labels: items.map(\.label),
+            codes: Matrix(rows: items.count, cols: dims, storage: items.flatMap(\.code)),
+            bits: items.flatMap(\.bits), wordsPerItem: words, sources: items.map(\.source))
     }
 
     public var count: Int { ids.count }

@@ -41,8 +41,10 @@ extension Vicinity.Bench {
             let start = Date()
             let set = try Dataset.load(dataOptions.data, split: split)
             let seconds = Date().timeIntervalSince(start)
-            try printJSON(["images": set.count, "dims": set.dims, "seconds": seconds,
-                           "images_per_second": Double(set.count) / seconds])
+            try printJSON([
+                "images": set.count, "dims": set.dims, "seconds": seconds,
+                "images_per_second": Double(set.count) / seconds,
+            ])
         }
     }
 }
@@ -51,7 +53,8 @@ extension Vicinity.Bench {
     struct TrainStep: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "train",
-            abstract: "Fine-tuning throughput (samples/s, effective GFLOP/s) next to the raw sgemm rate of the same run.")
+            abstract:
+                "Fine-tuning throughput (samples/s, effective GFLOP/s) next to the raw sgemm rate of the same run.")
 
         @Option(help: "Layer sizes from input to code.") var sizes = "784,500,500,2000,30"
         @Option(help: "Mini-batch size.") var batch = 1000
@@ -60,13 +63,20 @@ extension Vicinity.Bench {
 
         func run() throws {
             let layerSizes = sizes.split(separator: ",").compactMap { Int($0) }
-            guard layerSizes.count >= 2, layerSizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--sizes: positive integers, comma-separated") }
-            guard let kind = Objective.Kind(rawValue: objective) else { throw ValidationError("--objective: nca, reconstruction or nca-regularised") }
-            let r = TrainingBenchmark.run(sizes: layerSizes, batch: batch, steps: steps, objective: Objective(kind: kind))
-            try printJSON(["sizes": sizes, "batch": batch, "objective": objective, "samples_per_second": r.samplesPerSecond,
-                           "seconds_per_60k_epoch": r.secondsPerEpoch60k, "effective_gflops": r.effectiveGFLOPS,
-                           "sgemm_gflops": r.sgemmGFLOPS, "fraction_of_sgemm": r.effectiveGFLOPS / r.sgemmGFLOPS,
-                           "step_ms": r.stepMilliseconds])
+            guard layerSizes.count >= 2, layerSizes.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--sizes: positive integers, comma-separated")
+            }
+            guard let kind = Objective.Kind(rawValue: objective) else {
+                throw ValidationError("--objective: nca, reconstruction or nca-regularised")
+            }
+            let r = TrainingBenchmark.run(
+                sizes: layerSizes, batch: batch, steps: steps, objective: Objective(kind: kind))
+            try printJSON([
+                "sizes": sizes, "batch": batch, "objective": objective, "samples_per_second": r.samplesPerSecond,
+                "seconds_per_60k_epoch": r.secondsPerEpoch60k, "effective_gflops": r.effectiveGFLOPS,
+                "sgemm_gflops": r.sgemmGFLOPS, "fraction_of_sgemm": r.effectiveGFLOPS / r.sgemmGFLOPS,
+                "step_ms": r.stepMilliseconds,
+            ])
         }
     }
 }

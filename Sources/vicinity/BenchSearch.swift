@@ -8,15 +8,21 @@ import VicinitySearch
 extension Vicinity.Bench {
     struct KNN: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Exact float k-NN with FlatIndex (or the cluster-pruned index the server uses): build, search every query, write neighbour ids (.ivecs), print figures as JSON.")
+            abstract:
+                "Exact float k-NN with FlatIndex (or the cluster-pruned index the server uses): build, search every query, write neighbour ids (.ivecs), print figures as JSON."
+        )
 
         @Option(help: "Database vectors (.fvecs).") var base: String
         @Option(help: "Query vectors (.fvecs).") var queries: String
         @Option(help: "Neighbours per query.") var k = 10
         @Option(help: "Threads (default: all cores).") var threads: Int?
         @Flag(help: "One query at a time (the direct scan) instead of one batch.") var single = false
-        @Flag(help: "ClusteredFlatIndex: skip k-means clusters the triangle inequality rules out (same answers).") var clustered = false
-        @Flag(help: "Batches without FlatIndex's principal-axes bound: every pair through sgemm (same answers; for comparison).")
+        @Flag(help: "ClusteredFlatIndex: skip k-means clusters the triangle inequality rules out (same answers).")
+        var clustered = false
+        @Flag(
+            help:
+                "Batches without FlatIndex's principal-axes bound: every pair through sgemm (same answers; for comparison)."
+        )
         var noBound = false
         @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
 
@@ -33,7 +39,9 @@ extension Vicinity.Bench {
                 let c = ClusteredFlatIndex(b.matrix)
                 index = ({ c.searchOne($0, k: k) }, { c.search($0, k: k) }, c.overheadBytes, 0)
                 let qm = q.matrix
-                scored = Double((0..<q.count).reduce(0) { $0 + c.searchCountingRows(qm.row($1), k: k).scored }) / Double(q.count)
+                scored =
+                    Double((0..<q.count).reduce(0) { $0 + c.searchCountingRows(qm.row($1), k: k).scored })
+                    / Double(q.count)
             } else {
                 let f = FlatIndex(b.matrix, boundAxes: noBound ? 0 : nil)
                 index = ({ f.searchOne($0, k: k) }, { f.search($0, k: k) }, f.overheadBytes, f.boundAxes)
@@ -45,17 +53,21 @@ extension Vicinity.Bench {
             let seconds = Date().timeIntervalSince(t1)
             try writeResults(hits, k: k, to: out)
             let raw = b.count * b.dim * 4
-            try printJSON(["index": clustered ? "clustered" : "flat", "base": b.count, "queries": q.count, "dims": b.dim, "k": k, "single": single,
-                           "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
-                           "queries_per_second": Double(q.count) / seconds,
-                           "memory_bytes": raw + index.overhead, "bound_axes": index.boundAxes, "raw_bytes": raw,
-                           "rows_scored_per_query": scored ?? Double(b.count)])
+            try printJSON([
+                "index": clustered ? "clustered" : "flat", "base": b.count, "queries": q.count, "dims": b.dim, "k": k,
+                "single": single,
+                "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
+                "queries_per_second": Double(q.count) / seconds,
+                "memory_bytes": raw + index.overhead, "bound_axes": index.boundAxes, "raw_bytes": raw,
+                "rows_scored_per_query": scored ?? Double(b.count),
+            ])
         }
     }
 
     struct Hamming: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Exact Hamming k-NN: linear scan or multi-index hashing over byte codes (.bvecs); figures as JSON.")
+            abstract:
+                "Exact Hamming k-NN: linear scan or multi-index hashing over byte codes (.bvecs); figures as JSON.")
 
         @Option(help: "Database codes (.bvecs, 8 bits per byte).") var base: String
         @Option(help: "Query codes (.bvecs).") var queries: String
@@ -68,20 +80,25 @@ extension Vicinity.Bench {
         func run() throws {
             if let threads { try applyThreads(threads) }
             let b = try readBvecs(base), q = try readBvecs(queries)
-            guard b.dim == q.dim else { throw CLIError("\(base) has \(b.dim) bytes per code but \(queries) has \(q.dim)") }
+            guard b.dim == q.dim else {
+                throw CLIError("\(base) has \(b.dim) bytes per code but \(queries) has \(q.dim)")
+            }
             let bits = b.dim * 8
             let baseCodes = try BinaryCodes(bytes: b.values, bits: bits)
             let queryCodes = try BinaryCodes(bytes: q.values, bits: bits)
             let t0 = Date()
-            let index: any HammingSearchIndex = mih ? MultiIndexHash(baseCodes, substrings: substrings) : HammingIndex(baseCodes)
+            let index: any HammingSearchIndex =
+                mih ? MultiIndexHash(baseCodes, substrings: substrings) : HammingIndex(baseCodes)
             let build = Date().timeIntervalSince(t0)
             let t1 = Date()
             let hits = index.search(queryCodes, k: k)
             let seconds = Date().timeIntervalSince(t1)
             try writeResults(hits, k: k, to: out)
-            var figures: [String: Any] = ["index": mih ? "mih" : "scan", "base": b.count, "queries": q.count, "bits": bits, "k": k,
-                                          "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
-                                          "queries_per_second": Double(q.count) / seconds, "raw_bytes": baseCodes.words.count * 8]
+            var figures: [String: Any] = [
+                "index": mih ? "mih" : "scan", "base": b.count, "queries": q.count, "bits": bits, "k": k,
+                "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
+                "queries_per_second": Double(q.count) / seconds, "raw_bytes": baseCodes.words.count * 8,
+            ]
             if let m = index as? MultiIndexHash {
                 figures["substrings"] = m.substrings
                 figures["table_bytes"] = m.tableMemoryBytes

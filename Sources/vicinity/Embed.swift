@@ -8,59 +8,81 @@ extension Vicinity {
         static let configuration = CommandConfiguration(
             abstract: "Embed an image set in batches through a model and write every item's codes into an LMDB store.",
             discussion: """
-            Input: --data (fashion-mnist or an MNIST-layout folder; --split train by default, the
-            database half, or test, or all = train then test) or --images (an image folder, an IDX
-            file, or a CSV file, with --labels to supply labels). Ids come from the data set:
-            train-17 / test-3 for --data, the row number for IDX and CSV files, the file name
-            (3/x for labelled folders) for folders.
+                Input: --data (fashion-mnist or an MNIST-layout folder; --split train by default, the
+                database half, or test, or all = train then test) or --images (an image folder, an IDX
+                file, or a CSV file, with --labels to supply labels). Ids come from the data set:
+                train-17 / test-3 for --data, the row number for IDX and CSV files, the file name
+                (3/x for labelled folders) for folders.
 
-            Codes are written in transactions of --batch items; each is on disk when it commits.
-            Items are written in id order (byte-wise), which keeps LMDB's pages full; rows (the
-            dense numbering servers use) follow that order.
-            Running again with the same inputs resumes: ids already in the store are skipped.
-            The store remembers the model's fingerprint (FNV-1a 64 of the model file); another
-            model is refused unless --rebuild, which clears the store first.
+                Codes are written in transactions of --batch items; each is on disk when it commits.
+                Items are written in id order (byte-wise), which keeps LMDB's pages full; rows (the
+                dense numbering servers use) follow that order.
+                Running again with the same inputs resumes: ids already in the store are skipped.
+                The store remembers the model's fingerprint (FNV-1a 64 of the model file); another
+                model is refused unless --rebuild, which clears the store first.
 
-            Bits: `auto` keeps bits when the code layer is logistic (threshold 0.5), `threshold`
-            always (0.5 for logistic codes, else 0), `none` never. Stores of at most 32 bits also
-            get an address table (code → ids).
+                Bits: `auto` keeps bits when the code layer is logistic (threshold 0.5), `threshold`
+                always (0.5 for logistic codes, else 0), `none` never. Stores of at most 32 bits also
+                get an address table (code → ids).
 
-            Image folders may hold JPEG, PNG, PGM and PPM files of any size, grey or colour: each is
-            brought to the model's input (its recorded height × width × channels) — resized by area
-            averaging to shrink and bilinear to grow, --fit to its aspect, grey and RGB converted.
-            Images that cannot be decoded are skipped and reported with the reason; with --strict they
-            make the command fail before anything is written.
-            """)
+                Image folders may hold JPEG, PNG, PGM and PPM files of any size, grey or colour: each is
+                brought to the model's input (its recorded height × width × channels) — resized by area
+                averaging to shrink and bilinear to grow, --fit to its aspect, grey and RGB converted.
+                Images that cannot be decoded are skipped and reported with the reason; with --strict they
+                make the command fail before anything is written.
+                """)
 
         @Option(help: ArgumentHelp("The model file (.safetensors).", valueName: "file")) var model: String?
-        @Option(help: ArgumentHelp("Instead of a model and images: float32/float64 vectors of shape (N, D), C order, as the codes.", valueName: "X.npy"))
+        @Option(
+            help: ArgumentHelp(
+                "Instead of a model and images: float32/float64 vectors of shape (N, D), C order, as the codes.",
+                valueName: "X.npy"))
         var vectors: String?
         @Option(help: ArgumentHelp("With --vectors: one id per line (default: the row numbers).", valueName: "ids.txt"))
         var ids: String?
-        @Option(help: ArgumentHelp("`fashion-mnist` or an MNIST-layout folder (default: fashion-mnist unless --images).", valueName: "name|dir"))
+        @Option(
+            help: ArgumentHelp(
+                "`fashion-mnist` or an MNIST-layout folder (default: fashion-mnist unless --images).",
+                valueName: "name|dir"))
         var data: String?
         @Option(help: "With --data: train (default), test, or all.") var split: EmbedSplit?
-        @Option(help: ArgumentHelp("An image folder, IDX file (.gz) or CSV file; `-`: CSV lines id,label,p1,…,pD (pixels 0–255) on standard input, embedded as they arrive.", valueName: "path|-"))
+        @Option(
+            help: ArgumentHelp(
+                "An image folder, IDX file (.gz) or CSV file; `-`: CSV lines id,label,p1,…,pD (pixels 0–255) on standard input, embedded as they arrive.",
+                valueName: "path|-"))
         var images: String?
-        @Option(help: ArgumentHelp("Put this before every id (global ids when several runs fill one store).", valueName: "P"))
+        @Option(
+            help: ArgumentHelp(
+                "Put this before every id (global ids when several runs fill one store).", valueName: "P"))
         var idPrefix: String?
-        @Option(help: ArgumentHelp("With --images: labels (IDX labels file or one integer per line); with --vectors: an integer .npy of shape (N,).", valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "With --images: labels (IDX labels file or one integer per line); with --vectors: an integer .npy of shape (N,).",
+                valueName: "file"))
         var labels: String?
         @Option(help: ArgumentHelp("The store directory, e.g. stores/NAME.", valueName: "dir")) var store: String
-        @Option(help: "With an --images folder: how images of another aspect reach the model's size: crop, pad, stretch.")
+        @Option(
+            help: "With an --images folder: how images of another aspect reach the model's size: crop, pad, stretch.")
         var fit: ImageFit = .crop
         @Option(help: "Items per transaction (and per embedding batch).") var batch = 5000
-        @Option(help: ArgumentHelp("Packed bits to keep: auto, threshold, none; with --vectors: a uint8 .npy of shape (N, bytes), packed as faiss's IndexBinary takes them.", valueName: "choice|B.npy"))
+        @Option(
+            help: ArgumentHelp(
+                "Packed bits to keep: auto, threshold, none; with --vectors: a uint8 .npy of shape (N, bytes), packed as faiss's IndexBinary takes them.",
+                valueName: "choice|B.npy"))
         var bits = "auto"
         @Flag(help: "Fail (writing nothing) if any image cannot be used.") var strict = false
         @Flag(help: "Clear the store first (needed to switch models).") var rebuild = false
         @Flag(help: "Print the summary as one JSON object.") var json = false
-        @Option(help: ArgumentHelp("Per-item attributes for FILTER: JSON lines with an id field, or CSV with an id column.",
-                                   valueName: "file"))
+        @Option(
+            help: ArgumentHelp(
+                "Per-item attributes for FILTER: JSON lines with an id field, or CSV with an id column.",
+                valueName: "file"))
         var attributes: String?
 
         func validate() throws {
-            if (model == nil) == (vectors == nil) { throw ValidationError("give --model (with --data or --images) or --vectors") }
+            if (model == nil) == (vectors == nil) {
+                throw ValidationError("give --model (with --data or --images) or --vectors")
+            }
             if vectors != nil && (images != nil || data != nil || split != nil) {
                 throw ValidationError("--vectors are the codes themselves: no --data, --images or --split")
             }
@@ -69,11 +91,15 @@ extension Vicinity {
                 throw ValidationError("--bits must be auto, threshold or none with --model, got '\(bits)'")
             }
             if images != nil && data != nil { throw ValidationError("give --data or --images, not both") }
-            if images == "-" && labels != nil { throw ValidationError("--images - carries its labels in each line; no --labels") }
+            if images == "-" && labels != nil {
+                throw ValidationError("--images - carries its labels in each line; no --labels")
+            }
             if let idPrefix, idPrefix.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
                 throw ValidationError("--id-prefix cannot hold spaces")
             }
-            if images == nil && vectors == nil && labels != nil { throw ValidationError("--labels goes with --images or --vectors") }
+            if images == nil && vectors == nil && labels != nil {
+                throw ValidationError("--labels goes with --images or --vectors")
+            }
             if images != nil && split != nil { throw ValidationError("--split goes with --data") }
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         }
@@ -92,7 +118,8 @@ extension Vicinity {
             }
             let configuration = EmbedConfiguration(
                 input: input, model: model, store: store, bits: ItemEncoder.BitsChoice(rawValue: bits) ?? .auto,
-                idPrefix: idPrefix, batch: batch, strict: strict, rebuild: rebuild, attributes: attributes, started: start)
+                idPrefix: idPrefix, batch: batch, strict: strict, rebuild: rebuild, attributes: attributes,
+                started: start)
             var stop: StopSignal?
             let summary = try EmbedJob(configuration).run(reporter: ProgressReporter()) {
                 // Armed when writing begins: Ctrl-C while the input loads quits at once.
@@ -108,17 +135,20 @@ extension Vicinity {
             guard !json else {
                 return try printJSON([
                     "store": s.store, "model": s.model, "model_fingerprint": s.fingerprint, "dims": s.codeDims,
-                    "bits": s.bits, "input_items": s.inputItems, "embedded": s.embedded, "already_stored": s.alreadyStored,
+                    "bits": s.bits, "input_items": s.inputItems, "embedded": s.embedded,
+                    "already_stored": s.alreadyStored,
                     "skipped": s.skipped.count, "skipped_names": s.skipped.prefix(20).map(\.name), "count": s.count,
                     "complete": s.complete, "seconds": s.seconds, "items_per_second": s.itemsPerSecond,
                     "canonical": s.canonical, "load_seconds": s.loadSeconds, "embed_seconds": s.embedSeconds,
                     "write_seconds": s.writeSeconds,
                 ])
             }
-            print("embedded \(s.embedded) items into \(s.store) in \(f(s.seconds)) s (\(f(s.itemsPerSecond, 0)) items/s; "
-                  + "load \(f(s.loadSeconds)) s, embed \(f(s.embedSeconds)) s, write \(f(s.writeSeconds)) s)")
-            print("store holds \(s.count) items: \(s.codeDims)-D codes\(s.bits > 0 ? ", \(s.bits) bits" : ""); "
-                  + "\(s.alreadyStored) were already there, \(s.skipped.count) images skipped")
+            print(
+                "embedded \(s.embedded) items into \(s.store) in \(f(s.seconds)) s (\(f(s.itemsPerSecond, 0)) items/s; "
+                    + "load \(f(s.loadSeconds)) s, embed \(f(s.embedSeconds)) s, write \(f(s.writeSeconds)) s)")
+            print(
+                "store holds \(s.count) items: \(s.codeDims)-D codes\(s.bits > 0 ? ", \(s.bits) bits" : ""); "
+                    + "\(s.alreadyStored) were already there, \(s.skipped.count) images skipped")
         }
     }
 }

@@ -6,35 +6,38 @@ import VicinityPipeline
 extension Vicinity {
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Measure kNN classification error of an embedding: test queries against the embedded training set.",
+            abstract:
+                "Measure kNN classification error of an embedding: test queries against the embedded training set.",
             discussion: """
-            Models: `pixels` (raw pixels), `pca:N` (PCA fitted on the training split), or a model file;
-            hashing baselines `lsh:BITS`, `pca-hash:BITS`, `itq:BITS`, `itq-faiss:BITS` (faiss's ITQ update, to compare
-            with its figures), `spectral:BITS` report a "hamming" section
-            instead: mAP over the full ranking of the training set, precision within Hamming radius 2 (an empty
-            ball counts 0) and precision@10/100, for the first --hamming-queries test images.
-            Error uses squared L2 in code space (ties by database row) and a majority vote of the k nearest; a tie
-            between classes goes to the tied class whose member is nearest. A model file is scored next to raw
-            pixels and PCA of its code size on the same split (--no-baselines skips them).
-            With --store, the database is a store made by `vicinity embed` with this model, and each test image is
-            embedded on its own as `vicinity serve` embeds a RAW query: scripts/knn_eval.py against a server on
-            that store prints the same table.
-            JSON keys: model, data, queries, database, dims, knn_error_percent {k: percent}, knn_errors {k: count},
-            per_class_error_percent {k: [percent by class]}, confusion {k, matrix [true][predicted]}, seconds;
-            baselines {pixels, pca:N: the same keys}; for models with a binary head or a logistic code layer (or a store with bits)
-            hamming {bits, queries, database, map_percent, precision_radius2_percent, precision_at_percent {k},
-            knn_error_percent, knn_errors, per_class_error_percent, confusion (as above, Hamming neighbours),
-            near_binary_percent}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
-            code_dims} (squared error summed over pixels, averaged over test images; PCA of the same code size
-            fitted on the training set).
-            """)
+                Models: `pixels` (raw pixels), `pca:N` (PCA fitted on the training split), or a model file;
+                hashing baselines `lsh:BITS`, `pca-hash:BITS`, `itq:BITS`, `itq-faiss:BITS` (faiss's ITQ update, to compare
+                with its figures), `spectral:BITS` report a "hamming" section
+                instead: mAP over the full ranking of the training set, precision within Hamming radius 2 (an empty
+                ball counts 0) and precision@10/100, for the first --hamming-queries test images.
+                Error uses squared L2 in code space (ties by database row) and a majority vote of the k nearest; a tie
+                between classes goes to the tied class whose member is nearest. A model file is scored next to raw
+                pixels and PCA of its code size on the same split (--no-baselines skips them).
+                With --store, the database is a store made by `vicinity embed` with this model, and each test image is
+                embedded on its own as `vicinity serve` embeds a RAW query: scripts/knn_eval.py against a server on
+                that store prints the same table.
+                JSON keys: model, data, queries, database, dims, knn_error_percent {k: percent}, knn_errors {k: count},
+                per_class_error_percent {k: [percent by class]}, confusion {k, matrix [true][predicted]}, seconds;
+                baselines {pixels, pca:N: the same keys}; for models with a binary head or a logistic code layer (or a store with bits)
+                hamming {bits, queries, database, map_percent, precision_radius2_percent, precision_at_percent {k},
+                knn_error_percent, knn_errors, per_class_error_percent, confusion (as above, Hamming neighbours),
+                near_binary_percent}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
+                code_dims} (squared error summed over pixels, averaged over test images; PCA of the same code size
+                fitted on the training set).
+                """)
 
         @Option(help: ArgumentHelp("`pixels`, `pca:N`, or models/NAME.safetensors.", valueName: "model"))
         var model: String
 
         @OptionGroup var dataOptions: DataOptions
 
-        @Option(help: ArgumentHelp("A store made by `vicinity embed` with --model: its items are the database.", valueName: "dir"))
+        @Option(
+            help: ArgumentHelp(
+                "A store made by `vicinity embed` with --model: its items are the database.", valueName: "dir"))
         var store: String?
 
         @Option(help: "Comma-separated neighbour counts.")
@@ -71,10 +74,13 @@ extension Vicinity {
             let reporter = ProgressReporter()
             let splits = try dataOptions.splits(model: modelGeometry(model))
             let train = splits.train, test = splits.test!
-            let runner = EvaluationRunner(model: model, dataName: dataOptions.data, ks: ks, confusionK: confusionK,
-                                          hammingQueries: hammingQueries, prCSV: prCSV)
+            let runner = EvaluationRunner(
+                model: model, dataName: dataOptions.data, ks: ks, confusionK: confusionK,
+                hammingQueries: hammingQueries, prCSV: prCSV)
             if let hasher = try Baselines.hasher(model, training: train, reporter: reporter) {
-                guard store == nil else { throw ValidationError("--store needs the model file the store was embedded with") }
+                guard store == nil else {
+                    throw ValidationError("--store needs the model file the store was embedded with")
+                }
                 return try printHamming(runner.runHamming(hasher, train: train, test: test))
             }
             let embedding = try Baselines.embedding(model, training: train, reporter: reporter)
@@ -89,14 +95,20 @@ extension Vicinity {
                 scored = try runner.scoreSplit(embedding, train: train, test: test)
             }
             if let predictions {
-                try scored.report.predictionsCSV(truth: test.labels).write(toFile: predictions, atomically: true, encoding: .utf8)
+                try scored.report.predictionsCSV(truth: test.labels).write(
+                    toFile: predictions, atomically: true, encoding: .utf8)
             }
-            let baselineReports = baselines && modelFile != nil
-                ? try runner.baselines(codeDims: embedding.outputDims, train: train, test: test, reporter: reporter) : []
+            let baselineReports =
+                baselines && modelFile != nil
+                ? try runner.baselines(codeDims: embedding.outputDims, train: train, test: test, reporter: reporter)
+                : []
             // Models with a decoder also report reconstruction error beside PCA of the same code size.
-            let reconstruction = try modelFile.flatMap { try ReconstructionReport.run(model: $0, training: train, test: test) }
-            let report = EvalReport(scored: scored, baselines: baselineReports, reconstruction: reconstruction,
-                                    classNames: dataOptions.classNames(train, model: modelFile))
+            let reconstruction = try modelFile.flatMap {
+                try ReconstructionReport.run(model: $0, training: train, test: test)
+            }
+            let report = EvalReport(
+                scored: scored, baselines: baselineReports, reconstruction: reconstruction,
+                classNames: dataOptions.classNames(train, model: modelFile))
             if json { try printJSON(report.json) } else { printTable(report) }
         }
     }

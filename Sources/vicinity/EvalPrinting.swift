@@ -23,17 +23,21 @@ struct EvalReport {
 extension Vicinity.Eval {
     func printTable(_ report: EvalReport) {
         let r = report.scored.report
-        print("model \(model) · \(r.dims)-D · \(r.queries) queries against \(r.database)\(store.map { " in \($0)" } ?? "") · \(String(format: "%.1f", r.seconds)) s")
+        print(
+            "model \(model) · \(r.dims)-D · \(r.queries) queries against \(r.database)\(store.map { " in \($0)" } ?? "") · \(String(format: "%.1f", r.seconds)) s"
+        )
         print(r.table(classNames: report.classNames))
         if !report.baselines.isEmpty {
             print("\nsame split, same search: kNN error %")
             let rows = [((model as NSString).lastPathComponent, r)] + report.baselines.map { ($0.name, $0.report) }
             let width = rows.map(\.0.count).max()! + 2
-            print("embedding".padding(toLength: width, withPad: " ", startingAt: 0)
-                  + ks.map { String(repeating: " ", count: max(0, 8 - "k=\($0)".count)) + "k=\($0)" }.joined())
+            print(
+                "embedding".padding(toLength: width, withPad: " ", startingAt: 0)
+                    + ks.map { String(repeating: " ", count: max(0, 8 - "k=\($0)".count)) + "k=\($0)" }.joined())
             for (name, b) in rows {
-                print(name.padding(toLength: width, withPad: " ", startingAt: 0)
-                      + ks.map { String(format: "%8.2f", b.errorPercent[$0]!) }.joined())
+                print(
+                    name.padding(toLength: width, withPad: " ", startingAt: 0)
+                        + ks.map { String(format: "%8.2f", b.errorPercent[$0]!) }.joined())
             }
         }
         if let h = report.scored.hamming {
@@ -42,8 +46,10 @@ extension Vicinity.Eval {
             print(h.knn.table(classNames: report.classNames))
         }
         if let rec = report.reconstruction {
-            print(String(format: "\nreconstruction: %.2f squared error per test image (PCA-%d: %.2f, ratio %.2f)",
-                         rec.msePerImage, rec.codeDims, rec.pcaMSEPerImage, rec.msePerImage / rec.pcaMSEPerImage))
+            print(
+                String(
+                    format: "\nreconstruction: %.2f squared error per test image (PCA-%d: %.2f, ratio %.2f)",
+                    rec.msePerImage, rec.codeDims, rec.pcaMSEPerImage, rec.msePerImage / rec.pcaMSEPerImage))
         }
     }
 
@@ -51,12 +57,20 @@ extension Vicinity.Eval {
     func printHamming(_ run: HammingRun) throws {
         let report = run.report
         if json {
-            try printJSON(["model": model, "data": dataOptions.data, "queries": run.queries, "database": run.database,
-                           "seconds": run.seconds, "hamming": report.json])
+            try printJSON([
+                "model": model, "data": dataOptions.data, "queries": run.queries, "database": run.database,
+                "seconds": run.seconds, "hamming": report.json,
+            ])
         } else {
-            print("model \(model) · \(report.bits) bits · \(run.queries) queries ranking \(run.database) · \(String(format: "%.1f", run.seconds)) s")
-            print(String(format: "mAP %.2f %%   precision within radius 2 %.2f %%   precision@10 %.2f %%   precision@100 %.2f %%",
-                         report.mapPercent, report.precisionRadius2Percent, report.precisionAt[10] ?? 0, report.precisionAt[100] ?? 0))
+            print(
+                "model \(model) · \(report.bits) bits · \(run.queries) queries ranking \(run.database) · \(String(format: "%.1f", run.seconds)) s"
+            )
+            print(
+                String(
+                    format:
+                        "mAP %.2f %%   precision within radius 2 %.2f %%   precision@10 %.2f %%   precision@100 %.2f %%",
+                    report.mapPercent, report.precisionRadius2Percent, report.precisionAt[10] ?? 0,
+                    report.precisionAt[100] ?? 0))
         }
     }
 }

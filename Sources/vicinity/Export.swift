@@ -8,12 +8,12 @@ extension Vicinity {
         static let configuration = CommandConfiguration(
             abstract: "Export a store's codes to fvecs, bvecs, .npy or CSV.",
             discussion: """
-            Items come out in row order. fvecs: the float codes. bvecs: the packed bits, ⌈bits/8⌉ bytes
-            per item, bit i of the code in byte i/8 at position i%8 (stores without bits cannot be
-            exported this way). npy: the float codes as a float32 (N, D) array; npy-bits: the packed bits
-            as a uint8 (N, ⌈bits/8⌉) array, laid out as bvecs (what faiss's IndexBinary takes). csv: a header `id,label,c0,…` then one line per item, floats in
-            shortest round-trip form, ids quoted when they hold a comma or quote.
-            """)
+                Items come out in row order. fvecs: the float codes. bvecs: the packed bits, ⌈bits/8⌉ bytes
+                per item, bit i of the code in byte i/8 at position i%8 (stores without bits cannot be
+                exported this way). npy: the float codes as a float32 (N, D) array; npy-bits: the packed bits
+                as a uint8 (N, ⌈bits/8⌉) array, laid out as bvecs (what faiss's IndexBinary takes). csv: a header `id,label,c0,…` then one line per item, floats in
+                shortest round-trip form, ids quoted when they hold a comma or quote.
+                """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case fvecs, bvecs, npy, npyBits = "npy-bits", csv }
 
@@ -24,7 +24,9 @@ extension Vicinity {
         func run() throws {
             let codeStore: CodeStore
             do { codeStore = try CodeStore(path: store, access: .readOnly) } catch { throw CLIError("\(error)") }
-            guard try codeStore.meta() != nil else { throw CLIError("\(store): the store is empty and has no model yet") }
+            guard try codeStore.meta() != nil else {
+                throw CLIError("\(store): the store is empty and has no model yet")
+            }
             let snap: StoreSnapshot
             do { snap = try codeStore.snapshot() } catch let e as StoreError { throw CLIError("\(e)") }
             switch format {
@@ -34,12 +36,16 @@ extension Vicinity {
                 try writeNPY(path: out, snap.codes)
             case .bvecs, .npyBits:
                 let bits = snap.meta.bits
-                guard bits > 0 else { throw CLIError("\(store) keeps no bits (its model's codes are not binary); export fvecs or csv instead") }
+                guard bits > 0 else {
+                    throw CLIError(
+                        "\(store) keeps no bits (its model's codes are not binary); export fvecs or csv instead")
+                }
                 let perItem = (bits + 7) / 8
                 var bytes = [UInt8](repeating: 0, count: snap.count * perItem)
                 for i in 0..<snap.count {
                     for b in 0..<perItem {
-                        bytes[i * perItem + b] = UInt8(truncatingIfNeeded: snap.bits[i * snap.wordsPerItem + b / 8] >> UInt64(8 * (b % 8)))
+                        bytes[i * perItem + b] = UInt8(
+                            truncatingIfNeeded: snap.bits[i * snap.wordsPerItem + b / 8] >> UInt64(8 * (b % 8)))
                     }
                 }
                 if format == .npyBits {
@@ -52,7 +58,9 @@ extension Vicinity {
                 text.reserveCapacity(snap.count * (snap.meta.codeDims * 12 + 24))
                 for i in 0..<snap.count {
                     let id = snap.ids[i]
-                    text += id.contains(where: { $0 == "," || $0 == "\"" }) ? "\"" + id.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : id
+                    text +=
+                        id.contains(where: { $0 == "," || $0 == "\"" })
+                        ? "\"" + id.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : id
                     text += ",\(snap.labels[i])"
                     for j in 0..<snap.meta.codeDims { text += ",\(snap.codes[i, j])" }
                     text += "\n"

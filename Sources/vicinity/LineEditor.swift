@@ -36,7 +36,7 @@ final class LineEditor {
                 let text = String(line)
                 if !text.trimmingCharacters(in: .whitespaces).isEmpty && history.last != text { history.append(text) }
                 return text
-            case 4: // Ctrl-D
+            case 4:  // Ctrl-D
                 if line.isEmpty { write("\n"); return nil }
             case 127, 8:
                 if cursor > 0 { line.remove(at: cursor - 1); cursor -= 1 }
@@ -45,7 +45,9 @@ final class LineEditor {
             case 21: line.removeAll(); cursor = 0
             case 27:
                 var seq: [UInt8] = [0, 0]
-                guard read(STDIN_FILENO, &seq[0], 1) == 1, read(STDIN_FILENO, &seq[1], 1) == 1, seq[0] == 91 else { break }
+                guard read(STDIN_FILENO, &seq[0], 1) == 1, read(STDIN_FILENO, &seq[1], 1) == 1, seq[0] == 91 else {
+                    break
+                }
                 switch seq[1] {
                 case 65 where recalled > 0: recalled -= 1; line = Array(history[recalled]); cursor = line.count
                 case 66 where recalled < history.count:

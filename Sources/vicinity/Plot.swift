@@ -16,20 +16,20 @@ extension Vicinity {
         static let configuration = CommandConfiguration(
             abstract: "Draw embedding maps, precision-recall curves, reconstructions and filters as PNG files.",
             discussion: """
-            Kinds (PNG, RGB, drawn by Vicinity's own rasteriser):
-              map              test items' codes in 2-D, coloured by class (first two principal components
-                               when the code has more than 2 dimensions); 960×720
-              pr               precision-recall by Hamming radius over the training set for the first --queries
-                               test images: the model's bits (logistic code layer, threshold 0.5) against LSH and
-                               ITQ of the same bit count; baselines only for other models; 800×600
-              reconstructions  test images, the model's reconstructions and PCA's with as many components as the
-                               code (PCA fitted on the training set); models with a decoder
-              filters          the first --count (100) first-layer units as images, 10 to a row
-              traversal        decoded images as one code unit at a time sweeps its 1st-99th percentile over the
-                               test codes, the rest held at a test image's code; models with a decoder
-              all              every kind that applies to the model into --out-dir (others are skipped with a note)
-            Each written file is printed with its size in pixels.
-            """)
+                Kinds (PNG, RGB, drawn by Vicinity's own rasteriser):
+                  map              test items' codes in 2-D, coloured by class (first two principal components
+                                   when the code has more than 2 dimensions); 960×720
+                  pr               precision-recall by Hamming radius over the training set for the first --queries
+                                   test images: the model's bits (logistic code layer, threshold 0.5) against LSH and
+                                   ITQ of the same bit count; baselines only for other models; 800×600
+                  reconstructions  test images, the model's reconstructions and PCA's with as many components as the
+                                   code (PCA fitted on the training set); models with a decoder
+                  filters          the first --count (100) first-layer units as images, 10 to a row
+                  traversal        decoded images as one code unit at a time sweeps its 1st-99th percentile over the
+                                   test codes, the rest held at a test image's code; models with a decoder
+                  all              every kind that applies to the model into --out-dir (others are skipped with a note)
+                Each written file is printed with its size in pixels.
+                """)
 
         @Argument(help: ArgumentHelp("map, pr, reconstructions, filters, traversal, or all.", valueName: "kind"))
         var kind: PlotKind
@@ -42,7 +42,9 @@ extension Vicinity {
         @Option(help: ArgumentHelp("The PNG to write (one kind; default: OUT-DIR/KIND.png).", valueName: "file.png"))
         var out: String?
 
-        @Option(name: .customLong("out-dir"), help: ArgumentHelp("Folder for `all` (and the default of --out).", valueName: "dir"))
+        @Option(
+            name: .customLong("out-dir"),
+            help: ArgumentHelp("Folder for `all` (and the default of --out).", valueName: "dir"))
         var outDir = "out/plots"
 
         @Option(help: "Test items on the embedding map (and the codes whose percentiles the traversal sweeps).")
@@ -67,8 +69,12 @@ extension Vicinity {
         var index = 0
 
         func validate() throws {
-            if kind == .all && out != nil { throw ValidationError("plot all writes one file per kind into --out-dir; --out names a single file") }
-            if let out, !out.lowercased().hasSuffix(".png") { throw ValidationError("--out must name a .png file, got '\(out)'") }
+            if kind == .all && out != nil {
+                throw ValidationError("plot all writes one file per kind into --out-dir; --out names a single file")
+            }
+            if let out, !out.lowercased().hasSuffix(".png") {
+                throw ValidationError("--out must name a .png file, got '\(out)'")
+            }
             guard points >= 2 else { throw ValidationError("--points must be at least 2") }
             guard queries >= 1 else { throw ValidationError("--queries must be at least 1") }
             if let bits { guard bits >= 1 && bits <= 1024 else { throw ValidationError("--bits must be in 1...1024") } }
@@ -85,7 +91,9 @@ extension Vicinity {
             let embedding = try EmbeddingModel.load(from: model)
             let kinds = kind == .all ? PlotKind.figures : [kind]
             if kind != .all && kind.needsDecoder && !embedding.architecture.hasDecoder {
-                throw CLIError("\(model): \(FigureData.describe(embedding)) has no decoder, so `plot \(kind.rawValue)` cannot draw it; use a model trained with a reconstruction recipe (autoencoder, deep-autoencoder, nca-regularised)")
+                throw CLIError(
+                    "\(model): \(FigureData.describe(embedding)) has no decoder, so `plot \(kind.rawValue)` cannot draw it; use a model trained with a reconstruction recipe (autoencoder, deep-autoencoder, nca-regularised)"
+                )
             }
             let inputs = FigureInputs(model: embedding, modelName: model, dataName: dataOptions.data, points: points) {
                 let splits = try dataOptions.splits(model: embedding.architecture.inputGeometry)

@@ -21,7 +21,9 @@ struct PlotContext {
 
     func figure(_ kind: PlotKind) throws -> Canvas {
         if let g = model.architecture.inputGeometry, g.channels != 1, kind != .map && kind != .pr {
-            throw CLIError("\(command.model) takes colour images (\(g)); `plot \(kind.rawValue)` draws grey images only (map and pr work)")
+            throw CLIError(
+                "\(command.model) takes colour images (\(g)); `plot \(kind.rawValue)` draws grey images only (map and pr work)"
+            )
         }
         switch kind {
         case .map: return try embeddingMap()
@@ -36,12 +38,15 @@ struct PlotContext {
     func embeddingMap() throws -> Canvas {
         let (codes, data) = try inputs.codes()
         let (points, projected) = try FigureData.mapPoints(codes: codes)
-        let title = projected ? "Embedding map: \(name) (PCA of \(codes.cols)-D codes)" : "Embedding map: \(name) (\(codes.cols)-D codes)"
+        let title =
+            projected
+            ? "Embedding map: \(name) (PCA of \(codes.cols)-D codes)" : "Embedding map: \(name) (\(codes.cols)-D codes)"
         let classes = (data.labels.max() ?? -1) + 1
-        return Figures.embeddingMap(points: points, labels: data.labels, classNames: names(data, count: classes), title: title,
-                                    subtitle: "\(data.count) test items of \(dataName), coloured by class",
-                                    xLabel: projected ? "principal component 1" : "code unit 1",
-                                    yLabel: projected ? "principal component 2" : (codes.cols == 1 ? "" : "code unit 2"))
+        return Figures.embeddingMap(
+            points: points, labels: data.labels, classNames: names(data, count: classes), title: title,
+            subtitle: "\(data.count) test items of \(dataName), coloured by class",
+            xLabel: projected ? "principal component 1" : "code unit 1",
+            yLabel: projected ? "principal component 2" : (codes.cols == 1 ? "" : "code unit 2"))
     }
 
     func precisionRecall() throws -> Canvas {
@@ -55,13 +60,22 @@ struct PlotContext {
             note("--bits ignored: the baselines match the model's \(model.outputDims) bits")
         }
         let bits = curves[0].report.bits
-        let title = learned ? "Precision-recall: \(name) vs LSH, ITQ (\(bits) bits)"
-                            : "Baselines only: \(name) has no binary code"
+        let title =
+            learned
+            ? "Precision-recall: \(name) vs LSH, ITQ (\(bits) bits)"
+            : "Baselines only: \(name) has no binary code"
         // Legend entries carry each method's mAP: "LSH (64 bits), mAP 40.5 %".
-        let named = curves.map { (name: String(format: "%@, mAP %.1f %%", $0.name, $0.report.mapPercent),
-                                  points: FigureData.recallPrecision($0.report)) }
-        return Figures.precisionRecall(named, title: title,
-                                       subtitle: "\(queries.count) test queries ranking \(train.count) training items; one point per Hamming radius 0-\(bits)")
+        let named = curves.map {
+            (
+                name: String(format: "%@, mAP %.1f %%", $0.name, $0.report.mapPercent),
+                points: FigureData.recallPrecision($0.report)
+            )
+        }
+        return Figures.precisionRecall(
+            named, title: title,
+            subtitle:
+                "\(queries.count) test queries ranking \(train.count) training items; one point per Hamming radius 0-\(bits)"
+        )
     }
 
     func reconstructions() throws -> Canvas {
@@ -69,17 +83,22 @@ struct PlotContext {
         let train = try inputs.trainSet()
         let test = try inputs.testSet()
         let picked = FigureData.exampleIndices(labels: test.labels, count: command.count ?? 10)
-        let rows = try FigureData.reconstructionRows(model: model, training: train.features, images: test.features.rows(picked))
-        return Figures.reconstructions(rows: rows, imageRows: shape.rows, imageCols: shape.cols,
-                                       title: "Reconstructions: \(name) vs PCA-\(min(model.outputDims, train.dims))",
-                                       subtitle: "\(picked.count) test images; PCA fitted on \(train.count) training images")
+        let rows = try FigureData.reconstructionRows(
+            model: model, training: train.features, images: test.features.rows(picked))
+        return Figures.reconstructions(
+            rows: rows, imageRows: shape.rows, imageCols: shape.cols,
+            title: "Reconstructions: \(name) vs PCA-\(min(model.outputDims, train.dims))",
+            subtitle: "\(picked.count) test images; PCA fitted on \(train.count) training images")
     }
 
     func filters() -> Canvas {
         let shape = FigureData.imageShape(model)
         let weights = FigureData.filterWeights(model)
-        return Figures.filters(weights: weights, count: command.count ?? 100, imageRows: shape.rows, imageCols: shape.cols,
-                               title: "First-layer filters of \(name): units 0-\(min(command.count ?? 100, weights.cols) - 1) of \(weights.cols)")
+        return Figures.filters(
+            weights: weights, count: command.count ?? 100, imageRows: shape.rows, imageCols: shape.cols,
+            title:
+                "First-layer filters of \(name): units 0-\(min(command.count ?? 100, weights.cols) - 1) of \(weights.cols)"
+        )
     }
 
     func traversal() throws -> Canvas {
@@ -89,12 +108,16 @@ struct PlotContext {
         guard index < data.count else {
             throw CLIError("--index \(index): only \(data.count) test items are loaded (see --points)")
         }
-        let rows = try FigureData.traversalRows(model: model, code: codes.row(index), referenceCodes: codes,
-                                                units: command.units, steps: command.steps)
+        let rows = try FigureData.traversalRows(
+            model: model, code: codes.row(index), referenceCodes: codes,
+            units: command.units, steps: command.steps)
         let label = names(data, count: (data.labels.max() ?? -1) + 1)[safe: data.labels[index]] ?? "unlabelled"
-        return Figures.traversal(rows: rows, imageRows: shape.rows, imageCols: shape.cols,
-                                 title: "Code-unit traversal: \(name)",
-                                 subtitle: "test image \(index) (\(label)); each row sweeps one unit from its 1st to 99th percentile over \(codes.rows) test codes")
+        return Figures.traversal(
+            rows: rows, imageRows: shape.rows, imageCols: shape.cols,
+            title: "Code-unit traversal: \(name)",
+            subtitle:
+                "test image \(index) (\(label)); each row sweeps one unit from its 1st to 99th percentile over \(codes.rows) test codes"
+        )
     }
 }
 

@@ -41,7 +41,8 @@ final class ProgressReporter: JobReporter {
         case .epoch(let epoch, let loss, let validation, let seconds):
             finishLine()
             let rate = Double(batchesPerEpoch * samplesPerBatch) / max(seconds, 1e-9)
-            var text = String(format: "  epoch %d/%d  loss %.4f  %.1f s  %.0f samples/s", epoch + 1, epochs, loss, seconds, rate)
+            var text = String(
+                format: "  epoch %d/%d  loss %.4f  %.1f s  %.0f samples/s", epoch + 1, epochs, loss, seconds, rate)
             if let v = validation { text += String(format: "  validation %.4f", v) }
             note(text)
         case .checkpoint:
@@ -55,14 +56,16 @@ final class ProgressReporter: JobReporter {
     private func drawBatch(epoch: Int, batch: Int) {
         let elapsed = Date().timeIntervalSince(epochStart)
         let rate = Double((batch + 1) * samplesPerBatch) / max(elapsed, 1e-9)
-        let doneFraction = (Double(epoch) + Double(batch + 1) / Double(max(batchesPerEpoch, 1))) / Double(max(epochs, 1))
+        let doneFraction =
+            (Double(epoch) + Double(batch + 1) / Double(max(batchesPerEpoch, 1))) / Double(max(epochs, 1))
         let total = Date().timeIntervalSince(phaseStart)
         let eta = doneFraction > 0 ? total / doneFraction - total : 0
         let width = 24
         let filled = Int(Double(width) * Double(batch + 1) / Double(max(batchesPerEpoch, 1)))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        let line = String(format: "\r  epoch %d/%d [%@] loss %.4f  %.0f samples/s  ETA %@ ",
-                          epoch + 1, epochs, bar, runningLoss / Double(seen), rate, duration(eta))
+        let line = String(
+            format: "\r  epoch %d/%d [%@] loss %.4f  %.0f samples/s  ETA %@ ",
+            epoch + 1, epochs, bar, runningLoss / Double(seen), rate, duration(eta))
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -75,20 +78,27 @@ final class ProgressReporter: JobReporter {
     /// A bar with items/s and ETA on a terminal (five times a second); a plain line every two seconds otherwise.
     func itemsDone(_ done: Int) {
         let now = Date()
-        guard now.timeIntervalSince(items.last) >= (isTerminal ? 0.2 : 2) || (items.known && done == items.total) else { return }
+        guard now.timeIntervalSince(items.last) >= (isTerminal ? 0.2 : 2) || (items.known && done == items.total) else {
+            return
+        }
         items.last = now
         let rate = Double(done) / max(now.timeIntervalSince(items.start), 1e-9)
         let total = items.total
         let text: String
         if !items.known {
-            text = isTerminal ? String(format: "\r  %d items  %.0f items/s ", done, rate) : String(format: "  %d items  %.0f items/s", done, rate)
+            text =
+                isTerminal
+                ? String(format: "\r  %d items  %.0f items/s ", done, rate)
+                : String(format: "  %d items  %.0f items/s", done, rate)
         } else {
             let eta = rate > 0 ? Double(total - done) / rate : 0
             let width = 28
             let filled = total == 0 ? width : width * done / total
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            text = isTerminal ? String(format: "\r  [%@] %d/%d  %.0f items/s  ETA %.0fs ", bar, done, total, rate, eta)
-                              : String(format: "  %d/%d items  %.0f items/s  ETA %.0fs", done, total, rate, eta)
+            text =
+                isTerminal
+                ? String(format: "\r  [%@] %d/%d  %.0f items/s  ETA %.0fs ", bar, done, total, rate, eta)
+                : String(format: "  %d/%d items  %.0f items/s  ETA %.0fs", done, total, rate, eta)
         }
         if isTerminal {
             FileHandle.standardError.write(Data(text.utf8))

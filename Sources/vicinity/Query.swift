@@ -8,16 +8,17 @@ extension Vicinity {
         static let configuration = CommandConfiguration(
             abstract: "Send queries to a running server: one-shot with the command as arguments, or interactive.",
             discussion: """
-            Examples:
-              vicinity query KNN 5 ID train-0
-              vicinity query            (interactive; ↑/↓ recall earlier commands, ←/→ and backspace edit)
-            Replies print as redis-cli shows them. The exit status is 1 when the reply is an error.
-            """)
+                Examples:
+                  vicinity query KNN 5 ID train-0
+                  vicinity query            (interactive; ↑/↓ recall earlier commands, ←/→ and backspace edit)
+                Replies print as redis-cli shows them. The exit status is 1 when the reply is an error.
+                """)
 
         @Option(help: "Server address.") var host = "127.0.0.1"
         @Option(help: "Server port.") var port = 7878
         @Option(help: "Send AUTH with this token first (default: $VICINITY_AUTH_TOKEN).") var authToken: String?
-        @Argument(parsing: .captureForPassthrough, help: "A command and its arguments; none starts an interactive session.")
+        @Argument(
+            parsing: .captureForPassthrough, help: "A command and its arguments; none starts an interactive session.")
         var command: [String] = []
 
         func run() throws {

@@ -5,11 +5,12 @@ import VicinityServer
 extension Vicinity {
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve exact k-NN, Hamming k-NN and radius lookups from a store over a line protocol that nc and Redis clients speak.",
+            abstract:
+                "Serve exact k-NN, Hamming k-NN and radius lookups from a store over a line protocol that nc and Redis clients speak.",
             discussion: """
-            docs/PROTOCOL.md is the contract. Type `HELP` in `nc 127.0.0.1 7878` for the commands.
-            SIGTERM or Ctrl-C stops accepting, finishes the requests already read, and closes the store.
-            """)
+                docs/PROTOCOL.md is the contract. Type `HELP` in `nc 127.0.0.1 7878` for the commands.
+                SIGTERM or Ctrl-C stops accepting, finishes the requests already read, and closes the store.
+                """)
 
         @Option(help: "The store directory (made by vicinity embed).") var store: String
         @Option(help: "The model the store was embedded with: enables KNN … RAW and ADD.") var model: String?
@@ -35,13 +36,17 @@ extension Vicinity {
             config.port = port
             config.maxConnections = maxConnections
             config.idleTimeout = idleTimeout
-            config.policy.authToken = authToken ?? ProcessInfo.processInfo.environment["VICINITY_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+            config.policy.authToken =
+                authToken
+                ?? ProcessInfo.processInfo.environment["VICINITY_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             config.policy.readOnly = readOnly
             config.policy.maxK = maxK
             if let threads { config.threads = max(1, threads) }
             let files = raiseOpenFileLimit()
             if files < maxConnections + 64 {
-                note("vicinity serve: warning: only \(files) open files allowed; --max-connections \(maxConnections) cannot all be served")
+                note(
+                    "vicinity serve: warning: only \(files) open files allowed; --max-connections \(maxConnections) cannot all be served"
+                )
             }
             let stop = StopSignal(announce: false)
             let stats = ServerStats()
@@ -49,13 +54,15 @@ extension Vicinity {
             let engine: StoreEngine
             do {
                 engine = try StoreEngine(storePath: store, modelPath: model, readOnly: readOnly, stats: stats)
-                server = try NetworkServer(engine: engine, sets: try VectorSets(store: engine.store), configuration: config,
-                                        stats: stats)
+                server = try NetworkServer(
+                    engine: engine, sets: try VectorSets(store: engine.store), configuration: config,
+                    stats: stats)
             } catch {
                 throw CLIError("\(error)")
             }
-            note("vicinity serve: \(engine.count()) items from \(store) on \(host):\(server.port)" +
-                 (config.policy.authToken != nil ? " (AUTH required)" : "") + (readOnly ? " (read-only)" : ""))
+            note(
+                "vicinity serve: \(engine.count()) items from \(store) on \(host):\(server.port)"
+                    + (config.policy.authToken != nil ? " (AUTH required)" : "") + (readOnly ? " (read-only)" : ""))
             // One machine-readable line on stdout, so scripts learn the port (useful with --port 0).
             FileHandle.standardOutput.write(Data("listening \(host) \(server.port)\n".utf8))
             while !stop.isRequested { usleep(50_000) }

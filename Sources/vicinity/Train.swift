@@ -7,33 +7,45 @@ import VicinityLearning
 extension Vicinity {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train an embedding model (RBM pretraining, autoencoders, nonlinear NCA) and save it as a .safetensors model file.",
+            abstract:
+                "Train an embedding model (RBM pretraining, autoencoders, nonlinear NCA) and save it as a .safetensors model file.",
             discussion: """
-            Recipes:
-            \(Recipe.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
+                Recipes:
+                \(Recipe.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
 
-            Options left out take the recipe's defaults. A checkpoint (OUT.checkpoint) is written after
-            every epoch; Ctrl-C saves one and exits, and --resume continues from it with the same options.
-            The same --seed gives a bit-identical model on the same machine and thread count.
-            """)
+                Options left out take the recipe's defaults. A checkpoint (OUT.checkpoint) is written after
+                every epoch; Ctrl-C saves one and exits, and --resume continues from it with the same options.
+                The same --seed gives a bit-identical model on the same machine and thread count.
+                """)
 
         @Option(help: "The recipe (see above).") var recipe: Recipe
         @OptionGroup var dataOptions: DataOptions
         @Option(help: "Where to save the model.") var out: String
 
-        @Option(help: "Encoder layer sizes after the input, e.g. 500,500,2000,30 (the last is the code).") var layers: String?
+        @Option(help: "Encoder layer sizes after the input, e.g. 500,500,2000,30 (the last is the code).") var layers:
+            String?
         @Option(help: "Code size (replaces the last layer size).") var code: Int?
         @Option(help: "Bits of a binary code (hashing recipe; same as --code).") var bits: Int?
         @Option(help: "Bits of the binary head trained on the finished code (nca recipes; 0: none; nca default 64).")
         var headBits: Int?
-        @Option(help: "Hidden layer sizes of the binary head, comma-separated (none: one layer from code to bits; default \(Self.headDefaults.headHidden.map(String.init).joined(separator: ","))).")
+        @Option(
+            help:
+                "Hidden layer sizes of the binary head, comma-separated (none: one layer from code to bits; default \(Self.headDefaults.headHidden.map(String.init).joined(separator: ",")))."
+        )
         var headHidden: String?
-        @Option(help: "Std of Gaussian noise on the binary head's bit-layer input while it trains (default \(Self.headDefaults.headNoise)).")
+        @Option(
+            help:
+                "Std of Gaussian noise on the binary head's bit-layer input while it trains (default \(Self.headDefaults.headNoise))."
+        )
         var headNoise: Float?
-        @Option(help: "Std of Gaussian noise on the code the binary head reads while it trains (default \(Self.headDefaults.headInputNoise)).")
+        @Option(
+            help:
+                "Std of Gaussian noise on the code the binary head reads while it trains (default \(Self.headDefaults.headInputNoise))."
+        )
         var headInputNoise: Float?
         @Option(help: "Hidden units: logistic, tanh, relu, linear.") var hidden: Activation?
-        @Option(name: .customLong("code-units"), help: "Code-layer units: linear or logistic.") var codeUnits: Activation?
+        @Option(name: .customLong("code-units"), help: "Code-layer units: linear or logistic.") var codeUnits:
+            Activation?
         @Option(help: "Fine-tuning epochs.") var epochs: Int?
         @Option(help: "Mini-batch size for fine-tuning.") var batch: Int?
         @Option(name: .customLong("lr"), help: "Fine-tuning learning rate.") var learningRate: Float?
@@ -56,7 +68,10 @@ extension Vicinity {
         @Option(help: "Train on the first N training images only (quick runs).") var limit: Int?
         @Option(help: "Random seed.") var seed: UInt64 = 1
         @Flag(help: "Continue from OUT.checkpoint.") var resume = false
-        @Option(help: ArgumentHelp("Only train a binary head (--head-bits, default 64) on this finished model's code, saving the result as --out.", valueName: "model"))
+        @Option(
+            help: ArgumentHelp(
+                "Only train a binary head (--head-bits, default 64) on this finished model's code, saving the result as --out.",
+                valueName: "model"))
         var headFor: String?
         @Option(help: "Keep the pretrained RBM stack in this file and reuse it when the pretraining settings match.")
         var pretrained: String?
@@ -73,20 +88,27 @@ extension Vicinity {
             let settings = try makeSettings(inputDims: data.dims)
             let reporter = ProgressReporter()
             let stop = StopSignal()
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: out).deletingLastPathComponent().path,
-                                                    withIntermediateDirectories: true)
-            let trainer = try Trainer(settings: settings, checkpointPath: out + ".checkpoint", resume: resume,
-                                      knnError: { KNNEvaluation.errorPercent(database: $0, databaseLabels: $1, queries: $2, queryLabels: $3) },
-                                      progress: reporter.handle, shouldStop: { stop.isRequested })
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: out).deletingLastPathComponent().path,
+                withIntermediateDirectories: true)
+            let trainer = try Trainer(
+                settings: settings, checkpointPath: out + ".checkpoint", resume: resume,
+                knnError: {
+                    KNNEvaluation.errorPercent(database: $0, databaseLabels: $1, queries: $2, queryLabels: $3)
+                },
+                progress: reporter.handle, shouldStop: { stop.isRequested })
             trainer.pretrainedCache = pretrained
             if let headFor { return try trainHead(for: headFor, data: data, trainer: trainer) }
-            note("training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images of \(data.geometry) (seed \(seed)), \(splits.test?.count ?? 0) test images")
+            note(
+                "training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images of \(data.geometry) (seed \(seed)), \(splits.test?.count ?? 0) test images"
+            )
             let start = Date()
             var model = try trainer.train(data)
             model.record.figures["train_seconds"] = Date().timeIntervalSince(start)
             // Test-set figures at save time, so the file says how good it is.
-            try TestFigures.record(in: &model, training: data, test: splits.test!, knn: settings.objective.needsLabels,
-                                   dataName: dataOptions.data)
+            try TestFigures.record(
+                in: &model, training: data, test: splits.test!, knn: settings.objective.needsLabels,
+                dataName: dataOptions.data)
             try model.save(to: out)
             try? FileManager.default.removeItem(atPath: out + ".checkpoint")
             note("saved \(out)")

@@ -41,7 +41,8 @@ extension Vicinity.Train {
         if let patience { s.patience = patience }
         s.seed = seed
         if s.objective.tied && s.pretrainEpochs > 0 {
-            throw ValidationError("tied weights and RBM pretraining do not mix: the unrolled decoder is untied (use --no-tied)")
+            throw ValidationError(
+                "tied weights and RBM pretraining do not mix: the unrolled decoder is untied (use --no-tied)")
         }
         try s.validate()
         return s

@@ -20,7 +20,8 @@ import VicinityStore
         let quarters = (0..<4).map { dir.appendingPathComponent("q\($0)") }
         for folder in [all] + quarters {
             for label in 0..<3 {
-                try FileManager.default.createDirectory(at: folder.appendingPathComponent("\(label)"), withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    at: folder.appendingPathComponent("\(label)"), withIntermediateDirectories: true)
             }
         }
         for i in 0..<n {
@@ -38,8 +39,9 @@ import VicinityStore
 
         func embed(_ images: URL, _ name: String, batch: Int, threads: Int) throws -> StoreSnapshot {
             let store = dir.appendingPathComponent("stores/\(name)").path
-            let r = try runVicinity(["embed", "--model", model, "--images", images.path, "--store", store, "--batch", "\(batch)"],
-                                    environment: ["VICINITY_THREADS": "\(threads)"])
+            let r = try runVicinity(
+                ["embed", "--model", model, "--images", images.path, "--store", store, "--batch", "\(batch)"],
+                environment: ["VICINITY_THREADS": "\(threads)"])
             #expect(r.status == 0, "\(name): \(r.stderr)")
             return try CodeStore(path: store, access: .readOnly).snapshot()
         }
@@ -48,7 +50,9 @@ import VicinityStore
         }
         func exported(_ name: String, _ format: String) throws -> Data {
             let out = dir.appendingPathComponent("\(name).\(format)").path
-            let r = try runVicinity(["export", dir.appendingPathComponent("stores/\(name)").path, "--format", format, "--out", out])
+            let r = try runVicinity([
+                "export", dir.appendingPathComponent("stores/\(name)").path, "--format", format, "--out", out,
+            ])
             #expect(r.status == 0, "\(r.stderr)")
             return try Data(contentsOf: URL(fileURLWithPath: out))
         }
@@ -60,9 +64,15 @@ import VicinityStore
         for (batch, threads) in [(1, 1), (7, 2), (1000, 1), (7, 1)] {
             let name = "b\(batch)t\(threads)"
             let other = try embed(all, name, batch: batch, threads: threads)
-            #expect(other.ids == reference.ids && other.labels == reference.labels && other.bits == reference.bits, "\(name)")
-            #expect(other.codes.storage.map(\.bitPattern) == reference.codes.storage.map(\.bitPattern), "\(name): codes differ")
-            #expect(try exported(name, "fvecs") == referenceBytes.0 && exported(name, "bvecs") == referenceBytes.1, "\(name)")
+            #expect(
+                other.ids == reference.ids && other.labels == reference.labels && other.bits == reference.bits,
+                "\(name)")
+            #expect(
+                other.codes.storage.map(\.bitPattern) == reference.codes.storage.map(\.bitPattern),
+                "\(name): codes differ")
+            #expect(
+                try exported(name, "fvecs") == referenceBytes.0 && exported(name, "bvecs") == referenceBytes.1,
+                "\(name)")
             #expect(try dataFile(name) == referenceFile, "\(name): data.mdb differs")
         }
 
@@ -73,7 +83,9 @@ import VicinityStore
             let part = try embed(folder, "q\(q)", batch: 5000, threads: 2)
             for (i, id) in part.ids.enumerated() {
                 let r = try #require(row[id])
-                #expect(part.codes.row(i).map(\.bitPattern) == reference.codes.row(r).map(\.bitPattern), "\(id) in quarter \(q)")
+                #expect(
+                    part.codes.row(i).map(\.bitPattern) == reference.codes.row(r).map(\.bitPattern),
+                    "\(id) in quarter \(q)")
                 #expect(part.bits[i] == reference.bits[r], "bits of \(id) in quarter \(q)")
             }
             seen += part.count

@@ -11,7 +11,8 @@ func runVicinity(_ arguments: [String], environment: [String: String] = [:]) thr
 /// A tiny IDX data set in Fashion-MNIST's layout: `side`×`side` images whose
 /// pixels are class-dependent plus noise, so kNN has something to find.
 func writeIDXDataset(in dir: URL, train: Int, test: Int, side: Int = 4, testSide: Int? = nil, seed: UInt64 = 1) throws
-    -> (train: [[UInt8]], trainLabels: [Int], test: [[UInt8]], testLabels: [Int]) {
+    -> (train: [[UInt8]], trainLabels: [Int], test: [[UInt8]], testLabels: [Int])
+{
     var state = seed
     func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
     func images(_ n: Int, _ s: Int) -> ([[UInt8]], [Int]) {
@@ -27,10 +28,12 @@ func writeIDXDataset(in dir: URL, train: Int, test: Int, side: Int = 4, testSide
     let ts = testSide ?? side
     let (te, tel) = images(test, ts)
     func write(_ name: String, _ imgs: [[UInt8]], _ labels: [Int], _ s: Int) throws {
-        try writeIDX(IDXArray(dims: [imgs.count, s, s], elements: .uint8(imgs.flatMap { $0 })),
-                     to: dir.appendingPathComponent("\(name)-images-idx3-ubyte.gz").path)
-        try writeIDX(IDXArray(dims: [labels.count], elements: .uint8(labels.map { UInt8($0) })),
-                     to: dir.appendingPathComponent("\(name)-labels-idx1-ubyte.gz").path)
+        try writeIDX(
+            IDXArray(dims: [imgs.count, s, s], elements: .uint8(imgs.flatMap { $0 })),
+            to: dir.appendingPathComponent("\(name)-images-idx3-ubyte.gz").path)
+        try writeIDX(
+            IDXArray(dims: [labels.count], elements: .uint8(labels.map { UInt8($0) })),
+            to: dir.appendingPathComponent("\(name)-labels-idx1-ubyte.gz").path)
     }
     try write("train", tr, trl, side)
     try write("t10k", te, tel, ts)

@@ -54,7 +54,8 @@ import VicinityMath
     }
 
     @Test func missingDataSetNamesTheFolder() throws {
-        let r = try runVicinity(["eval", "--model", "pixels"], environment: ["VICINITY_FASHION_MNIST": "/nonexistent/fmnist"])
+        let r = try runVicinity(
+            ["eval", "--model", "pixels"], environment: ["VICINITY_FASHION_MNIST": "/nonexistent/fmnist"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("/nonexistent/fmnist"))
         let dir = try runVicinity(["eval", "--model", "pixels", "--data", "/nonexistent/other"])
@@ -116,14 +117,18 @@ import VicinityMath
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("\"dims\":4"))
         let wrongInput = dir.appendingPathComponent("w.safetensors").path
-        try EmbeddingModel(network: Network(sizes: [9, 4], hidden: .logistic, output: .linear, rng: &rng),
-                           encoderDepth: 1, record: record).save(to: wrongInput)
+        try EmbeddingModel(
+            network: Network(sizes: [9, 4], hidden: .logistic, output: .linear, rng: &rng),
+            encoderDepth: 1, record: record
+        ).save(to: wrongInput)
         let bad = try runVicinity(["eval", "--model", wrongInput, "--data", dir.path])
         #expect(bad.status != 0 && bad.stderr.contains("9 inputs"))
         // A model with a decoder also reports reconstruction error next to PCA's.
         let ae = dir.appendingPathComponent("ae.safetensors").path
-        try EmbeddingModel(network: Network(sizes: [16, 4, 16], hidden: .logistic, output: .logistic, rng: &rng),
-                           encoderDepth: 1, record: record).save(to: ae)
+        try EmbeddingModel(
+            network: Network(sizes: [16, 4, 16], hidden: .logistic, output: .logistic, rng: &rng),
+            encoderDepth: 1, record: record
+        ).save(to: ae)
         let withDecoder = try runVicinity(["eval", "--model", ae, "--data", dir.path, "--json"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(withDecoder.stdout.utf8)) as? [String: Any])
         let rec = try #require(json["reconstruction"] as? [String: Any])

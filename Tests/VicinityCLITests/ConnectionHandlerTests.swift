@@ -12,8 +12,9 @@ import VicinityProtocol
     func connect(token: String? = nil) throws -> EmbeddedChannel {
         let fixture = try Self.fixture.get()
         let engine = try StoreEngine(storePath: fixture.store, modelPath: fixture.model, readOnly: true)
-        let handler = ConnectionHandler(engine: engine, sets: VectorSets(), policy: CommandPolicy(authToken: token),
-                                        limits: ProtocolLimits(), stats: ServerStats(), clientID: 1)
+        let handler = ConnectionHandler(
+            engine: engine, sets: VectorSets(), policy: CommandPolicy(authToken: token),
+            limits: ProtocolLimits(), stats: ServerStats(), clientID: 1)
         return EmbeddedChannel(handler: handler)
     }
 

@@ -19,11 +19,15 @@ private func pngHeader(_ path: String) throws -> (width: Int, height: Int, bitDe
         _ = try writeIDXDataset(in: dir, train: 150, test: 40)
         let ae = dir.appendingPathComponent("ae.safetensors").path
         let nca = dir.appendingPathComponent("nca.safetensors").path
-        let a = try runVicinity(["train", "--recipe", "autoencoder", "--code", "2", "--epochs", "2", "--validation", "20",
-                                 "--data", dir.path, "--out", ae])
+        let a = try runVicinity([
+            "train", "--recipe", "autoencoder", "--code", "2", "--epochs", "2", "--validation", "20",
+            "--data", dir.path, "--out", ae,
+        ])
         try #require(a.status == 0, "\(a.stderr)")
-        let n = try runVicinity(["train", "--recipe", "nca", "--layers", "8,2", "--pretrain-epochs", "0", "--epochs", "2",
-                                 "--validation", "20", "--data", dir.path, "--out", nca])
+        let n = try runVicinity([
+            "train", "--recipe", "nca", "--layers", "8,2", "--pretrain-epochs", "0", "--epochs", "2",
+            "--validation", "20", "--data", dir.path, "--out", nca,
+        ])
         try #require(n.status == 0, "\(n.stderr)")
         return (dir, ae, nca)
     }
@@ -31,7 +35,9 @@ private func pngHeader(_ path: String) throws -> (width: Int, height: Int, bitDe
     @Test func plotAllWritesEveryFigureAsAnRGBPNGOfThePrintedSize() throws {
         let (dir, ae, _) = try trainedModels()
         let out = dir.appendingPathComponent("plots")
-        let r = try runVicinity(["plot", "all", "--model", ae, "--data", dir.path, "--out-dir", out.path, "--queries", "20"])
+        let r = try runVicinity([
+            "plot", "all", "--model", ae, "--data", dir.path, "--out-dir", out.path, "--queries", "20",
+        ])
         try #require(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 5, "\(r.stdout)")
@@ -54,13 +60,17 @@ private func pngHeader(_ path: String) throws -> (width: Int, height: Int, bitDe
 
     @Test func encoderOnlyModelsSkipOrRefuseDecoderFigures() throws {
         let (dir, _, nca) = try trainedModels()
-        let bad = try runVicinity(["plot", "reconstructions", "--model", nca, "--data", dir.path,
-                                   "--out", dir.appendingPathComponent("r.png").path])
+        let bad = try runVicinity([
+            "plot", "reconstructions", "--model", nca, "--data", dir.path,
+            "--out", dir.appendingPathComponent("r.png").path,
+        ])
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("no decoder") && bad.stderr.contains("nca.safetensors"), "\(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("r.png").path))
         let out = dir.appendingPathComponent("plots")
-        let all = try runVicinity(["plot", "all", "--model", nca, "--data", dir.path, "--out-dir", out.path, "--queries", "10"])
+        let all = try runVicinity([
+            "plot", "all", "--model", nca, "--data", dir.path, "--out-dir", out.path, "--queries", "10",
+        ])
         #expect(all.status == 0, "\(all.stderr)")
         #expect(all.stderr.contains("skipping reconstructions") && all.stderr.contains("skipping traversal"))
         #expect(all.stdout.split(separator: "\n").count == 3)
@@ -71,8 +81,12 @@ private func pngHeader(_ path: String) throws -> (width: Int, height: Int, bitDe
     @Test func badInputsFailNamingTheProblem() throws {
         let dir = try temporaryFolder()
         _ = try writeIDXDataset(in: dir, train: 30, test: 10)
-        let missing = try runVicinity(["plot", "map", "--model", dir.appendingPathComponent("none.safetensors").path, "--data", dir.path])
-        #expect(missing.status != 0 && missing.stderr.contains("none.safetensors") && missing.stderr.contains("no such model file"))
+        let missing = try runVicinity([
+            "plot", "map", "--model", dir.appendingPathComponent("none.safetensors").path, "--data", dir.path,
+        ])
+        #expect(
+            missing.status != 0 && missing.stderr.contains("none.safetensors")
+                && missing.stderr.contains("no such model file"))
         let kind = try runVicinity(["plot", "maps", "--model", "x.safetensors"])
         #expect(kind.status != 0 && kind.stderr.contains("maps"))
         let noKind = try runVicinity(["plot"])
@@ -81,8 +95,12 @@ private func pngHeader(_ path: String) throws -> (width: Int, height: Int, bitDe
         let (fixture, ae, _) = try trainedModels()
         let other = try temporaryFolder()
         _ = try writeIDXDataset(in: other, train: 30, test: 10, side: 5)
-        let size = try runVicinity(["plot", "map", "--model", ae, "--data", other.path, "--out", other.appendingPathComponent("m.png").path])
-        #expect(size.status != 0 && size.stderr.contains("16 inputs") && size.stderr.contains("25 pixels"), "\(size.stderr)")
+        let size = try runVicinity([
+            "plot", "map", "--model", ae, "--data", other.path, "--out", other.appendingPathComponent("m.png").path,
+        ])
+        #expect(
+            size.status != 0 && size.stderr.contains("16 inputs") && size.stderr.contains("25 pixels"), "\(size.stderr)"
+        )
         let both = try runVicinity(["plot", "all", "--model", ae, "--data", fixture.path, "--out", "x.png"])
         #expect(both.status != 0 && both.stderr.contains("--out"))
     }

@@ -7,13 +7,15 @@ import VicinityServer
 /// (scripts/tests/redis_clients.py, in the virtual environment scripts/setup makes),
 /// redis-cli and redis-benchmark from Debian's redis-tools.
 @Suite(.serialized) struct RedisClientTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..")
+        .standardized
     static let script = root.appendingPathComponent("scripts/tests/redis_clients.py").path
 
     /// The test environment's Python; its absence is a failure that says how to make it.
     func python() throws -> URL {
         let path = Self.root.appendingPathComponent(".venv-test/bin/python").path
-        try #require(FileManager.default.isExecutableFile(atPath: path), "no \(path): run scripts/setup (scripts/test does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: path), "no \(path): run scripts/setup (scripts/test does)")
         return URL(fileURLWithPath: path)
     }
 
@@ -28,14 +30,19 @@ import VicinityServer
         let key = URL(fileURLWithPath: fixture.store).lastPathComponent
         let open = try fixture.serve()
         for client in ["redis", "valkey"] {
-            let r = try runProgram(try python(), [Self.script, "--port", "\(open.port)", "--client", client, "--store-key", key])
+            let r = try runProgram(
+                try python(), [Self.script, "--port", "\(open.port)", "--client", client, "--store-key", key])
             #expect(r.status == 0, "\(client): \(r.stderr.suffix(3000))")
             #expect(r.stdout.contains("\(client): 0 failed checks"))
         }
         let locked = try fixture.serve(["--auth-token", "s3cret"])
         for client in ["redis", "valkey"] {
-            let r = try runProgram(try python(), [Self.script, "--port", "\(locked.port)", "--client", client,
-                                                  "--store-key", key, "--password", "s3cret"])
+            let r = try runProgram(
+                try python(),
+                [
+                    Self.script, "--port", "\(locked.port)", "--client", client,
+                    "--store-key", key, "--password", "s3cret",
+                ])
             #expect(r.status == 0, "\(client) with a password: \(r.stderr.suffix(3000))")
         }
     }
@@ -67,8 +74,9 @@ import VicinityServer
     @Test func redisBenchmarkRunsWithoutWarnings() throws {
         let fixture = try ServedStore()
         let server = try fixture.serve()
-        let r = try runProgram(try tool("redis-benchmark"),
-                               ["-p", "\(server.port)", "-n", "2000", "-c", "4", "-q", "KNN", "5", "ID", "train-7"])
+        let r = try runProgram(
+            try tool("redis-benchmark"),
+            ["-p", "\(server.port)", "-n", "2000", "-c", "4", "-q", "KNN", "5", "ID", "train-7"])
         #expect(r.status == 0 && r.stdout.contains("requests per second"), "\(r.stdout)\(r.stderr)")
         #expect(!(r.stdout + r.stderr).uppercased().contains("WARNING"), "\(r.stdout)\(r.stderr)")
     }
@@ -78,7 +86,8 @@ import VicinityServer
         let fixture = try ServedStore()
         var server = try fixture.serve()
         var c = try server.client()
-        #expect(try c.call(["VADD", "mine", "VALUES", "3", "1", "0.5", "-2", "a", "SETATTR", #"{"n":1}"#]) == .integer(1))
+        #expect(
+            try c.call(["VADD", "mine", "VALUES", "3", "1", "0.5", "-2", "a", "SETATTR", #"{"n":1}"#]) == .integer(1))
         #expect(try c.call(["VADD", "mine", "VALUES", "3", "0", "1", "0", "b"]) == .integer(1))
         #expect(try c.call(["VREM", "mine", "b"]) == .integer(1))
         #expect(try c.call(["VSETATTR", "s", "train-3", #"{"colour":"red"}"#]) == .integer(1))

@@ -26,7 +26,9 @@ final class ServerProcess {
             line += chunk
         }
         let words = String(decoding: line, as: UTF8.self).split(separator: " ")
-        guard words.count == 3, words[0] == "listening", let port = Int(words[2].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard words.count == 3, words[0] == "listening",
+            let port = Int(words[2].trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
             process.waitUntilExit()
             let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             throw ServerError("server did not start: \(err)")

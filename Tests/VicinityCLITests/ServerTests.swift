@@ -44,7 +44,9 @@ struct ServedStore {
         // GET
         let get = try c.plainRows("GET train-5")
         #expect(get.count == 4 && get[0] == "id train-5" && get[1].hasPrefix("label "))
-        guard case .array(let fields) = try c.call(["GET", "train-5"]) else { Issue.record("GET: not an array"); return }
+        guard case .array(let fields) = try c.call(["GET", "train-5"]) else {
+            Issue.record("GET: not an array"); return
+        }
         #expect(fields.count == 4)
         // KNN by id: the item itself first at distance 0, k rows, ascending.
         let knn = try c.plainRows("KNN 5 ID train-5")
@@ -57,7 +59,9 @@ struct ServedStore {
         #expect(rows.count == 5 && first[0] == .integer(1) && first[1] == .bulk("train-5"))
         // KNN by vector and by raw pixels agree with KNN by id.
         let code = get[2].dropFirst(5)
-        #expect(try c.plainRows("KNN 5 VEC \(code)").map { $0.split(separator: " ")[1] } == knn.map { $0.split(separator: " ")[1] })
+        #expect(
+            try c.plainRows("KNN 5 VEC \(code)").map { $0.split(separator: " ")[1] }
+                == knn.map { $0.split(separator: " ")[1] })
         let pixels = fixture.test[0].map(String.init).joined(separator: ",")
         #expect(try c.plainRows("KNN 3 RAW \(pixels)").count == 3)
         // HAMMING and RADIUS
@@ -86,7 +90,11 @@ struct ServedStore {
         #expect(try c.plain("KNN 5 ID nobody").hasPrefix("ERR NOTFOUND"))
         #expect(try c.plain("HAMMING 5 BITS zz").hasPrefix("ERR BADARG"))
         #expect(try c.plain("ADD bad\u{1}id 1 RAW \(pixels)").hasPrefix("ERR BADID"))
-        if case .error(let e) = try c.call(["KNN", "3", "RAW", "1,2"]) { #expect(e.hasPrefix("DIM ")) } else { Issue.record("RAW dims") }
+        if case .error(let e) = try c.call(["KNN", "3", "RAW", "1,2"]) {
+            #expect(e.hasPrefix("DIM "))
+        } else {
+            Issue.record("RAW dims")
+        }
         #expect(try c.plain("QUIT") == "OK")
         #expect(c.readsEOF())
     }
@@ -123,7 +131,10 @@ struct ServedStore {
         let server = try fixture.serve()
         let garbage = try server.client()
         var state: UInt64 = 3
-        try garbage.sendRaw((0..<5000).map { _ in state = state &* 6364136223846793005 &+ 1; return UInt8(truncatingIfNeeded: state >> 56) })
+        try garbage.sendRaw(
+            (0..<5000).map { _ in
+                state = state &* 6364136223846793005 &+ 1; return UInt8(truncatingIfNeeded: state >> 56)
+            })
         let long = try server.client()
         try long.sendRaw(Array(repeating: UInt8(ascii: "a"), count: 70_000))
         #expect(try long.readLine().hasPrefix("ERR PROTOCOL"))
@@ -133,7 +144,9 @@ struct ServedStore {
         #expect(http.readsEOF())
         let badRESP = try server.client()
         try badRESP.sendRaw(Array("*1\r\n$x\r\n".utf8))
-        #expect(try badRESP.readValue() == .error("PROTOCOL malformed RESP request: expected '$<number>\\r\\n'; closing the connection"))
+        #expect(
+            try badRESP.readValue()
+                == .error("PROTOCOL malformed RESP request: expected '$<number>\\r\\n'; closing the connection"))
         // Clients vanishing mid-reply: ask for large replies, then close at once.
         for _ in 0..<20 {
             let gone = try server.client()
@@ -203,7 +216,9 @@ struct ServedStore {
 
     @Test func startupFailuresExitWithOneClearLine() throws {
         let fixture = try ServedStore()
-        let missing = try runVicinity(["serve", "--store", fixture.dir.appendingPathComponent("nope").path, "--port", "0"])
+        let missing = try runVicinity([
+            "serve", "--store", fixture.dir.appendingPathComponent("nope").path, "--port", "0",
+        ])
         #expect(missing.status != 0 && missing.stderr.contains("no store at"))
         let other = fixture.dir.appendingPathComponent("other.safetensors").path
         try writeStoreTestModel(other, sizes: [16, 8, 12], seed: 99)
@@ -222,7 +237,8 @@ struct ServedStore {
         let port = String(server.port)
         let count = try runVicinity(["query", "--port", port, "--auth-token", "tok", "COUNT"])
         #expect(count.status == 0 && count.stdout == "(integer) 300\n")
-        let knn = try runVicinity(["query", "--port", port, "KNN", "2", "ID", "train-3"], environment: ["VICINITY_AUTH_TOKEN": "tok"])
+        let knn = try runVicinity(
+            ["query", "--port", port, "KNN", "2", "ID", "train-3"], environment: ["VICINITY_AUTH_TOKEN": "tok"])
         #expect(knn.status == 0 && knn.stdout.hasPrefix("1) 1 train-3 0 "))
         let denied = try runVicinity(["query", "--port", port, "COUNT"], environment: ["VICINITY_AUTH_TOKEN": ""])
         #expect(denied.status == 1 && denied.stdout.contains("NOAUTH"))

@@ -9,8 +9,10 @@ import VicinityStore
 func writeStoreTestModel(_ path: String, sizes: [Int], output: Activation = .logistic, seed: UInt64 = 5) throws {
     var rng = SeededRNG(seed: seed)
     let net = Network(sizes: sizes, hidden: .logistic, output: output, rng: &rng)
-    try EmbeddingModel(network: net, encoderDepth: sizes.count - 1,
-                       record: TrainingRecord(recipe: "test", seed: seed, dataFingerprint: "0")).save(to: path)
+    try EmbeddingModel(
+        network: net, encoderDepth: sizes.count - 1,
+        record: TrainingRecord(recipe: "test", seed: seed, dataFingerprint: "0")
+    ).save(to: path)
 }
 
 func parseJSON(_ text: String) throws -> [String: Any] {
@@ -38,17 +40,24 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
         try writeStoreTestModel(model, sizes: [16, 8, 6])
         let store = dir.appendingPathComponent("stores/s").path
 
-        let first = try runVicinity(["embed", "--model", model, "--data", dir.path, "--split", "test", "--store", store, "--json", "--batch", "64"])
+        let first = try runVicinity([
+            "embed", "--model", model, "--data", dir.path, "--split", "test", "--store", store, "--json", "--batch",
+            "64",
+        ])
         #expect(first.status == 0, "\(first.stderr)")
         let j1 = try parseJSON(first.stdout)
         #expect(j1["embedded"] as? Int == 100 && j1["count"] as? Int == 100 && j1["bits"] as? Int == 6)
         // All = train then test: the test half is already there.
-        let second = try runVicinity(["embed", "--model", model, "--data", dir.path, "--split", "all", "--store", store, "--json"])
+        let second = try runVicinity([
+            "embed", "--model", model, "--data", dir.path, "--split", "all", "--store", store, "--json",
+        ])
         #expect(second.status == 0, "\(second.stderr)")
         let j2 = try parseJSON(second.stdout)
         #expect(j2["embedded"] as? Int == 300 && j2["already_stored"] as? Int == 100 && j2["count"] as? Int == 400)
         #expect(second.stderr.contains("resuming"))
-        let again = try runVicinity(["embed", "--model", model, "--data", dir.path, "--split", "all", "--store", store, "--json"])
+        let again = try runVicinity([
+            "embed", "--model", model, "--data", dir.path, "--split", "all", "--store", store, "--json",
+        ])
         #expect(try parseJSON(again.stdout)["embedded"] as? Int == 0)
 
         do {
@@ -57,7 +66,9 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
             let item = try #require(try s.get("train-7"))
             #expect(item.label == data.trainLabels[7])
             #expect(item.code.count == 6 && item.bits.count == 1)
-            let expectedBits = item.code.enumerated().reduce(UInt64(0)) { $1.element > 0.5 ? $0 | 1 << UInt64($1.offset) : $0 }
+            let expectedBits = item.code.enumerated().reduce(UInt64(0)) {
+                $1.element > 0.5 ? $0 | 1 << UInt64($1.offset) : $0
+            }
             #expect(item.bits[0] == expectedBits)
             #expect(try s.ids(atAddress: UInt32(expectedBits)).contains("train-7"))
             #expect(item.source.hasSuffix("/train#7"))
@@ -75,7 +86,9 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("--rebuild"))
         #expect(try CodeStore(path: store, access: .readOnly).count() == 400)
-        let rebuilt = try runVicinity(["embed", "--model", other, "--data", dir.path, "--store", store, "--rebuild", "--json"])
+        let rebuilt = try runVicinity([
+            "embed", "--model", other, "--data", dir.path, "--store", store, "--rebuild", "--json",
+        ])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
         #expect(try parseJSON(rebuilt.stdout)["count"] as? Int == 300)
         let meta = try #require(try CodeStore(path: store, access: .readOnly).meta())
@@ -89,8 +102,9 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
             let sub = images.appendingPathComponent("\(label)")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
             for i in 0..<5 {
-                try writePNG(path: sub.appendingPathComponent("img\(i).png").path, width: 4, height: 4,
-                             pixels: (0..<16).map { UInt8(($0 * 13 + i * 7 + label * 50) % 256) }, channels: 1)
+                try writePNG(
+                    path: sub.appendingPathComponent("img\(i).png").path, width: 4, height: 4,
+                    pixels: (0..<16).map { UInt8(($0 * 13 + i * 7 + label * 50) % 256) }, channels: 1)
             }
         }
         try Data("not a png".utf8).write(to: images.appendingPathComponent("1/broken.png"))
@@ -98,7 +112,9 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
         try writeStoreTestModel(model, sizes: [16, 5], output: .linear)
 
         let strictStore = dir.appendingPathComponent("strict").path
-        let strict = try runVicinity(["embed", "--model", model, "--images", images.path, "--store", strictStore, "--strict"])
+        let strict = try runVicinity([
+            "embed", "--model", model, "--images", images.path, "--store", strictStore, "--strict",
+        ])
         #expect(strict.status != 0)
         #expect(strict.stderr.contains("broken"))
         #expect(!FileManager.default.fileExists(atPath: strictStore))
@@ -185,7 +201,7 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
         let reference = dir.appendingPathComponent("reference").path
         let clean = try child(reference)
         #expect(clean.status == 0)
-        let idle = try child(reference)          // start-up and loading, nothing left to write
+        let idle = try child(reference)  // start-up and loading, nothing left to write
 
         // Even kills: at a random time within start-up and loading (and whatever
         // writing fits in). Odd kills: as soon as a reader in this process sees the

@@ -10,7 +10,9 @@ import VicinityServer
         let engine = try StoreEngine(storePath: fixture.store, modelPath: fixture.model, readOnly: false)
         var live = (0..<300).map { "train-\($0)" }
         var state: UInt64 = 17
-        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n }
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n
+        }
         for step in 0..<60 {
             if step % 3 == 2 {
                 let id = live.remove(at: next(live.count))
@@ -30,7 +32,8 @@ import VicinityServer
                 Double(hammingDistance(x.bitsHex, probe.bitsHex))
             }
             let ball = try engine.radius(3, query: .id(probe.id))
-            #expect(Set(ball.map(\.id)) == Set(items.filter { hammingDistance($0.bitsHex, probe.bitsHex) <= 3 }.map(\.id)))
+            #expect(
+                Set(ball.map(\.id)) == Set(items.filter { hammingDistance($0.bitsHex, probe.bitsHex) <= 3 }.map(\.id)))
         }
     }
 

@@ -26,7 +26,9 @@ import VicinityStore
         writer.start()
         let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return CLIResult(
+            status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
     }
 
     @Test func stdinLinesGiveTheSameCodesAsAFile() throws {
@@ -44,23 +46,34 @@ import VicinityStore
             if i % 50 == 0 { lines += "\n" }
         }
         let store = dir.appendingPathComponent("streamed").path
-        let r = try runWithInput(["embed", "--model", model, "--images", "-", "--id-prefix", "shard3/", "--batch", "7",
-                                  "--store", store, "--json"], input: lines)
+        let r = try runWithInput(
+            [
+                "embed", "--model", model, "--images", "-", "--id-prefix", "shard3/", "--batch", "7",
+                "--store", store, "--json",
+            ], input: lines)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try parseJSON(r.stdout)["count"] as? Int == 250)
         let a = try CodeStore(path: reference, access: .readOnly), b = try CodeStore(path: store, access: .readOnly)
         for i in [0, 1, 77, 249] {
             let want = try #require(try a.get("train-\(i)")), got = try #require(try b.get("shard3/train-\(i)"))
-            #expect(got.code.map(\.bitPattern) == want.code.map(\.bitPattern) && got.bits == want.bits && got.label == want.label)
+            #expect(
+                got.code.map(\.bitPattern) == want.code.map(\.bitPattern) && got.bits == want.bits
+                    && got.label == want.label)
         }
         // Again: everything is there already.
-        let again = try runWithInput(["embed", "--model", model, "--images", "-", "--id-prefix", "shard3/", "--store", store, "--json"],
-                                     input: lines)
-        #expect(try parseJSON(again.stdout)["embedded"] as? Int == 0 && parseJSON(again.stdout)["already_stored"] as? Int == 250)
+        let again = try runWithInput(
+            ["embed", "--model", model, "--images", "-", "--id-prefix", "shard3/", "--store", store, "--json"],
+            input: lines)
+        #expect(
+            try parseJSON(again.stdout)["embedded"] as? Int == 0
+                && parseJSON(again.stdout)["already_stored"] as? Int == 250)
 
         // A bad line is named by its number.
-        let bad = try runWithInput(["embed", "--model", model, "--images", "-", "--store", dir.appendingPathComponent("bad").path],
-                                   input: "a,1," + Array(repeating: "3", count: 16).joined(separator: ",") + "\nb,1,3,4\n")
-        #expect(bad.status != 0 && bad.stderr.contains("stdin: line 2") && bad.stderr.contains("expected 16 pixels"), "\(bad.stderr)")
+        let bad = try runWithInput(
+            ["embed", "--model", model, "--images", "-", "--store", dir.appendingPathComponent("bad").path],
+            input: "a,1," + Array(repeating: "3", count: 16).joined(separator: ",") + "\nb,1,3,4\n")
+        #expect(
+            bad.status != 0 && bad.stderr.contains("stdin: line 2") && bad.stderr.contains("expected 16 pixels"),
+            "\(bad.stderr)")
     }
 }

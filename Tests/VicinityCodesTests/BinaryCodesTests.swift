@@ -109,14 +109,15 @@ func randomCodes(_ count: Int, bits: Int, seed: UInt64) -> BinaryCodes {
         let a = randomCodes(40, bits: bits, seed: 7 &+ UInt64(bits))
         var b = randomCodes(40, bits: bits, seed: 8 &+ UInt64(bits))
         // Some near-identical pairs so small distances are covered too.
-        for i in 0..<10 { b = b.replacing(i, with: a.code(i)) ; b.flipBit(i, i % bits) }
+        for i in 0..<10 { b = b.replacing(i, with: a.code(i)); b.flipBit(i, i % bits) }
         var out = [UInt16](repeating: 0, count: 40)
         for q in 0..<a.count {
             let query = a.code(q)
             query.withUnsafeBufferPointer { qp in
                 b.words.withUnsafeBufferPointer { bp in
-                    Hamming.distances(query: qp.baseAddress!, codes: bp.baseAddress!, count: b.count,
-                                      wordsPerCode: b.wordsPerCode, into: &out)
+                    Hamming.distances(
+                        query: qp.baseAddress!, codes: bp.baseAddress!, count: b.count,
+                        wordsPerCode: b.wordsPerCode, into: &out)
                 }
             }
             for i in 0..<b.count {

@@ -40,11 +40,17 @@ import Testing
         #expect(e?.description == "\(p): line 3, column 2: expected a number, found 'x5'")
 
         let ragged = try dir.write("ragged.csv", text: "1,2,3\n4,5\n")
-        guard case .badCSV(_, 2, 3, _)? = expectDataError({ _ = try readCSV(ragged) }) else { Issue.record("ragged accepted"); return }
+        guard case .badCSV(_, 2, 3, _)? = expectDataError({ _ = try readCSV(ragged) }) else {
+            Issue.record("ragged accepted"); return
+        }
         let range = try dir.write("range.csv", text: "1,2,300\n")
-        guard case .badCSV(_, 1, 3, _)? = expectDataError({ _ = try readCSV(range) }) else { Issue.record("300 accepted"); return }
+        guard case .badCSV(_, 1, 3, _)? = expectDataError({ _ = try readCSV(range) }) else {
+            Issue.record("300 accepted"); return
+        }
         let label = try dir.write("label.csv", text: "1,2\n2.5,3\n")
-        guard case .badCSV(_, 2, 1, _)? = expectDataError({ _ = try readCSV(label) }) else { Issue.record("2.5 label accepted"); return }
+        guard case .badCSV(_, 2, 1, _)? = expectDataError({ _ = try readCSV(label) }) else {
+            Issue.record("2.5 label accepted"); return
+        }
     }
 }
 
@@ -84,6 +90,7 @@ import Testing
         var mixed = bytes
         mixed[16] = 2  // second record's d: 3 → 2
         let m = try dir.write("mixed.fvecs", mixed)
-        #expect(expectDataError { _ = try readFvecs(m) }?.description == "\(m): vector 1 has dimension 2, vector 0 has 3")
+        #expect(
+            expectDataError { _ = try readFvecs(m) }?.description == "\(m): vector 1 has dimension 2, vector 0 has 3")
     }
 }

@@ -6,8 +6,9 @@ import Testing
 @Suite struct DecoderTests {
     /// The largest difference between two pixel arrays of the same shape.
     func worst(_ a: Bitmap, _ e: (width: Int, height: Int, channels: Int, pixels: [UInt8]), _ what: String) -> Int {
-        #expect(a.width == e.width && a.height == e.height && a.channels == e.channels,
-                "\(what): \(a.width)×\(a.height)×\(a.channels), Pillow \(e.width)×\(e.height)×\(e.channels)")
+        #expect(
+            a.width == e.width && a.height == e.height && a.channels == e.channels,
+            "\(what): \(a.width)×\(a.height)×\(a.channels), Pillow \(e.width)×\(e.height)×\(e.channels)")
         guard a.pixels.count == e.pixels.count else { return 255 }
         return zip(a.pixels, e.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
     }
@@ -26,7 +27,8 @@ import Testing
         let image = try decodeJPEG(bytes, path: "big.jpg", atLeast: (200 / d, 120 / d))
         #expect(worst(image, try f.expected("big_d\(d)"), "1/\(d)") <= 2)
         // Asking for a size between two scales takes the larger one.
-        #expect(try decodeJPEG(bytes, path: "big.jpg", atLeast: (200 / d + 1, 1)).width == (d == 2 ? 200 : 200 / (d / 2)))
+        #expect(
+            try decodeJPEG(bytes, path: "big.jpg", atLeast: (200 / d + 1, 1)).width == (d == 2 ? 200 : 200 / (d / 2)))
     }
 
     @Test(arguments: 1...8)
@@ -69,7 +71,9 @@ import Testing
         #expect(worst(src.resized(width: 20, height: 15), try f.expected("box_20x15"), "box 3×") <= 1)
         let fractional = src.resized(width: 25, height: 19), e = try f.expected("box_25x19")
         #expect(worst(fractional, try f.expected("area_25x19"), "area 2.4×") <= 1)
-        let mean = Double(zip(fractional.pixels, e.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +)) / Double(e.pixels.count)
+        let mean =
+            Double(zip(fractional.pixels, e.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +))
+            / Double(e.pixels.count)
         #expect(mean <= 3, "mean difference from Pillow's box \(mean)")
         let small = try readBitmap(f.path("resize_small.png"))
         #expect(worst(small.resized(width: 50, height: 40), try f.expected("bilinear_50x40"), "bilinear") <= 1)
@@ -78,12 +82,14 @@ import Testing
     @Test func badAndUnsupportedFilesAreNamed() throws {
         let f = try PillowFixtures.load()
         let cases: [(String, String)] = [
-            ("truncated.jpg", "Premature end"), ("cmyk.jpg", "CMYK"), ("corrupt.png", "corrupt.png"), ("anim.gif", "GIF"),
+            ("truncated.jpg", "Premature end"), ("cmyk.jpg", "CMYK"), ("corrupt.png", "corrupt.png"),
+            ("anim.gif", "GIF"),
         ]
         for (file, words) in cases {
             let error = expectDataError { _ = try readBitmap(f.path(file)) }
-            #expect(error?.description.contains(file) == true && error?.description.contains(words) == true,
-                    "\(file): \(String(describing: error))")
+            #expect(
+                error?.description.contains(file) == true && error?.description.contains(words) == true,
+                "\(file): \(String(describing: error))")
         }
         let dir = try TempDir()
         let pbm = try dir.write("x.pbm", Array("P4\n8 1\n\u{0}".utf8))
@@ -96,9 +102,9 @@ import Testing
         // 8×4 image, left half 200, right half 50 (grey).
         let wide = Bitmap(width: 8, height: 4, channels: 1, pixels: (0..<32).map { $0 % 8 < 4 ? 200 : 50 })
         let g = ImageGeometry(height: 4, width: 4, channels: 1)
-        let crop = wide.fitted(to: g, fit: .crop)        // centre 4×4: columns 2…5
+        let crop = wide.fitted(to: g, fit: .crop)  // centre 4×4: columns 2…5
         #expect(crop.pixels == (0..<16).map { $0 % 4 < 2 ? 200 : 50 })
-        let pad = wide.fitted(to: g, fit: .pad)          // 4×2 in the middle rows, black above and below
+        let pad = wide.fitted(to: g, fit: .pad)  // 4×2 in the middle rows, black above and below
         #expect(pad.pixels[0..<4].allSatisfy { $0 == 0 } && pad.pixels[12..<16].allSatisfy { $0 == 0 })
         #expect(Array(pad.pixels[4..<8]) == [200, 200, 50, 50])
         let stretch = wide.fitted(to: g, fit: .stretch)  // area average of column pairs

@@ -51,10 +51,14 @@ import VicinityMath
 
     @Test func tokensOfAFixedSentence() {
         let tokenizer = Tokenizer(stopWords: ["the", "over", "don"])
-        let text = "The 2 quick-brown foxes (v2.0) jumped over 10 lazy dogs; café İzmir \u{212A}elvin x86_64 "
+        let text =
+            "The 2 quick-brown foxes (v2.0) jumped over 10 lazy dogs; café İzmir \u{212A}elvin x86_64 "
             + "e\u{301}tude a b zz 3D 100% don't ΣΟΦΊΑ 日本語 FAST\tLANE\nEND"
-        #expect(tokenizer.tokens(text) == ["quick", "brown", "foxes", "v2", "jumped", "lazy", "dogs", "caf", "zmir",
-                                           "kelvin", "x86", "tude", "zz", "3d", "fast", "lane", "end"])
+        #expect(
+            tokenizer.tokens(text) == [
+                "quick", "brown", "foxes", "v2", "jumped", "lazy", "dogs", "caf", "zmir",
+                "kelvin", "x86", "tude", "zz", "3d", "fast", "lane", "end",
+            ])
         #expect(tokenizer.tokens("") == [] && tokenizer.tokens("1 22 a . the") == [])
     }
 
@@ -107,8 +111,9 @@ import VicinityMath
         }
         #expect(rows.count == docs.count)
         func words(_ counts: [Float]?) -> [String: Float] {  // readable when they differ
-            Dictionary(uniqueKeysWithValues: (counts ?? []).enumerated().filter { $1 > 0 }
-                .map { (vocabulary.words[$0], $1) })
+            Dictionary(
+                uniqueKeysWithValues: (counts ?? []).enumerated().filter { $1 > 0 }
+                    .map { (vocabulary.words[$0], $1) })
         }
         for doc in docs {
             #expect(words(vocabulary.counts(of: doc.text)) == words(rows[doc.id]), "\(doc.id)")
@@ -245,12 +250,16 @@ enum DebianFixture {
         "utils": ["command", "tool", "shell", "files", "terminal", "monitor", "backup", "search"],
         "fonts": ["font", "glyphs", "typeface", "truetype", "serif", "unicode", "hinting", "opentype"],
     ]
-    static let common = ["this", "package", "provides", "the", "and", "of", "for", "is", "with", "support",
-                         "2024", "version", "3D", "x86_64", "café", "İzmir", "\u{212A}elvin", "e\u{301}tude",
-                         "日本語", "v2.1"]
+    static let common = [
+        "this", "package", "provides", "the", "and", "of", "for", "is", "with", "support",
+        "2024", "version", "3D", "x86_64", "café", "İzmir", "\u{212A}elvin", "e\u{301}tude",
+        "日本語", "v2.1",
+    ]
 
-    static func stanza(_ package: String, source: String? = nil, section: String?, summary: String,
-                       long: [String], extra: String = "") -> String {
+    static func stanza(
+        _ package: String, source: String? = nil, section: String?, summary: String,
+        long: [String], extra: String = ""
+    ) -> String {
         var s = "Package: \(package)\nVersion: 1.0-1\n"
         if let source { s += "Source: \(source)\n" }
         s += "Architecture: amd64\nDescription: \(summary)\n"
@@ -274,33 +283,41 @@ enum DebianFixture {
         var out = ""
         for i in 0..<10 {
             let source = "foo\(i) (\(i).2-1)"
-            out += stanza("libfoo\(i)-1", source: source, section: "libs", summary: "Foo \(i) library",
-                          long: text("libs"))
-            out += stanza("libfoo\(i)-dev", source: source, section: "libdevel", summary: "Foo \(i) headers",
-                          long: text("libs"))
-            out += stanza("foo\(i)", section: i % 2 == 0 ? "utils" : "contrib/utils", summary: "Foo \(i) tool",
-                          long: text("utils"))
+            out += stanza(
+                "libfoo\(i)-1", source: source, section: "libs", summary: "Foo \(i) library",
+                long: text("libs"))
+            out += stanza(
+                "libfoo\(i)-dev", source: source, section: "libdevel", summary: "Foo \(i) headers",
+                long: text("libs"))
+            out += stanza(
+                "foo\(i)", section: i % 2 == 0 ? "utils" : "contrib/utils", summary: "Foo \(i) tool",
+                long: text("utils"))
         }
         for i in 0..<10 {
-            out += stanza("python3-bar\(i)", source: i < 5 ? "bar\(i)" : nil, section: "python",
-                          summary: "Bar \(i) for Python 3", long: text("python"))
+            out += stanza(
+                "python3-bar\(i)", source: i < 5 ? "bar\(i)" : nil, section: "python",
+                summary: "Bar \(i) for Python 3", long: text("python"))
         }
         for i in 0..<8 { out += stanza("game\(i)", section: "games", summary: "Game number \(i)", long: text("games")) }
         for i in 0..<6 {
-            out += stanza("bar\(i)-doc", source: "bar\(i)", section: "doc", summary: "Documentation of bar \(i)",
-                          long: text("python"))
+            out += stanza(
+                "bar\(i)-doc", source: "bar\(i)", section: "doc", summary: "Documentation of bar \(i)",
+                long: text("python"))
         }
         for i in 0..<4 {
             out += stanza("fonts-baz\(i)", section: "fonts", summary: "Baz \(i) typeface", long: text("fonts"))
         }
         out += stanza("game0", section: "utils", summary: "A later version", long: ["ignored"])
         out += stanza("contrib-tool", section: "contrib/utils", summary: "Contrib tool", long: text("utils"))
-        out += stanza("paragraphs", section: "misc", summary: "Two paragraphs",
-                      long: ["First one.", "", "Second one,", " verbatim."])
-        out += stanza("translated", section: "misc", summary: "Summary only here", long: [],
-                      extra: "Description-md5: 0123456789abcdef0123456789abcdef\n")
+        out += stanza(
+            "paragraphs", section: "misc", summary: "Two paragraphs",
+            long: ["First one.", "", "Second one,", " verbatim."])
+        out += stanza(
+            "translated", section: "misc", summary: "Summary only here", long: [],
+            extra: "Description-md5: 0123456789abcdef0123456789abcdef\n")
         out += stanza("no-section", section: nil, summary: "Dropped", long: ["no section"])
-        let translations = "Package: translated\nDescription-md5: 0123456789abcdef0123456789abcdef\n"
+        let translations =
+            "Package: translated\nDescription-md5: 0123456789abcdef0123456789abcdef\n"
             + "Description-en: Summary only here\n The long text from Translation-en.\n\n"
         return (try dir.write("dumpavail.txt", text: out), try dir.write("Translation-en", text: translations))
     }

@@ -50,7 +50,9 @@ import VicinityMath
         #expect(e?.description == "\(p): bad magic 0x00000000 (expected 0x00000803 for unsigned-byte images)")
         // Labels file passed as images.
         try writeIDX(IDXArray(dims: [2], elements: .uint8([1, 2])), to: dir.path("labels"))
-        #expect(expectDataError { _ = try readIDXImages(dir.path("labels")) }?.description.contains("bad magic 0x00000801") == true)
+        #expect(
+            expectDataError { _ = try readIDXImages(dir.path("labels")) }?.description.contains("bad magic 0x00000801")
+                == true)
         // Generic reader: unknown type code.
         let q = try dir.write("x.idx", [0, 0, 0x07, 1, 0, 0, 0, 0])
         let e2 = expectDataError { _ = try readIDX(q) }
@@ -72,7 +74,8 @@ import VicinityMath
         guard case .truncated? = expectDataError({ _ = try readIDX(q) }) else { Issue.record("not truncated"); return }
         // Multi-byte type: the element width shows in the message.
         let r = try dir.write("f.idx", [0, 0, 0x0D, 1, 0, 0, 0, 2, 0, 0, 0, 0])
-        #expect(expectDataError { _ = try readIDX(r) }?.description.contains("2 × 4 = 8 bytes of data, file has 4") == true)
+        #expect(
+            expectDataError { _ = try readIDX(r) }?.description.contains("2 × 4 = 8 bytes of data, file has 4") == true)
         // Extra bytes are an error too.
         let s = try dir.write("extra.idx", [0, 0, 8, 1, 0, 0, 0, 1, 5, 6])
         #expect(expectDataError { _ = try readIDX(s) }?.description.contains("1 extra") == true)

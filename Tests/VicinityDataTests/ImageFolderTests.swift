@@ -39,8 +39,8 @@ import Testing
     @Test func badFileIsReportedAndTheRestKept() throws {
         let dir = try TempDir()
         for i in 0..<20 { try solid(dir.path(String(format: "img%02d.png", i)), UInt8(i)) }
-        _ = try dir.write("img07.png", pseudoRandomBytes(100))   // overwrite one with junk
-        try solid(dir.path("img13.png"), 9, w: 8, h: 6)          // and one of another size: resized, kept
+        _ = try dir.write("img07.png", pseudoRandomBytes(100))  // overwrite one with junk
+        try solid(dir.path("img13.png"), 9, w: 8, h: 6)  // and one of another size: resized, kept
         let f = try readImageFolder(dir.url.path)
         #expect(f.images.rows == 19)
         #expect(!f.ids.contains("img07") && f.ids.contains("img13") && f.ids.contains("img19"))
@@ -64,18 +64,24 @@ import Testing
         try solid(dir.path("a.png"), 10, w: 28, h: 28)
         try solid(dir.path("b.png"), 20, w: 28, h: 28)
         try solid(dir.path("c.png"), 30, w: 56, h: 40)
-        try writePNG(path: dir.path("d.png"), width: 2, height: 2, pixels: [UInt8](repeating: 100, count: 12), channels: 3)
+        try writePNG(
+            path: dir.path("d.png"), width: 2, height: 2, pixels: [UInt8](repeating: 100, count: 12), channels: 3)
         let f = try readImageFolder(dir.url.path)
-        #expect(f.geometry == ImageGeometry(height: 28, width: 28, channels: 1) && f.failures.isEmpty && f.images.rows == 4)
-        #expect(f.images.row(2).allSatisfy { $0 == Float(30) / 255 } && f.images.row(3).allSatisfy { $0 == Float(100) / 255 })
+        #expect(
+            f.geometry == ImageGeometry(height: 28, width: 28, channels: 1) && f.failures.isEmpty && f.images.rows == 4)
+        #expect(
+            f.images.row(2).allSatisfy { $0 == Float(30) / 255 }
+                && f.images.row(3).allSatisfy { $0 == Float(100) / 255 })
         // An explicit geometry: RGB 8×6, grey repeated into three channels.
-        let rgb = try readImageFolder(dir.url.path, geometry: ImageGeometry(height: 6, width: 8, channels: 3), fit: .pad)
+        let rgb = try readImageFolder(
+            dir.url.path, geometry: ImageGeometry(height: 6, width: 8, channels: 3), fit: .pad)
         #expect(rgb.images.cols == 144 && rgb.images[0, 0] == 0 && rgb.images[0, 3 * 8 * 3 + 4 * 3] == Float(10) / 255)
     }
 
     @Test func emptyOrMissingFolder() throws {
         let dir = try TempDir()
-        #expect(expectDataError { _ = try readImageFolder(dir.url.path) }?.description.contains("no image files") == true)
+        #expect(
+            expectDataError { _ = try readImageFolder(dir.url.path) }?.description.contains("no image files") == true)
         #expect(expectDataError { _ = try readImageFolder(dir.path("missing")) }?.path == dir.path("missing"))
     }
 
@@ -104,7 +110,9 @@ import Testing
         let (ds, skipped) = try Dataset.loadSkippingBad(images: imgs, labels: labels)
         #expect(ds.labels == [5, 6, 8] && ds.ids == ["0", "1", "3"] && skipped.count == 1)
         let few = try dir.write("few.txt", text: "1\n2\n")
-        guard case .labelCountMismatch? = expectDataError({ _ = try Dataset.loadSkippingBad(images: imgs, labels: few) }) else {
+        guard
+            case .labelCountMismatch? = expectDataError({ _ = try Dataset.loadSkippingBad(images: imgs, labels: few) })
+        else {
             Issue.record("count mismatch not reported"); return
         }
     }

@@ -61,14 +61,24 @@ import Testing
         #expect(e2!.description.contains("cut.png"))
 
         let junk = try dir.write("junk.png", Array(good.prefix(8)) + pseudoRandomBytes(300))
-        guard case .badImage(junk, _)? = expectDataError({ _ = try readPNG(junk) }) else { Issue.record("junk accepted"); return }
+        guard case .badImage(junk, _)? = expectDataError({ _ = try readPNG(junk) }) else {
+            Issue.record("junk accepted"); return
+        }
     }
 
     @Test func writerRejectsBadArguments() throws {
         let dir = try TempDir()
-        #expect(expectDataError { try writePNG(path: dir.path("x.png"), width: 2, height: 2, pixels: [1, 2, 3], channels: 1) } != nil)
-        #expect(expectDataError { try writePNG(path: dir.path("x.png"), width: 1, height: 1, pixels: [1, 2, 3, 4, 5], channels: 5) } != nil)
-        let e = expectDataError { try writePNG(path: dir.path("no/such/dir/x.png"), width: 1, height: 1, pixels: [1], channels: 1) }
+        #expect(
+            expectDataError {
+                try writePNG(path: dir.path("x.png"), width: 2, height: 2, pixels: [1, 2, 3], channels: 1)
+            } != nil)
+        #expect(
+            expectDataError {
+                try writePNG(path: dir.path("x.png"), width: 1, height: 1, pixels: [1, 2, 3, 4, 5], channels: 5)
+            } != nil)
+        let e = expectDataError {
+            try writePNG(path: dir.path("no/such/dir/x.png"), width: 1, height: 1, pixels: [1], channels: 1)
+        }
         #expect(e?.description.contains("x.png") == true)
     }
 }
@@ -95,7 +105,9 @@ import Testing
     @Test func badPGMs() throws {
         let dir = try TempDir()
         let short = try dir.write("short.pgm", Array("P5 4 4 255\n".utf8) + [1, 2, 3])
-        guard case .truncated(short, _)? = expectDataError({ _ = try readPGM(short) }) else { Issue.record("short accepted"); return }
+        guard case .truncated(short, _)? = expectDataError({ _ = try readPGM(short) }) else {
+            Issue.record("short accepted"); return
+        }
         let deep = try dir.write("deep.pgm", text: "P2 1 1 65535 7\n")
         #expect(expectDataError { _ = try readPGM(deep) }?.description.contains("maxval 65535") == true)
         let over = try dir.write("over.pgm", text: "P2 2 1 10 3 11\n")

@@ -32,7 +32,8 @@ import VicinityMath
         let m = Matrix(rows: 6, cols: 9, storage: (0..<54).map { Float($0) / 7 })
         try writeNPY(path: rows, m)
         let floats = try Dataset.load(images: rows)
-        #expect(floats.features.storage == m.storage && floats.geometry == ImageGeometry(height: 3, width: 3, channels: 1))
+        #expect(
+            floats.features.storage == m.storage && floats.geometry == ImageGeometry(height: 3, width: 3, channels: 1))
         #expect(throws: DataError.self) { try readLabels(rows) }
         let cube = dir.appendingPathComponent("c.npy").path
         try writeNPY(path: cube, kind: .float32, shape: [2, 3, 3], data: [UInt8](repeating: 0, count: 72))

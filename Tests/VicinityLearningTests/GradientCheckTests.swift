@@ -3,14 +3,17 @@ import VicinityMath
 @testable import VicinityLearning
 
 /// Central finite differences against the analytic gradient, on sampled parameters.
-func checkGradients(_ network: Network, encoderDepth: Int, objective: Objective, batch: Matrix, labels: [Int],
-                    eps: Float = 1e-2, tolerance: Float = 2e-2, sourceLocation: SourceLocation = #_sourceLocation) {
+func checkGradients(
+    _ network: Network, encoderDepth: Int, objective: Objective, batch: Matrix, labels: [Int],
+    eps: Float = 1e-2, tolerance: Float = 2e-2, sourceLocation: SourceLocation = #_sourceLocation
+) {
     func loss(_ n: Network) -> Float {
         var rng = SeededRNG(seed: 99)  // the same corruption and noise on every evaluation
         return objective.evaluate(n, encoderDepth: encoderDepth, batch: batch, labels: labels, rng: &rng).loss
     }
     var rng = SeededRNG(seed: 99)
-    let analytic = objective.evaluate(network, encoderDepth: encoderDepth, batch: batch, labels: labels, rng: &rng).gradients
+    let analytic = objective.evaluate(network, encoderDepth: encoderDepth, batch: batch, labels: labels, rng: &rng)
+        .gradients
     var picker = SeededRNG(seed: 5)
     var checked = 0
     for l in network.layers.indices {
@@ -28,9 +31,10 @@ func checkGradients(_ network: Network, encoderDepth: Int, objective: Objective,
                 }
                 let numeric = (perturbed(eps) - perturbed(-eps)) / (2 * eps)
                 let exact = isBias ? analytic.layers[l].bias.storage[i] : analytic.layers[l].weights.storage[i]
-                #expect(abs(numeric - exact) <= tolerance * max(abs(numeric), 0.05),
-                        "layer \(l) \(isBias ? "bias" : "weight") \(i): numeric \(numeric) analytic \(exact)",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    abs(numeric - exact) <= tolerance * max(abs(numeric), 0.05),
+                    "layer \(l) \(isBias ? "bias" : "weight") \(i): numeric \(numeric) analytic \(exact)",
+                    sourceLocation: sourceLocation)
                 checked += 1
             }
         }
@@ -62,14 +66,16 @@ struct GradientFixture {
         var objective = Objective(kind: .reconstruction)
         objective.loss = .squaredError
         // ReLU has kinks: a small step keeps most differences on one side of them.
-        checkGradients(net, encoderDepth: 2, objective: objective, batch: f.batch, labels: f.labels,
-                       eps: activation == .relu ? 1e-3 : 1e-2, tolerance: activation == .relu ? 5e-2 : 2e-2)
+        checkGradients(
+            net, encoderDepth: 2, objective: objective, batch: f.batch, labels: f.labels,
+            eps: activation == .relu ? 1e-3 : 1e-2, tolerance: activation == .relu ? 5e-2 : 2e-2)
     }
 
     @Test func crossEntropyWithLogisticOutputs() {
         var f = GradientFixture()
         let net = f.network([7, 4, 7], output: .logistic)
-        checkGradients(net, encoderDepth: 1, objective: Objective(kind: .reconstruction), batch: f.batch, labels: f.labels)
+        checkGradients(
+            net, encoderDepth: 1, objective: Objective(kind: .reconstruction), batch: f.batch, labels: f.labels)
     }
 
     @Test(arguments: NCA.Variant.allCases)
@@ -136,6 +142,6 @@ struct GradientFixture {
         #expect(abs(flat.loss + 1.0 / 3) < 1e-6)
         // The log variant: −mean log P_i = log 3 for the identical codes.
         let flatLog = NCA.evaluate(codes: Matrix(rows: 4, cols: 2), labels: [0, 0, 1, 1], variant: .logProbability)
-        #expect(abs(flatLog.loss - 1.0986123) < 1e-5)   // log 3
+        #expect(abs(flatLog.loss - 1.0986123) < 1e-5)  // log 3
     }
 }

@@ -17,64 +17,64 @@ private struct PythonDump: Decodable {
 /// Parses a model file with the standard library and numpy only, checks the
 /// layout independently, and prints a JSON dump of metadata and tensor bits.
 private let pythonReader = #"""
-import sys, json, struct
-try:
-    import numpy as np
-except Exception as e:
-    sys.stderr.write("numpy import failed: %r\n" % (e,))
-    sys.exit(3)
-blob = open(sys.argv[1], "rb").read()
-(n,) = struct.unpack("<Q", blob[:8])
-assert n % 8 == 0, "header length %d is not a multiple of 8" % n
-assert 8 + n <= len(blob), "header runs past the end"
-header = json.loads(blob[8:8 + n].decode("utf-8"))
-data = blob[8 + n:]
-meta = header.pop("__metadata__", {})
-assert all(isinstance(v, str) for v in meta.values()), "metadata values must be strings"
-out = {"header_length": n, "metadata": meta, "tensors": {}}
-cursor = 0
-for name in sorted(header, key=lambda k: (header[k]["data_offsets"][0], header[k]["data_offsets"][1])):
-    e = header[name]
-    begin, end = e["data_offsets"]
-    assert e["dtype"] == "F32", e["dtype"]
-    assert begin == cursor, "tensor %s starts at %d, expected %d" % (name, begin, cursor)
-    arr = np.frombuffer(data[begin:end], dtype="<f4").reshape(e["shape"])
-    assert np.all(np.isfinite(arr))
-    cursor = end
-    out["tensors"][name] = {"shape": list(arr.shape), "bits": arr.reshape(-1).view("<u4").tolist()}
-assert cursor == len(data), "data section has %d bytes, tensors cover %d" % (len(data), cursor)
-print(json.dumps(out, sort_keys=True))
-"""#
+    import sys, json, struct
+    try:
+        import numpy as np
+    except Exception as e:
+        sys.stderr.write("numpy import failed: %r\n" % (e,))
+        sys.exit(3)
+    blob = open(sys.argv[1], "rb").read()
+    (n,) = struct.unpack("<Q", blob[:8])
+    assert n % 8 == 0, "header length %d is not a multiple of 8" % n
+    assert 8 + n <= len(blob), "header runs past the end"
+    header = json.loads(blob[8:8 + n].decode("utf-8"))
+    data = blob[8 + n:]
+    meta = header.pop("__metadata__", {})
+    assert all(isinstance(v, str) for v in meta.values()), "metadata values must be strings"
+    out = {"header_length": n, "metadata": meta, "tensors": {}}
+    cursor = 0
+    for name in sorted(header, key=lambda k: (header[k]["data_offsets"][0], header[k]["data_offsets"][1])):
+        e = header[name]
+        begin, end = e["data_offsets"]
+        assert e["dtype"] == "F32", e["dtype"]
+        assert begin == cursor, "tensor %s starts at %d, expected %d" % (name, begin, cursor)
+        arr = np.frombuffer(data[begin:end], dtype="<f4").reshape(e["shape"])
+        assert np.all(np.isfinite(arr))
+        cursor = end
+        out["tensors"][name] = {"shape": list(arr.shape), "bits": arr.reshape(-1).view("<u4").tolist()}
+    assert cursor == len(data), "data section has %d bytes, tensors cover %d" % (len(data), cursor)
+    print(json.dumps(out, sort_keys=True))
+    """#
 
 /// Writes a Vicinity model file with numpy (header deliberately unpadded, tensors
 /// in reverse name order) and prints the same dump for the values it wrote.
 private let pythonWriter = #"""
-import sys, json, struct
-try:
-    import numpy as np
-except Exception as e:
-    sys.stderr.write("numpy import failed: %r\n" % (e,))
-    sys.exit(3)
-tensors = {
-    "w": (np.arange(12, dtype="<f4").reshape(3, 4) / np.float32(7)).astype("<f4"),
-    "b": np.array([0.1, -2.5, 1e-38], dtype="<f4"),
-    "e": np.zeros((0, 5), dtype="<f4"),
-}
-meta = {"format": "vicinity-model", "format_version": "1", "architecture": json.dumps({"layers": [4, 3]})}
-header = {"__metadata__": meta}
-payload = b""
-for name in sorted(tensors, reverse=True):
-    raw = tensors[name].tobytes()
-    header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
-                    "data_offsets": [len(payload), len(payload) + len(raw)]}
-    payload += raw
-text = json.dumps(header).encode("utf-8")
-with open(sys.argv[1], "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + payload)
-out = {"header_length": len(text), "metadata": meta,
-       "tensors": {k: {"shape": list(v.shape), "bits": v.reshape(-1).view("<u4").tolist()} for k, v in tensors.items()}}
-print(json.dumps(out, sort_keys=True))
-"""#
+    import sys, json, struct
+    try:
+        import numpy as np
+    except Exception as e:
+        sys.stderr.write("numpy import failed: %r\n" % (e,))
+        sys.exit(3)
+    tensors = {
+        "w": (np.arange(12, dtype="<f4").reshape(3, 4) / np.float32(7)).astype("<f4"),
+        "b": np.array([0.1, -2.5, 1e-38], dtype="<f4"),
+        "e": np.zeros((0, 5), dtype="<f4"),
+    }
+    meta = {"format": "vicinity-model", "format_version": "1", "architecture": json.dumps({"layers": [4, 3]})}
+    header = {"__metadata__": meta}
+    payload = b""
+    for name in sorted(tensors, reverse=True):
+        raw = tensors[name].tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
+                        "data_offsets": [len(payload), len(payload) + len(raw)]}
+        payload += raw
+    text = json.dumps(header).encode("utf-8")
+    with open(sys.argv[1], "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + payload)
+    out = {"header_length": len(text), "metadata": meta,
+           "tensors": {k: {"shape": list(v.shape), "bits": v.reshape(-1).view("<u4").tolist()} for k, v in tensors.items()}}
+    print(json.dumps(out, sort_keys=True))
+    """#
 
 private func decodeDump(_ output: ProcessOutput) throws -> PythonDump {
     try requireNumpy(output)
@@ -89,8 +89,10 @@ private func decodeDump(_ output: ProcessOutput) throws -> PythonDump {
 struct ModelFilePythonTests {
     @Test func pythonReadsWhatSwiftWrites() throws {
         var model = ModelFile(metadata: ["note": "ünïcode \"quotes\" \\ and\nnewline"])
-        model.setMatrix(Matrix(rows: 3, cols: 4, storage: (0..<12).map { Float($0) * 0.37 - 1.9 }), forName: "layer0.weight")
-        model.setVector([0.1, -0.2, Float.leastNonzeroMagnitude, Float.greatestFiniteMagnitude], forName: "layer0.bias")
+        model.setMatrix(
+            Matrix(rows: 3, cols: 4, storage: (0..<12).map { Float($0) * 0.37 - 1.9 }), forName: "layer0.weight")
+        model.setVector(
+            [0.1, -0.2, Float.leastNonzeroMagnitude, Float.greatestFiniteMagnitude], forName: "layer0.bias")
         model.setMatrix(Matrix(rows: 0, cols: 5), forName: "empty")
         model.tensors["scalar"] = Tensor(shape: [], values: [-0.0])
         try model.setMetadata(["kind": "mlp", "activation": "relu"], forKey: "architecture")

@@ -45,7 +45,8 @@ func readError(_ data: Data, sourceLocation: SourceLocation = #_sourceLocation) 
         throw TestFailure(message: "see recorded issue")
     } catch let error as ModelFileError {
         #expect(error.path == path, sourceLocation: sourceLocation)
-        #expect(error.description.contains(path), "message must name the file: \(error)", sourceLocation: sourceLocation)
+        #expect(
+            error.description.contains(path), "message must name the file: \(error)", sourceLocation: sourceLocation)
         #expect(error.description.contains((path as NSString).lastPathComponent), sourceLocation: sourceLocation)
         return error
     }
@@ -87,8 +88,9 @@ let numpyMissingStatus: Int32 = 3
 func requireNumpy(_ output: ProcessOutput, sourceLocation: SourceLocation = #_sourceLocation) throws {
     if output.status == numpyMissingStatus {
         let reason = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-        Issue.record("python3 cannot import numpy (\(reason)); install it (pip install numpy, or run the project's setup script)",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "python3 cannot import numpy (\(reason)); install it (pip install numpy, or run the project's setup script)",
+            sourceLocation: sourceLocation)
         throw TestFailure(message: "see recorded issue")
     }
 }

@@ -68,7 +68,9 @@ struct ModelFileRoundTripTests {
         // No temporary files left behind.
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(name + ".tmp-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+            $0.contains(name + ".tmp-")
+        }
         #expect(leftovers.isEmpty)
     }
 
@@ -102,9 +104,11 @@ struct ModelFileRoundTripTests {
         }
         #expect(cursor == bytes.count - headerEnd)
         // The first tensor's first value sits right after the header.
-        let cube = Float(bitPattern: bytes[headerEnd..<headerEnd + 4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        let cube = Float(
+            bitPattern: bytes[headerEnd..<headerEnd + 4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
         #expect(cube == 0)
-        let second = Float(bitPattern: bytes[headerEnd + 4..<headerEnd + 8].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        let second = Float(
+            bitPattern: bytes[headerEnd + 4..<headerEnd + 8].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
         #expect(second == Float(1) / 3)
     }
 
@@ -127,19 +131,24 @@ struct ModelFileRoundTripTests {
         let f64 = le([(1.5 as Double).bitPattern, (-2.25 as Double).bitPattern])
         let i32 = le([Int32(-7), 1 << 20])
         let u8: [UInt8] = [0, 255, 3]
-        let bf16 = le([UInt16(0x3FC0), 0xC000]) // 1.5, -2
-        let f16 = le([UInt16(0x3C00), 0xC100, 0x0001, 0x7BFF]) // 1, -2.5, 2^-24, 65504
+        let bf16 = le([UInt16(0x3FC0), 0xC000])  // 1.5, -2
+        let f16 = le([UInt16(0x3C00), 0xC100, 0x0001, 0x7BFF])  // 1, -2.5, 2^-24, 65504
         let i64 = le([Int64(-3), 1 << 40])
         let i8 = le([Int8(-128), 127])
         var payload: [UInt8] = []
         var entries: [String] = []
-        for (name, dtype, shape, bytes) in [("a", "F64", "[2]", f64), ("b", "I32", "[2]", i32), ("c", "U8", "[3]", u8),
-                                             ("d", "BF16", "[2]", bf16), ("e", "F16", "[2,2]", f16),
-                                             ("f", "I64", "[2]", i64), ("g", "I8", "[2,1]", i8)] {
-            entries.append("\"\(name)\":{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":[\(payload.count),\(payload.count + bytes.count)]}")
+        for (name, dtype, shape, bytes) in [
+            ("a", "F64", "[2]", f64), ("b", "I32", "[2]", i32), ("c", "U8", "[3]", u8),
+            ("d", "BF16", "[2]", bf16), ("e", "F16", "[2,2]", f16),
+            ("f", "I64", "[2]", i64), ("g", "I8", "[2,1]", i8),
+        ] {
+            entries.append(
+                "\"\(name)\":{\"dtype\":\"\(dtype)\",\"shape\":\(shape),\"data_offsets\":[\(payload.count),\(payload.count + bytes.count)]}"
+            )
             payload += bytes
         }
-        let data = rawContainer(header: "{" + vicinityMetadataEntry + entries.joined(separator: ",") + "}", payload: payload)
+        let data = rawContainer(
+            header: "{" + vicinityMetadataEntry + entries.joined(separator: ",") + "}", payload: payload)
         let model = try ModelFile.decode(data, source: "dtypes.safetensors")
         #expect(model.tensors["a"]?.values == [1.5, -2.25])
         #expect(model.tensors["b"]?.values == [-7, 1_048_576])
@@ -164,8 +173,9 @@ struct ModelFileRoundTripTests {
     }
 
     @Test func plainSafetensorsWithoutMetadataDecodes() throws {
-        let data = rawContainer(header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
-                                payload: f32Bytes([1, 2]), pad: false)
+        let data = rawContainer(
+            header: #"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+            payload: f32Bytes([1, 2]), pad: false)
         let contents = try SafeTensors.decode(data, source: "plain.safetensors")
         #expect(contents.metadata.isEmpty)
         #expect(contents.tensors["x"] == Tensor(vector: [1, 2]))
@@ -188,9 +198,11 @@ struct ModelFileRoundTripTests {
 @Suite("Model file errors")
 struct ModelFileErrorTests {
     /// A valid two-tensor file: "a" is [2] F32 at 0..<8, "b" is [1] F32 at 8..<12.
-    private func valid(a: String = #"{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,
-                       b: String = #"{"dtype":"F32","shape":[1],"data_offsets":[8,12]}"#,
-                       payload: [UInt8] = f32Bytes([1, 2, 3])) -> Data {
+    private func valid(
+        a: String = #"{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,
+        b: String = #"{"dtype":"F32","shape":[1],"data_offsets":[8,12]}"#,
+        payload: [UInt8] = f32Bytes([1, 2, 3])
+    ) -> Data {
         rawContainer(header: "{" + vicinityMetadataEntry + "\"a\":\(a),\"b\":\(b)}", payload: payload)
     }
 
@@ -242,7 +254,7 @@ struct ModelFileErrorTests {
 
     @Test func headerNotJSON() throws {
         var data = valid()
-        data[8] = UInt8(ascii: "x") // flip the opening brace
+        data[8] = UInt8(ascii: "x")  // flip the opening brace
         guard case .headerNotJSON = try readError(data).kind else { Issue.record("expected headerNotJSON"); return }
         let truncatedJSON = rawContainer(header: #"{"a":{"dtype":"F32""#)
         let error = try readError(truncatedJSON)
@@ -282,7 +294,9 @@ struct ModelFileErrorTests {
         ]
         for (entry, field) in cases {
             let error = try readError(valid(a: entry))
-            guard case .invalidField(let tensor, let f, _) = error.kind else { Issue.record("\(entry): got \(error)"); continue }
+            guard case .invalidField(let tensor, let f, _) = error.kind else {
+                Issue.record("\(entry): got \(error)"); continue
+            }
             #expect(tensor == "a" && f == field, "\(entry)")
         }
     }
@@ -307,22 +321,26 @@ struct ModelFileErrorTests {
     }
 
     @Test func overlappingTensors() throws {
-        let error = try readError(valid(b: #"{"dtype":"F32","shape":[1],"data_offsets":[4,8]}"#, payload: f32Bytes([1, 2])))
+        let error = try readError(
+            valid(b: #"{"dtype":"F32","shape":[1],"data_offsets":[4,8]}"#, payload: f32Bytes([1, 2])))
         #expect(error.kind == .overlappingTensors(first: "a", second: "b"))
         #expect(error.description.contains("overlap"))
     }
 
     @Test func dataNotCoveredExactly() throws {
         // Gap between tensors.
-        let gap = try readError(valid(b: #"{"dtype":"F32","shape":[1],"data_offsets":[12,16]}"#, payload: f32Bytes([1, 2, 0, 3])))
+        let gap = try readError(
+            valid(b: #"{"dtype":"F32","shape":[1],"data_offsets":[12,16]}"#, payload: f32Bytes([1, 2, 0, 3])))
         #expect(gap.kind == .uncoveredData(begin: 8, end: 12, dataLength: 16))
         // Trailing bytes after the last tensor.
         let tail = try readError(valid(payload: f32Bytes([1, 2, 3, 4])))
         #expect(tail.kind == .uncoveredData(begin: 12, end: 16, dataLength: 16))
         // Leading bytes before the first tensor.
-        let lead = try readError(valid(a: #"{"dtype":"F32","shape":[2],"data_offsets":[4,12]}"#,
-                                       b: #"{"dtype":"F32","shape":[1],"data_offsets":[12,16]}"#,
-                                       payload: f32Bytes([0, 1, 2, 3])))
+        let lead = try readError(
+            valid(
+                a: #"{"dtype":"F32","shape":[2],"data_offsets":[4,12]}"#,
+                b: #"{"dtype":"F32","shape":[1],"data_offsets":[12,16]}"#,
+                payload: f32Bytes([0, 1, 2, 3])))
         #expect(lead.kind == .uncoveredData(begin: 0, end: 4, dataLength: 16))
     }
 
@@ -330,15 +348,20 @@ struct ModelFileErrorTests {
         for (bad, index) in [(Float.nan, 1), (.infinity, 0), (-.infinity, 1)] {
             let values: [Float] = index == 0 ? [bad, 2, 3] : [1, bad, 3]
             let error = try readError(valid(payload: f32Bytes(values)))
-            guard case .nonFiniteValue(let tensor, let i, _) = error.kind else { Issue.record("got \(error)"); continue }
+            guard case .nonFiniteValue(let tensor, let i, _) = error.kind else {
+                Issue.record("got \(error)"); continue
+            }
             #expect(tensor == "a" && i == index)
             #expect(error.description.contains("\"a\""))
         }
         // F64 values too large for Float become infinite and are refused as well.
         let big = withUnsafeBytes(of: (1e300 as Double).bitPattern.littleEndian) { Array($0) }
-        let data = rawContainer(header: "{" + vicinityMetadataEntry + #""w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#,
-                                payload: big)
-        guard case .nonFiniteValue(let tensor, _, _) = try readError(data).kind else { Issue.record("expected nonFinite"); return }
+        let data = rawContainer(
+            header: "{" + vicinityMetadataEntry + #""w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#,
+            payload: big)
+        guard case .nonFiniteValue(let tensor, _, _) = try readError(data).kind else {
+            Issue.record("expected nonFinite"); return
+        }
         #expect(tensor == "w")
     }
 
@@ -362,13 +385,17 @@ struct ModelFileErrorTests {
         var model = ModelFile()
         model.tensors["bad"] = Tensor(vector: [1, 2, 3])
         model.tensors["bad"]!.shape = [2]
-        #expect(throws: ModelFileError(path: ModelFile.inMemorySource,
-                                       kind: .valueCountMismatch(tensor: "bad", shape: [2], valueCount: 3))) {
+        #expect(
+            throws: ModelFileError(
+                path: ModelFile.inMemorySource,
+                kind: .valueCountMismatch(tensor: "bad", shape: [2], valueCount: 3))
+        ) {
             try model.encoded()
         }
         var reserved = ModelFile()
         reserved.setVector([1], forName: "__metadata__")
-        #expect(throws: ModelFileError(path: ModelFile.inMemorySource, kind: .invalidTensorName(name: "__metadata__"))) {
+        #expect(throws: ModelFileError(path: ModelFile.inMemorySource, kind: .invalidTensorName(name: "__metadata__")))
+        {
             try reserved.encoded()
         }
         #expect(throws: ModelFileError.self) { try reserved.setMetadata("x", forKey: "format") }
@@ -410,7 +437,8 @@ struct ModelFileErrorTests {
         let missing = try readError(file(#""__metadata__":{"format_version":"1"},"#))
         #expect(missing.kind == .missingFormat)
         #expect(missing.description.contains("hint"))
-        #expect(try readError(file(#""__metadata__":{"format":"pytorch","format_version":"1"},"#)).kind
+        #expect(
+            try readError(file(#""__metadata__":{"format":"pytorch","format_version":"1"},"#)).kind
                 == .unsupportedFormat(found: "pytorch"))
         #expect(try readError(file(#""__metadata__":{"format":"vicinity-model"},"#)).kind == .missingFormatVersion)
         let version = try readError(file(#""__metadata__":{"format":"vicinity-model","format_version":"2"},"#))
@@ -437,7 +465,9 @@ struct ModelFileErrorTests {
             _ = try read.vector("layer1.bias", count: 2)
             Issue.record("expected missing tensor")
         } catch let error as ModelFileError {
-            guard case .missingTensor(let name, let available) = error.kind else { Issue.record("got \(error)"); return }
+            guard case .missingTensor(let name, let available) = error.kind else {
+                Issue.record("got \(error)"); return
+            }
             #expect(name == "layer1.bias")
             #expect(available.contains("layer0.bias"))
             #expect(error.description.contains(path))

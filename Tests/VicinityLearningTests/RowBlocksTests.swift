@@ -10,7 +10,8 @@ import VicinityMath
     static let model: EmbeddingModel = {
         var rng = SeededRNG(seed: 17)
         let net = Network(sizes: [784, 500, 500, 2000, 30], hidden: .logistic, output: .linear, rng: &rng)
-        var model = EmbeddingModel(network: net, encoderDepth: 4, record: TrainingRecord(recipe: "test", seed: 17, dataFingerprint: "0"))
+        var model = EmbeddingModel(
+            network: net, encoderDepth: 4, record: TrainingRecord(recipe: "test", seed: 17, dataFingerprint: "0"))
         model.head = Network(sizes: [30, 512, 64], hidden: .logistic, output: .logistic, rng: &rng)
         return model
     }()

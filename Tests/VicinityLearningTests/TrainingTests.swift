@@ -16,8 +16,9 @@ func syntheticDataset(count: Int = 300, dims: Int = 16, seed: UInt64 = 4) -> Dat
         labels.append(c)
         values += prototypes[c].map { min(max($0 + 0.15 * rng.gaussian(), 0), 1) }
     }
-    return Dataset(name: "synthetic", features: Matrix(rows: count, cols: dims, storage: values), labels: labels,
-                   ids: (0..<count).map { "s\($0)" }, imageRows: 4, imageCols: dims / 4)
+    return Dataset(
+        name: "synthetic", features: Matrix(rows: count, cols: dims, storage: values), labels: labels,
+        ids: (0..<count).map { "s\($0)" }, imageRows: 4, imageCols: dims / 4)
 }
 
 func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath("vicinity-train-\(name)") }
@@ -40,13 +41,14 @@ func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath
         s.learningRate = 3e-3
         s.validation = 0
         s.patience = 100
-        let set = Dataset(name: "lin", features: data, labels: [Int](repeating: 0, count: 2000),
-                          ids: (0..<2000).map { "\($0)" }, imageRows: 1, imageCols: 10)
+        let set = Dataset(
+            name: "lin", features: data, labels: [Int](repeating: 0, count: 2000),
+            ids: (0..<2000).map { "\($0)" }, imageRows: 1, imageCols: 10)
         let model = try Trainer(settings: s, checkpointPath: temporaryPath("lin.ckpt"), resume: false).train(set)
         // Principal angles: singular values of Qaᵀ·Qb for orthonormal bases of both subspaces are their cosines.
         let pca = try PCA.fit(data, components: 3)
-        let decoderRows = model.network.layers[1].weights          // 3×10: spans the learned subspace
-        let (_, _, vt) = try LAPACK.svd(decoderRows)                  // orthonormal rows spanning it
+        let decoderRows = model.network.layers[1].weights  // 3×10: spans the learned subspace
+        let (_, _, vt) = try LAPACK.svd(decoderRows)  // orthonormal rows spanning it
         let (_, cosines, _) = try LAPACK.svd(vt.multiplied(by: pca.components, transposeOther: true))
         #expect(cosines.allSatisfy { $0 > 0.995 }, "cosines of principal angles \(cosines)")
     }
@@ -59,8 +61,9 @@ func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath
         let before = squaredErrorPerImage(rbm.visibleMeans(rbm.hiddenMeans(data)), data)
         for epoch in 0..<20 {
             for b in 0..<6 {
-                rbm.contrastiveDivergence(data.rows(in: b * 100 ..< (b + 1) * 100), settings: CDSettings(),
-                                          momentum: epoch < 5 ? 0.5 : 0.9, state: &state, rng: &rng)
+                rbm.contrastiveDivergence(
+                    data.rows(in: b * 100..<(b + 1) * 100), settings: CDSettings(),
+                    momentum: epoch < 5 ? 0.5 : 0.9, state: &state, rng: &rng)
             }
         }
         let after = squaredErrorPerImage(rbm.visibleMeans(rbm.hiddenMeans(data)), data)
@@ -86,7 +89,9 @@ func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath
         let data = syntheticDataset()
         let model = try Trainer(settings: s, checkpointPath: temporaryPath("head"), resume: false).train(data)
         let head = try #require(model.head)
-        #expect(head.outputDims == 10 && head.layers.allSatisfy { $0.activation == .logistic } && model.architecture.headBits == 10)
+        #expect(
+            head.outputDims == 10 && head.layers.allSatisfy { $0.activation == .logistic }
+                && model.architecture.headBits == 10)
         #expect(model.record.figures.keys.contains { $0.hasPrefix("head_") })
         let bits = model.headOutputs(model.embed(data.features))!
         #expect(bits.storage.allSatisfy { $0 >= 0 && $0 <= 1 })
@@ -146,8 +151,10 @@ func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath
 
     @Test func sameSeedGivesABitIdenticalModel() throws {
         let data = syntheticDataset()
-        let a = try Trainer(settings: Self.smallNCASettings(), checkpointPath: temporaryPath("a"), resume: false).train(data)
-        let b = try Trainer(settings: Self.smallNCASettings(), checkpointPath: temporaryPath("b"), resume: false).train(data)
+        let a = try Trainer(settings: Self.smallNCASettings(), checkpointPath: temporaryPath("a"), resume: false).train(
+            data)
+        let b = try Trainer(settings: Self.smallNCASettings(), checkpointPath: temporaryPath("b"), resume: false).train(
+            data)
         #expect(a.network == b.network)
         var other = Self.smallNCASettings()
         other.seed = 2
@@ -158,11 +165,13 @@ func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath
     @Test(arguments: [1, 3, 5, 8, 9, 12, 16])
     func interruptedThenResumedEqualsUninterrupted(stopAfterBatches: Int) throws {
         let data = syntheticDataset()
-        let whole = try Trainer(settings: Self.smallNCASettings(), checkpointPath: temporaryPath("w"), resume: false).train(data)
+        let whole = try Trainer(settings: Self.smallNCASettings(), checkpointPath: temporaryPath("w"), resume: false)
+            .train(data)
         let path = temporaryPath("r")
         var batches = 0
-        let first = try Trainer(settings: Self.smallNCASettings(), checkpointPath: path, resume: false,
-                                progress: { if case .batch = $0 { batches += 1 } }, shouldStop: { batches >= stopAfterBatches })
+        let first = try Trainer(
+            settings: Self.smallNCASettings(), checkpointPath: path, resume: false,
+            progress: { if case .batch = $0 { batches += 1 } }, shouldStop: { batches >= stopAfterBatches })
         #expect(throws: TrainingInterrupted.self) { try first.train(data) }
         let resumed = try Trainer(settings: Self.smallNCASettings(), checkpointPath: path, resume: true).train(data)
         #expect(resumed.network == whole.network)
@@ -172,8 +181,9 @@ func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath
         let data = syntheticDataset()
         let path = temporaryPath("bad")
         var batches = 0
-        let first = try Trainer(settings: Self.smallNCASettings(), checkpointPath: path, resume: false,
-                                progress: { if case .batch = $0 { batches += 1 } }, shouldStop: { batches >= 12 })
+        let first = try Trainer(
+            settings: Self.smallNCASettings(), checkpointPath: path, resume: false,
+            progress: { if case .batch = $0 { batches += 1 } }, shouldStop: { batches >= 12 })
         #expect(throws: TrainingInterrupted.self) { try first.train(data) }
         var other = Self.smallNCASettings()
         other.seed = 9
@@ -183,10 +193,13 @@ func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         bytes.removeLast(bytes.count / 3)
         try bytes.write(to: URL(fileURLWithPath: path))
-        #expect { try Trainer(settings: Self.smallNCASettings(), checkpointPath: path, resume: true) } throws: { error in
+        #expect { try Trainer(settings: Self.smallNCASettings(), checkpointPath: path, resume: true) } throws: {
+            error in
             "\(error)".contains(path)
         }
-        #expect { try Trainer(settings: Self.smallNCASettings(), checkpointPath: temporaryPath("none"), resume: true) } throws: { error in
+        #expect {
+            try Trainer(settings: Self.smallNCASettings(), checkpointPath: temporaryPath("none"), resume: true)
+        } throws: { error in
             "\(error)".contains("no checkpoint")
         }
     }
@@ -199,7 +212,8 @@ func temporaryPath(_ name: String) -> String { VicinityTestSupport.temporaryPath
         s.epochs = 3
         s.batch = 60
         s.validation = 30
-        let model = try Trainer(settings: s, checkpointPath: temporaryPath("h"), resume: false).train(syntheticDataset())
+        let model = try Trainer(settings: s, checkpointPath: temporaryPath("h"), resume: false).train(
+            syntheticDataset())
         #expect(model.architecture.activations.last == .logistic && model.outputDims == 8)
         #expect(model.embed(syntheticDataset().features).storage.allSatisfy { $0 >= 0 && $0 <= 1 })
     }

@@ -10,11 +10,13 @@ func randomMatrix(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
 func naiveProduct(_ a: Matrix, _ ta: Bool, _ b: Matrix, _ tb: Bool) -> Matrix {
     let A = ta ? a.transposed : a, B = tb ? b.transposed : b
     var c = Matrix(rows: A.rows, cols: B.cols)
-    for i in 0..<A.rows { for j in 0..<B.cols {
-        var s = 0.0
-        for p in 0..<A.cols { s += Double(A[i, p]) * Double(B[p, j]) }
-        c[i, j] = Float(s)
-    } }
+    for i in 0..<A.rows {
+        for j in 0..<B.cols {
+            var s = 0.0
+            for p in 0..<A.cols { s += Double(A[i, p]) * Double(B[p, j]) }
+            c[i, j] = Float(s)
+        }
+    }
     return c
 }
 

@@ -10,21 +10,23 @@ func jacobiEigenvalues(_ a: [[Double]]) -> [Double] {
         var off = 0.0
         for i in 0..<n { for j in 0..<n where i != j { off += a[i][j] * a[i][j] } }
         if off < 1e-22 { break }
-        for p in 0..<n { for q in (p + 1)..<n where abs(a[p][q]) > 1e-300 {
-            let theta = (a[q][q] - a[p][p]) / (2 * a[p][q])
-            let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
-            let c = 1 / (t * t + 1).squareRoot(), s = t * c
-            for k in 0..<n {
-                let akp = a[k][p], akq = a[k][q]
-                a[k][p] = c * akp - s * akq
-                a[k][q] = s * akp + c * akq
+        for p in 0..<n {
+            for q in (p + 1)..<n where abs(a[p][q]) > 1e-300 {
+                let theta = (a[q][q] - a[p][p]) / (2 * a[p][q])
+                let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                for k in 0..<n {
+                    let akp = a[k][p], akq = a[k][q]
+                    a[k][p] = c * akp - s * akq
+                    a[k][q] = s * akp + c * akq
+                }
+                for k in 0..<n {
+                    let apk = a[p][k], aqk = a[q][k]
+                    a[p][k] = c * apk - s * aqk
+                    a[q][k] = s * apk + c * aqk
+                }
             }
-            for k in 0..<n {
-                let apk = a[p][k], aqk = a[q][k]
-                a[p][k] = c * apk - s * aqk
-                a[q][k] = s * apk + c * aqk
-            }
-        } }
+        }
     }
     return (0..<n).map { a[$0][$0] }.sorted(by: >)
 }
@@ -74,10 +76,12 @@ func correlatedData(rows: Int, cols: Int, seed: UInt64) -> Matrix {
         #expect(z.columnMeans().allSatisfy { abs($0) < 1e-3 })
         var cov = z.multiplied(by: z, transposeSelf: true)
         cov.scale(by: 1 / Float(z.rows))
-        for i in 0..<4 { for j in 0..<4 {
-            let want: Float = i == j ? pca.eigenvalues[i] : 0
-            #expect(abs(cov[i, j] - want) < 1e-3 * pca.eigenvalues[0])
-        } }
+        for i in 0..<4 {
+            for j in 0..<4 {
+                let want: Float = i == j ? pca.eigenvalues[i] : 0
+                #expect(abs(cov[i, j] - want) < 1e-3 * pca.eigenvalues[0])
+            }
+        }
         let white = try PCA.fit(data, components: 4, whiten: true).transform(data)
         let variances = white.rowSquaredNormsOfColumns()
         #expect(variances.allSatisfy { abs($0 - 1) < 1e-3 })

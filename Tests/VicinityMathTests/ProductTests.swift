@@ -25,9 +25,10 @@ import Testing
             a.storage.withUnsafeBufferPointer { pa in
                 b.storage.withUnsafeBufferPointer { pb in
                     c.storage.withUnsafeMutableBufferPointer { pc in
-                        BLAS.gemm(ta ? .transposed : .none, tb ? .transposed : .none, m: m, n: n, k: k, alpha: 2,
-                                  a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
-                                  beta: 0.5, c: pc.baseAddress!, ldc: ldc, parts: parts)
+                        BLAS.gemm(
+                            ta ? .transposed : .none, tb ? .transposed : .none, m: m, n: n, k: k, alpha: 2,
+                            a: pa.baseAddress!, lda: a.cols, b: pb.baseAddress!, ldb: b.cols,
+                            beta: 0.5, c: pc.baseAddress!, ldc: ldc, parts: parts)
                     }
                 }
             }

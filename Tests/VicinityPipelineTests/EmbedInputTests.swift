@@ -15,7 +15,9 @@ import VicinityStore
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for i in 0..<count {
                 let pixels = (0..<16).map { UInt8(($0 * 16 + i * 5 + label * 60) % 256) }
-                try writePGM(path: folder.appendingPathComponent("img\(i).pgm").path, image: GrayImage(width: 4, height: 4, pixels: pixels))
+                try writePGM(
+                    path: folder.appendingPathComponent("img\(i).pgm").path,
+                    image: GrayImage(width: 4, height: 4, pixels: pixels))
             }
         }
         try Data("not an image".utf8).write(to: root.appendingPathComponent("1/broken.png"))
@@ -28,9 +30,12 @@ import VicinityStore
             let model = dir.appendingPathComponent("m.safetensors").path
             try writeModel(model, sizes: [16, 5])
             let store = dir.appendingPathComponent("s").path
-            var strict = EmbedConfiguration(input: .images(images, labels: nil, fit: .crop), model: model, store: store,
-                                            idPrefix: "p/", strict: true)
-            let refused = try #require(throws: PipelineError.self) { try EmbedJob(strict).run(reporter: SilentReporter()) }
+            var strict = EmbedConfiguration(
+                input: .images(images, labels: nil, fit: .crop), model: model, store: store,
+                idPrefix: "p/", strict: true)
+            let refused = try #require(throws: PipelineError.self) {
+                try EmbedJob(strict).run(reporter: SilentReporter())
+            }
             #expect(refused.description.hasPrefix("1 image could not be used:\n  1/broken.png: "))
             #expect(refused.description.hasSuffix("\n(--strict: nothing was written)"))
             #expect(!FileManager.default.fileExists(atPath: store))
@@ -49,14 +54,18 @@ import VicinityStore
         try withTemporaryFolder { dir in
             let model = dir.appendingPathComponent("m.safetensors").path
             try writeModel(model, sizes: [4, 3])
-            let lines = (0..<7).map { "item\($0),\($0 % 2),\($0 * 10),20,30,\(255 - $0)" }.joined(separator: "\n") + "\n"
+            let lines =
+                (0..<7).map { "item\($0),\($0 % 2),\($0 * 10),20,30,\(255 - $0)" }.joined(separator: "\n") + "\n"
             let pipe = Pipe()
             pipe.fileHandleForWriting.write(Data(lines.utf8))
             try pipe.fileHandleForWriting.close()
             let store = dir.appendingPathComponent("s").path
             let reporter = RecordingReporter()
-            let summary = try EmbedJob(EmbedConfiguration(input: .csvStream(pipe.fileHandleForReading), model: model,
-                                                          store: store, batch: 3)).run(reporter: reporter)
+            let summary = try EmbedJob(
+                EmbedConfiguration(
+                    input: .csvStream(pipe.fileHandleForReading), model: model,
+                    store: store, batch: 3)
+            ).run(reporter: reporter)
             #expect(summary.complete && summary.embedded == 7 && summary.inputItems == 7 && summary.bits == 3)
             #expect(reporter.totals == [nil] && reporter.notes.isEmpty)
             let s = try CodeStore(path: store, access: .readOnly)
@@ -74,9 +83,14 @@ import VicinityStore
                 .write(to: URL(fileURLWithPath: attributes))
             let store = dir.appendingPathComponent("s").path
             let reporter = RecordingReporter()
-            let summary = try EmbedJob(EmbedConfiguration(input: .vectors(vectors, bits: nil, ids: nil, labels: nil), model: nil,
-                                                          store: store, idPrefix: "v", attributes: attributes)).run(reporter: reporter)
-            #expect(summary.model == vectors && summary.fingerprint.hasPrefix("npy-") && summary.codeDims == 2 && summary.bits == 0)
+            let summary = try EmbedJob(
+                EmbedConfiguration(
+                    input: .vectors(vectors, bits: nil, ids: nil, labels: nil), model: nil,
+                    store: store, idPrefix: "v", attributes: attributes)
+            ).run(reporter: reporter)
+            #expect(
+                summary.model == vectors && summary.fingerprint.hasPrefix("npy-") && summary.codeDims == 2
+                    && summary.bits == 0)
             #expect(reporter.notes == ["attributes: 1 items from \(attributes); 1 ids not in the store, e.g. nope"])
             let s = try CodeStore(path: store, access: .readOnly)
             #expect(try s.get("v1")?.code == [3, 4] && s.meta()?.extra["vectors"] == "x.npy")
@@ -86,9 +100,11 @@ import VicinityStore
 
     @Test func windowsFollowIdByteOrderWithinOnePart() {
         func part(_ ids: [String]) -> EmbedPart {
-            EmbedPart(dataset: Dataset(name: "d", features: Matrix(rows: ids.count, cols: 1), labels: ids.map { _ in 0 }, ids: ids,
-                                       imageRows: 1, imageCols: 1),
-                      source: { "\($0)" })
+            EmbedPart(
+                dataset: Dataset(
+                    name: "d", features: Matrix(rows: ids.count, cols: 1), labels: ids.map { _ in 0 }, ids: ids,
+                    imageRows: 1, imageCols: 1),
+                source: { "\($0)" })
         }
         let parts = [part(["b", "a", "c", "d"]), part(["a2", "e"])]
         let windows = EmbedJob.windows(parts, batch: 2)

@@ -17,7 +17,8 @@ import VicinityStore
                 .run(reporter: SilentReporter())
             let train = try Dataset.load(dir.path, split: .train), test = try Dataset.load(dir.path, split: .test)
             let pr = dir.appendingPathComponent("pr.csv").path
-            let runner = EvaluationRunner(model: model, dataName: "tiny", ks: [1, 3], confusionK: 3, hammingQueries: 10, prCSV: pr)
+            let runner = EvaluationRunner(
+                model: model, dataName: "tiny", ks: [1, 3], confusionK: 3, hammingQueries: 10, prCSV: pr)
             let embedding = try Baselines.embedding(model, training: train, reporter: SilentReporter())
             let m = try #require(embedding as? EmbeddingModel)
 
@@ -30,7 +31,10 @@ import VicinityStore
             let hamming = try #require(split.hamming)
             #expect(hamming.retrieval.queries == 10 && hamming.retrieval.bits == 6 && hamming.knn.queries == 40)
             #expect(hamming.nearBinaryPercent != nil && stored.hamming?.nearBinaryPercent != nil)
-            #expect(Set(hamming.json.keys).isSuperset(of: ["map_percent", "knn_error_percent", "confusion", "near_binary_percent"]))
+            #expect(
+                Set(hamming.json.keys).isSuperset(of: [
+                    "map_percent", "knn_error_percent", "confusion", "near_binary_percent",
+                ]))
             #expect(hamming.summary.hasPrefix("binary codes (6 bits): mAP "))
             #expect(try String(contentsOfFile: pr, encoding: .utf8).hasPrefix("radius,precision,recall\n0,"))
         }
@@ -39,12 +43,15 @@ import VicinityStore
     @Test func storesOfAnotherModelOrNoneAreRefused() throws {
         try withTemporaryFolder { dir in
             try writeMNISTLayout(in: dir, train: 30, test: 10)
-            let model = dir.appendingPathComponent("m.safetensors").path, other = dir.appendingPathComponent("o.safetensors").path
+            let model = dir.appendingPathComponent("m.safetensors").path,
+                other = dir.appendingPathComponent("o.safetensors").path
             try writeModel(model, sizes: [16, 6])
             try writeModel(other, sizes: [16, 6], seed: 8)
             let store = dir.appendingPathComponent("s").path
-            let made = try EmbedJob(EmbedConfiguration(input: .dataset(dir.path, split: .train), model: model, store: store))
-                .run(reporter: SilentReporter())
+            let made = try EmbedJob(
+                EmbedConfiguration(input: .dataset(dir.path, split: .train), model: model, store: store)
+            )
+            .run(reporter: SilentReporter())
             let test = try Dataset.load(dir.path, split: .test)
             let runner = EvaluationRunner(model: other, dataName: "tiny")
             let otherModel = try EmbeddingModel.load(from: other)
@@ -52,9 +59,13 @@ import VicinityStore
                 try runner.scoreStore(dir.appendingPathComponent("none").path, model: otherModel, test: test)
             }
             #expect(missing.description == "no store at \(dir.path)/none (make one with vicinity embed)")
-            let wrong = try #require(throws: PipelineError.self) { try runner.scoreStore(store, model: otherModel, test: test) }
+            let wrong = try #require(throws: PipelineError.self) {
+                try runner.scoreStore(store, model: otherModel, test: test)
+            }
             let fingerprint = try CodeStore.fingerprint(ofFile: other)
-            #expect(wrong.description == "\(other) (\(fingerprint)) is not the model \(store) was embedded with (\(made.fingerprint))")
+            #expect(
+                wrong.description
+                    == "\(other) (\(fingerprint)) is not the model \(store) was embedded with (\(made.fingerprint))")
         }
     }
 
@@ -69,22 +80,28 @@ import VicinityStore
                 do { try body() } catch { return (error as? PipelineError)?.description }
                 return nil
             }
-            #expect(refusal { _ = try Baselines.hasher("lsh:0", training: train, reporter: reporter) }
+            #expect(
+                refusal { _ = try Baselines.hasher("lsh:0", training: train, reporter: reporter) }
                     == "--model lsh:0: expected lsh:BITS with BITS in 1...1024")
-            #expect(refusal { _ = try Baselines.hasher("itq:17", training: train, reporter: reporter) }
+            #expect(
+                refusal { _ = try Baselines.hasher("itq:17", training: train, reporter: reporter) }
                     == "--model itq:17: itq takes at most 16 bits (one per principal direction)")
-            #expect(refusal { _ = try Baselines.embedding("pca:17", training: train, reporter: reporter) }
+            #expect(
+                refusal { _ = try Baselines.embedding("pca:17", training: train, reporter: reporter) }
                     == "--model pca:17: expected pca:N with N in 1...16")
-            #expect(refusal { _ = try Baselines.embedding("nowhere", training: train, reporter: reporter) }
+            #expect(
+                refusal { _ = try Baselines.embedding("nowhere", training: train, reporter: reporter) }
                     == "--model nowhere: no such model file (use pixels, pca:N, or a .safetensors path)")
             let wide = dir.appendingPathComponent("wide.safetensors").path
             try writeModel(wide, sizes: [25, 4])
-            #expect(refusal { _ = try Baselines.embedding(wide, training: train, reporter: reporter) }
+            #expect(
+                refusal { _ = try Baselines.embedding(wide, training: train, reporter: reporter) }
                     == "\(wide): the model takes 25 inputs but the data has 16 pixels per image")
             #expect(reporter.notes.isEmpty)
 
             let lsh = try #require(try Baselines.hasher("lsh:8", training: train, reporter: reporter))
-            let run = try EvaluationRunner(model: "lsh:8", dataName: "tiny", hammingQueries: 5).runHamming(lsh, train: train, test: test)
+            let run = try EvaluationRunner(model: "lsh:8", dataName: "tiny", hammingQueries: 5).runHamming(
+                lsh, train: train, test: test)
             #expect(run.queries == 5 && run.database == 60 && run.report.bits == 8 && run.report.queries == 5)
             let runner = EvaluationRunner(model: "m", dataName: "tiny", ks: [1, 5])
             let baselines = try runner.baselines(codeDims: 3, train: train, test: test, reporter: reporter)
@@ -115,7 +132,9 @@ import VicinityStore
 
             let wide = dir.appendingPathComponent("wide.safetensors").path
             try writeModel(wide, sizes: [25, 3])
-            let misfit = FigureInputs(model: try EmbeddingModel.load(from: wide), modelName: wide, dataName: "tiny", points: 5) {
+            let misfit = FigureInputs(
+                model: try EmbeddingModel.load(from: wide), modelName: wide, dataName: "tiny", points: 5
+            ) {
                 (try Dataset.load(dir.path, split: .train), nil)
             }
             let error = try #require(throws: PipelineError.self) { try misfit.testSet() }

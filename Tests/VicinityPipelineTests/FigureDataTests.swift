@@ -10,7 +10,8 @@ import VicinityPlot
     @Test func traversalFromATinyDecoder() throws {
         let model = tinyAutoencoder()
         let reference = Matrix(rows: 5, cols: 2, storage: [0, 0, 1, 2, 2, 4, 3, 6, 4, 8])
-        let rows = try FigureData.traversalRows(model: model, code: [2, 4], referenceCodes: reference, units: 5, steps: 4)
+        let rows = try FigureData.traversalRows(
+            model: model, code: [2, 4], referenceCodes: reference, units: 5, steps: 4)
         #expect(rows.count == 2)  // only two code units
         #expect(rows.allSatisfy { $0.images.rows == 4 && $0.images.cols == 4 })
         // Unit 0 sweeps 0.04…3.96 while unit 1 stays 4: decoded pixel 0 follows unit 0 through the logistic.
@@ -21,7 +22,8 @@ import VicinityPlot
         let canvas = Figures.traversal(rows: rows, imageRows: 2, imageCols: 2, title: "t")
         #expect(canvas.distinctColors.count > 3)
         #expect(throws: PlotError.self) {
-            _ = try FigureData.traversalRows(model: encoderOnly(), code: [0, 0], referenceCodes: reference, units: 1, steps: 3)
+            _ = try FigureData.traversalRows(
+                model: encoderOnly(), code: [0, 0], referenceCodes: reference, units: 1, steps: 3)
         }
         #expect(throws: PlotError.self) {
             _ = try FigureData.reconstructionRows(model: encoderOnly(), training: reference, images: reference)
@@ -52,15 +54,18 @@ import VicinityPlot
         var rng = SeededRNG(seed: 9)
         let n = 200, d = 4
         let labels = (0..<n).map { $0 % 2 }
-        let x = Matrix(rows: n, cols: d, storage: (0..<n * d).map { i in Float(labels[i / d]) * 0.8 + 0.2 * rng.uniform() })
+        let x = Matrix(
+            rows: n, cols: d, storage: (0..<n * d).map { i in Float(labels[i / d]) * 0.8 + 0.2 * rng.uniform() })
         let logistic = tinyAutoencoder(codeActivation: .logistic, inputs: d)
-        let learned = try FigureData.precisionRecallCurves(model: logistic, bits: nil, database: x, databaseLabels: labels,
-                                                           queries: x.rows(in: 0..<20), queryLabels: Array(labels[0..<20]))
+        let learned = try FigureData.precisionRecallCurves(
+            model: logistic, bits: nil, database: x, databaseLabels: labels,
+            queries: x.rows(in: 0..<20), queryLabels: Array(labels[0..<20]))
         #expect(learned.learned && learned.curves.count == 3)
         #expect(learned.curves.map { $0.report.bits } == [2, 2, 2])
         #expect(learned.curves[1].name.hasPrefix("LSH") && learned.curves[2].name.hasPrefix("ITQ"))
-        let linear = try FigureData.precisionRecallCurves(model: encoderOnly(inputs: d), bits: 3, database: x, databaseLabels: labels,
-                                                          queries: x.rows(in: 0..<20), queryLabels: Array(labels[0..<20]))
+        let linear = try FigureData.precisionRecallCurves(
+            model: encoderOnly(inputs: d), bits: 3, database: x, databaseLabels: labels,
+            queries: x.rows(in: 0..<20), queryLabels: Array(labels[0..<20]))
         #expect(!linear.learned && linear.curves.count == 2 && linear.curves[0].report.bits == 3)
         // At the full radius every item is in the ball: recall 1, precision = class share 1/2.
         let last = FigureData.recallPrecision(linear.curves[0].report).last!
@@ -78,12 +83,14 @@ func tinyAutoencoder(codeActivation: Activation = .linear, inputs: Int = 4) -> E
         DenseLayer(weights: we, bias: Matrix(rows: 1, cols: 2), activation: codeActivation),
         DenseLayer(weights: wd, bias: Matrix(rows: 1, cols: 4), activation: .logistic),
     ])
-    return EmbeddingModel(network: network, encoderDepth: 1, record: TrainingRecord(recipe: "test", seed: 1, dataFingerprint: "-"))
+    return EmbeddingModel(
+        network: network, encoderDepth: 1, record: TrainingRecord(recipe: "test", seed: 1, dataFingerprint: "-"))
 }
 
 func encoderOnly(inputs: Int = 2) -> EmbeddingModel {
     var w = Matrix(rows: inputs, cols: 2)
     for i in 0..<inputs { w[i, i % 2] = 1 }
     let network = Network(layers: [DenseLayer(weights: w, bias: Matrix(rows: 1, cols: 2), activation: .linear)])
-    return EmbeddingModel(network: network, encoderDepth: 1, record: TrainingRecord(recipe: "test", seed: 1, dataFingerprint: "-"))
+    return EmbeddingModel(
+        network: network, encoderDepth: 1, record: TrainingRecord(recipe: "test", seed: 1, dataFingerprint: "-"))
 }

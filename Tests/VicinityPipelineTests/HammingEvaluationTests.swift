@@ -12,14 +12,17 @@ import VicinityMath
         let queries = Matrix(rows: 20, cols: bits, storage: (0..<200).map { _ in rng.uniform() - 0.5 })
         let dbLabels = (0..<300).map { _ in rng.below(3) }, qLabels = (0..<20).map { _ in rng.below(3) }
         let db = BinaryCodes(thresholding: database, at: 0), qs = BinaryCodes(thresholding: queries, at: 0)
-        let report = HammingEvaluation.run(database: db, databaseLabels: dbLabels, queries: qs, queryLabels: qLabels,
-                                           precisionKs: [5])
+        let report = HammingEvaluation.run(
+            database: db, databaseLabels: dbLabels, queries: qs, queryLabels: qLabels,
+            precisionKs: [5])
         var map = 0.0, p2 = 0.0, p5 = 0.0
         for q in 0..<20 {
             let d = (0..<300).map { Hamming.distance(db.code($0), qs.code(q)) }
             let ranking = (0..<300).sorted { (d[$0], $0) < (d[$1], $1) }
             var found = 0, sum = 0.0
-            for (r, i) in ranking.enumerated() where dbLabels[i] == qLabels[q] { found += 1; sum += Double(found) / Double(r + 1) }
+            for (r, i) in ranking.enumerated() where dbLabels[i] == qLabels[q] {
+                found += 1; sum += Double(found) / Double(r + 1)
+            }
             map += found == 0 ? 0 : sum / Double(found)
             let ball = (0..<300).filter { d[$0] <= 2 }
             p2 += ball.isEmpty ? 0 : Double(ball.filter { dbLabels[$0] == qLabels[q] }.count) / Double(ball.count)

@@ -9,10 +9,12 @@ import VicinityPipeline
     @Test func bitsComeFromTheHead() {
         var rng = SeededRNG(seed: 9)
         let net = Network(sizes: [12, 7, 5], hidden: .logistic, output: .linear, rng: &rng)
-        var model = EmbeddingModel(network: net, encoderDepth: 2, record: TrainingRecord(recipe: "test", seed: 9, dataFingerprint: "0"))
+        var model = EmbeddingModel(
+            network: net, encoderDepth: 2, record: TrainingRecord(recipe: "test", seed: 9, dataFingerprint: "0"))
         #expect(ItemEncoder(model: model, bits: .auto).bits == 0)
-        let head = DenseLayer(weights: Matrix(rows: 5, cols: 70, storage: rng.gaussians(350)),
-                              bias: Matrix(rows: 1, cols: 70, storage: rng.gaussians(70)), activation: .logistic)
+        let head = DenseLayer(
+            weights: Matrix(rows: 5, cols: 70, storage: rng.gaussians(350)),
+            bias: Matrix(rows: 1, cols: 70, storage: rng.gaussians(70)), activation: .logistic)
         model.head = Network(layers: [head])
         let encoder = ItemEncoder(model: model, bits: .auto)
         #expect(encoder.bits == 70 && ItemEncoder(model: model, storeBits: 70).bits == 70)

@@ -15,15 +15,21 @@ func withTemporaryFolder<T>(_ body: (URL) throws -> T) throws -> T {
 /// An MNIST-layout folder of `side`×`side` grey images in three classes (pixel p is bright when
 /// p % 3 is the label), seeded: `train` and `test` items, labels returned.
 @discardableResult
-func writeMNISTLayout(in dir: URL, train: Int, test: Int, side: Int = 4, seed: UInt64 = 3) throws -> (train: [Int], test: [Int]) {
+func writeMNISTLayout(in dir: URL, train: Int, test: Int, side: Int = 4, seed: UInt64 = 3) throws -> (
+    train: [Int], test: [Int]
+) {
     var rng = SeededRNG(seed: seed)
     func split(_ name: String, _ count: Int) throws -> [Int] {
         let labels = (0..<count).map { _ in rng.below(3) }
-        let pixels = labels.flatMap { label in (0..<(side * side)).map { UInt8((($0 % 3 == label) ? 140 : 30) + rng.below(100)) } }
-        try writeIDX(IDXArray(dims: [count, side, side], elements: .uint8(pixels)),
-                     to: dir.appendingPathComponent("\(name)-images-idx3-ubyte.gz").path)
-        try writeIDX(IDXArray(dims: [count], elements: .uint8(labels.map(UInt8.init))),
-                     to: dir.appendingPathComponent("\(name)-labels-idx1-ubyte.gz").path)
+        let pixels = labels.flatMap { label in
+            (0..<(side * side)).map { UInt8((($0 % 3 == label) ? 140 : 30) + rng.below(100)) }
+        }
+        try writeIDX(
+            IDXArray(dims: [count, side, side], elements: .uint8(pixels)),
+            to: dir.appendingPathComponent("\(name)-images-idx3-ubyte.gz").path)
+        try writeIDX(
+            IDXArray(dims: [count], elements: .uint8(labels.map(UInt8.init))),
+            to: dir.appendingPathComponent("\(name)-labels-idx1-ubyte.gz").path)
         return labels
     }
     return (try split("train", train), try split("t10k", test))
@@ -33,8 +39,10 @@ func writeMNISTLayout(in dir: URL, train: Int, test: Int, side: Int = 4, seed: U
 func writeModel(_ path: String, sizes: [Int], output: Activation = .logistic, seed: UInt64 = 5) throws {
     var rng = SeededRNG(seed: seed)
     let net = Network(sizes: sizes, hidden: .logistic, output: output, rng: &rng)
-    try EmbeddingModel(network: net, encoderDepth: sizes.count - 1,
-                       record: TrainingRecord(recipe: "test", seed: seed, dataFingerprint: "0")).save(to: path)
+    try EmbeddingModel(
+        network: net, encoderDepth: sizes.count - 1,
+        record: TrainingRecord(recipe: "test", seed: seed, dataFingerprint: "0")
+    ).save(to: path)
 }
 
 /// Keeps what a job reports.

@@ -144,7 +144,8 @@ struct PNGHeader {
     init(path: String) throws {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         guard bytes.count >= 33, bytes[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-              bytes[12..<16].elementsEqual(Array("IHDR".utf8)) else {
+            bytes[12..<16].elementsEqual(Array("IHDR".utf8))
+        else {
             throw PNGHeaderError("\(path): not a PNG file with an IHDR chunk")
         }
         func be32(_ i: Int) -> Int { bytes[i..<i + 4].reduce(0) { $0 << 8 | Int($1) } }

@@ -19,7 +19,9 @@ func dominantColor(_ c: Canvas, x: Int, y: Int, radius r: Int = 1) -> RGB? {
         #expect(niceTicks(-13, 27).step == 10)
         #expect(niceRange(-13, 27) == -20...30)
         #expect(niceRange(3, 3) == 2...4)
-        #expect(tickLabel(0.4, step: 0.2) == "0.4" && tickLabel(20, step: 10) == "20" && tickLabel(0.05, step: 0.05) == "0.05")
+        #expect(
+            tickLabel(0.4, step: 0.2) == "0.4" && tickLabel(20, step: 10) == "20"
+                && tickLabel(0.05, step: 0.05) == "0.05")
     }
 
     @Test func mapsDataToPixels() {
@@ -37,7 +39,9 @@ func dominantColor(_ c: Canvas, x: Int, y: Int, radius r: Int = 1) -> RGB? {
         var storage: [Float] = [], labels: [Int] = []
         for (c, centre) in centres.enumerated() {
             for _ in 0..<60 {
-                storage += [Float(centre.0) + 0.05 * (rng.uniform() - 0.5), Float(centre.1) + 0.05 * (rng.uniform() - 0.5)]
+                storage += [
+                    Float(centre.0) + 0.05 * (rng.uniform() - 0.5), Float(centre.1) + 0.05 * (rng.uniform() - 0.5),
+                ]
                 labels.append(c)
             }
         }
@@ -67,7 +71,8 @@ func dominantColor(_ c: Canvas, x: Int, y: Int, radius r: Int = 1) -> RGB? {
         let a: [(recall: Double, precision: Double)] = [(0, 1), (0.5, 0.8), (1, 0.1)]
         let b: [(recall: Double, precision: Double)] = [(0, 0.5), (0.5, 0.3), (1, 0.1)]
         let canvas = Figures.precisionRecall([("A", a), ("B", b)], title: "pr")
-        #expect(canvas.width == Figures.precisionRecallSize.width && canvas.height == Figures.precisionRecallSize.height)
+        #expect(
+            canvas.width == Figures.precisionRecallSize.width && canvas.height == Figures.precisionRecallSize.height)
         let axes = LineChart.axes(x: 0...1, y: 0...1, width: canvas.width, height: canvas.height)
         #expect(dominantColor(canvas, x: Int(axes.px(0.5)), y: Int(axes.py(0.8))) == Palette.color(0))
         #expect(dominantColor(canvas, x: Int(axes.px(0.5)), y: Int(axes.py(0.3))) == Palette.color(1))
@@ -98,7 +103,9 @@ func dominantColor(_ c: Canvas, x: Int, y: Int, radius r: Int = 1) -> RGB? {
         #expect(canvas[origin(2, 0).x, origin(2, 0).y] == .black)
         #expect(canvas[origin(2, 0).x + 4 * s - 1, origin(2, 0).y + 4 * s - 1] == .white)
         // Labels are drawn left of the first tile, in black.
-        let labelArea = (0..<origin(0, 0).x).contains { x in (origin(0, 0).y..<origin(0, 0).y + 4 * s).contains { canvas[x, $0] == .black } }
+        let labelArea = (0..<origin(0, 0).x).contains { x in
+            (origin(0, 0).y..<origin(0, 0).y + 4 * s).contains { canvas[x, $0] == .black }
+        }
         #expect(labelArea)
     }
 
@@ -109,13 +116,17 @@ func dominantColor(_ c: Canvas, x: Int, y: Int, radius r: Int = 1) -> RGB? {
         let canvas = Figures.filters(weights: w, count: 12, imageRows: 3, imageCols: 3, columns: 5, title: "f")
         let s = Figures.filterScale
         let tiles = (0..<12).map { u in (0..<9).map { UInt8($0 == u % 9 ? 255 : 0) } }
-        let grid = [ImageRow(label: "", images: Array(tiles[0..<5])), ImageRow(label: "", images: Array(tiles[5..<10])),
-                    ImageRow(label: "", images: Array(tiles[10..<12]))]
-        let size = ImageGrid.size(rows: grid, imageRows: 3, imageCols: 3, scale: s, title: "f", subtitle: Figures.filterSubtitle)
+        let grid = [
+            ImageRow(label: "", images: Array(tiles[0..<5])), ImageRow(label: "", images: Array(tiles[5..<10])),
+            ImageRow(label: "", images: Array(tiles[10..<12])),
+        ]
+        let size = ImageGrid.size(
+            rows: grid, imageRows: 3, imageCols: 3, scale: s, title: "f", subtitle: Figures.filterSubtitle)
         #expect(canvas.width == size.width && canvas.height == size.height)
         for u in [0, 4, 7, 11] {
-            let o = ImageGrid.tileOrigin(row: u / 5, column: u % 5, rows: grid, imageRows: 3, imageCols: 3, scale: s, title: "f",
-                                         subtitle: Figures.filterSubtitle)
+            let o = ImageGrid.tileOrigin(
+                row: u / 5, column: u % 5, rows: grid, imageRows: 3, imageCols: 3, scale: s, title: "f",
+                subtitle: Figures.filterSubtitle)
             let hot = u % 9
             #expect(canvas[o.x + (hot % 3) * s, o.y + (hot / 3) * s] == .white, "unit \(u)")
             let cold = (hot + 1) % 9

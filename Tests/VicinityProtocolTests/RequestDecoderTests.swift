@@ -17,7 +17,8 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
 }
 
 @Suite struct RequestDecoderTests {
-    static let stream = Array("PING\r\nKNN 5 ID train-1\n\n*3\r\n$3\r\nGET\r\n$2\r\nab\r\n$0\r\n\r\n  COUNT  \t\n*0\r\n".utf8)
+    static let stream = Array(
+        "PING\r\nKNN 5 ID train-1\n\n*3\r\n$3\r\nGET\r\n$2\r\nab\r\n$0\r\n\r\n  COUNT  \t\n*0\r\n".utf8)
     static let expected = [
         Request(words: ["PING"], style: .inline),
         Request(words: ["KNN", "5", "ID", "train-1"], style: .inline),
@@ -46,7 +47,8 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
         let long = Array(repeating: UInt8(ascii: "a"), count: 150)
         #expect(throws: ProtocolError.self) { try decodeAll(long, chunk: 1, limits: limits) }
         #expect(throws: ProtocolError.self) { try decodeAll(long + [10], chunk: 1000, limits: limits) }
-        #expect(try decodeAll(Array(repeating: UInt8(ascii: "a"), count: 100) + [10], chunk: 7, limits: limits).count == 1)
+        #expect(
+            try decodeAll(Array(repeating: UInt8(ascii: "a"), count: 100) + [10], chunk: 7, limits: limits).count == 1)
         let bulk = Array("*1\r\n$150\r\n".utf8) + long + Array("\r\n".utf8)
         #expect(throws: ProtocolError.self) { try decodeAll(bulk, chunk: 5, limits: limits) }
     }
@@ -60,9 +62,14 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
         #expect { try decodeAll(Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8), chunk: 4) } throws: {
             ($0 as? ProtocolError)?.kind == .httpRequest
         }
-        #expect { try decodeAll(Array("POST /x\r\n".utf8), chunk: 100) } throws: { ($0 as? ProtocolError)?.kind == .httpRequest }
+        #expect { try decodeAll(Array("POST /x\r\n".utf8), chunk: 100) } throws: {
+            ($0 as? ProtocolError)?.kind == .httpRequest
+        }
         // GET is also a command of ours: only the HTTP shape closes the connection.
-        #expect(try decodeAll(Array("GET train-1\n".utf8), chunk: 3) == [Request(words: ["GET", "train-1"], style: .inline)])
+        #expect(
+            try decodeAll(Array("GET train-1\n".utf8), chunk: 3) == [
+                Request(words: ["GET", "train-1"], style: .inline)
+            ])
     }
 
     /// Random bytes (half of the rounds starting like RESP) give, whatever the chunking, the same
@@ -118,10 +125,16 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
     /// RESP3's own types, and how each falls back in RESP2 and plain text.
     @Test func resp3TypesAndTheirFallbacks() {
         let map = Reply.fields(["proto": .integer(3), "score": .double(0.5), "ok": .boolean(true), "none": .null])
-        #expect(encode(map, .resp3) == "%4\r\n$5\r\nproto\r\n:3\r\n$5\r\nscore\r\n,0.5\r\n$2\r\nok\r\n#t\r\n$4\r\nnone\r\n_\r\n")
-        #expect(encode(map, .resp2) == "*8\r\n$5\r\nproto\r\n:3\r\n$5\r\nscore\r\n$3\r\n0.5\r\n$2\r\nok\r\n:1\r\n$4\r\nnone\r\n$-1\r\n")
+        #expect(
+            encode(map, .resp3)
+                == "%4\r\n$5\r\nproto\r\n:3\r\n$5\r\nscore\r\n,0.5\r\n$2\r\nok\r\n#t\r\n$4\r\nnone\r\n_\r\n")
+        #expect(
+            encode(map, .resp2)
+                == "*8\r\n$5\r\nproto\r\n:3\r\n$5\r\nscore\r\n$3\r\n0.5\r\n$2\r\nok\r\n:1\r\n$4\r\nnone\r\n$-1\r\n")
         #expect(encode(map, .plain) == "proto 3\nscore 0.5\nok 1\nnone (nil)\nEND\n")
-        #expect(encode(.set([.status("a")]), .resp3) == "~1\r\n+a\r\n" && encode(.set([.status("a")]), .resp2) == "*1\r\n+a\r\n")
+        #expect(
+            encode(.set([.status("a")]), .resp3) == "~1\r\n+a\r\n"
+                && encode(.set([.status("a")]), .resp2) == "*1\r\n+a\r\n")
         #expect(encode(.verbatim("# Server\r\n"), .resp3) == "=14\r\ntxt:# Server\r\n\r\n")
         #expect(encode(.verbatim("x"), .resp2) == "$1\r\nx\r\n")
         #expect(encode(.double(1), .resp3) == ",1\r\n" && encode(.double(.infinity), .resp3) == ",inf\r\n")

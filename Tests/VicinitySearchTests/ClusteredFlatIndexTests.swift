@@ -7,9 +7,11 @@ import VicinityMath
     static func clustered(_ count: Int, dims: Int, spread: Float, seed: UInt64) -> Matrix {
         var rng = SeededRNG(seed: seed)
         let centres = (0..<8 * dims).map { _ in rng.uniform() * 10 - 5 }
-        return Matrix(rows: count, cols: dims, storage: (0..<count * dims).map { i in
-            centres[(i / dims % 8) * dims + i % dims] + spread * (rng.uniform() - 0.5)
-        })
+        return Matrix(
+            rows: count, cols: dims,
+            storage: (0..<count * dims).map { i in
+                centres[(i / dims % 8) * dims + i % dims] + spread * (rng.uniform() - 0.5)
+            })
     }
 
     /// Identical answers — rows and bit-identical distances — to FlatIndex's direct
@@ -31,7 +33,9 @@ import VicinityMath
             }
         }
         for q in 0..<queries.rows {
-            #expect(ClusteredFlatIndex(grid).searchOne(queries.row(q), k: 7).map(\.index) == bruteForce(grid, queries.row(q), k: 7, metric: .l2))
+            #expect(
+                ClusteredFlatIndex(grid).searchOne(queries.row(q), k: 7).map(\.index)
+                    == bruteForce(grid, queries.row(q), k: 7, metric: .l2))
         }
     }
 

@@ -7,7 +7,8 @@ import VicinityMath
 /// Redis's vector-set filter language: parsing, precedence, values, and errors.
 @Suite struct FilterExpressionTests {
     let item: [String: FilterValue] = [
-        "year": .number(1984), "rating": .number(4.5), "genre": .string("drama"), "tags": .array([.string("a"), .number(2)]),
+        "year": .number(1984), "rating": .number(4.5), "genre": .string("drama"),
+        "tags": .array([.string("a"), .number(2)]),
         "seen": .number(1), "none": .null,
     ]
 
@@ -44,8 +45,10 @@ import VicinityMath
     }
 
     @Test func malformedExpressionsNameWhereTheyFail() {
-        for (text, near) in [(".year >", ""), ("(.year > 1", ""), (".year >> 1", "> 1"), ("'open", "'open"),
-                             (".", "."), ("[1, 2", ""), ("1 2", "2"), ("year > 1", "year > 1"), ("", ""), (")", ")")] {
+        for (text, near) in [
+            (".year >", ""), ("(.year > 1", ""), (".year >> 1", "> 1"), ("'open", "'open"),
+            (".", "."), ("[1, 2", ""), ("1 2", "2"), ("year > 1", "year > 1"), ("", ""), (")", ")"),
+        ] {
             #expect(throws: FilterError(near: near), "\(text)") { try FilterExpression.parse(text) }
         }
         #expect(FilterError(near: "> 1").description == "syntax error in FILTER expression near: > 1")
@@ -54,11 +57,14 @@ import VicinityMath
     /// Random byte soup never crashes the parser: it parses or throws FilterError.
     @Test func fuzzedGarbageIsRefusedCleanly() {
         var rng = SeededRNG(seed: 5)
-        let pieces = [".a", ".b", "1", "2.5", "-", "+", "*", "/", "%", "**", "(", ")", "[", "]", ",", "'x'", "\"y\"", "and",
-                      "or", "not", "!", "in", "==", "!=", ">", ">=", "<", "<=", "&&", "||", "true", "\\", "\"", "'", "é", " "]
+        let pieces = [
+            ".a", ".b", "1", "2.5", "-", "+", "*", "/", "%", "**", "(", ")", "[", "]", ",", "'x'", "\"y\"", "and",
+            "or", "not", "!", "in", "==", "!=", ">", ">=", "<", "<=", "&&", "||", "true", "\\", "\"", "'", "é", " ",
+        ]
         for _ in 0..<20000 {
             let n = Int(rng.next() % 12)
-            let text = (0..<n).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined(separator: rng.next() % 2 == 0 ? " " : "")
+            let text = (0..<n).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined(
+                separator: rng.next() % 2 == 0 ? " " : "")
             do {
                 let e = try FilterExpression.parse(text)
                 _ = e.matches { $0 == "a" ? .number(1) : nil }
@@ -97,7 +103,8 @@ import VicinityMath
     @Test func clusteredIndexMatchesTheScanOfTheMatchingRows() {
         var rng = SeededRNG(seed: 3)
         let n = 6000, d = 12
-        let base = Matrix(rows: n, cols: d, storage: (0..<(n * d)).map { _ in Float(Int(rng.next() % 7)) })  // real ties
+        // Few distinct values: real ties.
+        let base = Matrix(rows: n, cols: d, storage: (0..<(n * d)).map { _ in Float(Int(rng.next() % 7)) })
         let index = ClusteredFlatIndex(base)
         let flat = FlatIndex(base)
         for modulus in [1, 10, 100, 1000, 100_000] {  // 100 %, 10 %, 1 %, 0.1 %, 0
@@ -108,9 +115,11 @@ import VicinityMath
                 let all = flat.searchOne(query, k: n)
                 for k in [1, 10, 50] {
                     let want = Array(all.filter { filter.contains($0.index) && $0.index != q }.prefix(k))
-                    #expect(index.searchOne(query, k: k, filter: filter, gathered: gathered, excluding: q) == want,
-                            "1/\(modulus) k=\(k) q=\(q)")
-                    #expect(index.searchOne(query, k: k, filter: filter, excluding: q) == want, "walk 1/\(modulus) k=\(k)")
+                    #expect(
+                        index.searchOne(query, k: k, filter: filter, gathered: gathered, excluding: q) == want,
+                        "1/\(modulus) k=\(k) q=\(q)")
+                    #expect(
+                        index.searchOne(query, k: k, filter: filter, excluding: q) == want, "walk 1/\(modulus) k=\(k)")
                 }
             }
         }
@@ -129,14 +138,20 @@ import VicinityMath
             for q in [0, 500, 7999] {
                 let query = codes.code(q)
                 let distances = (0..<n).map { Hamming.distance(query, codes.code($0)) }
-                let order = (0..<n).filter { filter.contains($0) && $0 != q }.sorted { (distances[$0], $0) < (distances[$1], $1) }
+                let order = (0..<n).filter { filter.contains($0) && $0 != q }.sorted {
+                    (distances[$0], $0) < (distances[$1], $1)
+                }
                 let want = order.prefix(10).map { Neighbor(distance: Float(distances[$0]), index: $0) }
                 let single = MultiIndexHash.single(query, bits: bits)
                 #expect(mih.search(single, k: 10, filter: filter, excluding: q)[0] == want, "1/\(modulus)")
                 #expect(scanHamming(query, rows: rows, codes: gathered, wordsPerCode: 1, k: 10, excluding: q) == want)
-                let ball = order.filter { distances[$0] <= 6 }.map { Neighbor(distance: Float(distances[$0]), index: $0) }
+                let ball = order.filter { distances[$0] <= 6 }.map {
+                    Neighbor(distance: Float(distances[$0]), index: $0)
+                }
                 #expect(mih.search(single, radius: 6, filter: filter, excluding: q)[0] == ball)
-                #expect(scanHamming(query, rows: rows, codes: gathered, wordsPerCode: 1, k: nil, radius: 6, excluding: q) == ball)
+                #expect(
+                    scanHamming(query, rows: rows, codes: gathered, wordsPerCode: 1, k: nil, radius: 6, excluding: q)
+                        == ball)
             }
         }
     }

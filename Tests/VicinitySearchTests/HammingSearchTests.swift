@@ -33,8 +33,10 @@ func mixedQueries(_ base: BinaryCodes, _ n: Int, rng: inout SeededRNG) -> Binary
 }
 
 /// Checks k-NN for several k and radius queries for several r against the oracle.
-func expectMatchesOracle(_ index: some HammingSearchIndex, _ oracle: BruteForceHamming, _ queries: BinaryCodes,
-                         radii: [Int], sourceLocation: SourceLocation = #_sourceLocation) {
+func expectMatchesOracle(
+    _ index: some HammingSearchIndex, _ oracle: BruteForceHamming, _ queries: BinaryCodes,
+    radii: [Int], sourceLocation: SourceLocation = #_sourceLocation
+) {
     expectMatchesOracle(index, Ranked(oracle, queries), radii: radii, sourceLocation: sourceLocation)
 }
 
@@ -50,8 +52,10 @@ struct Ranked {
     }
 }
 
-func expectMatchesOracle(_ index: some HammingSearchIndex, _ truth: Ranked,
-                         radii: [Int], sourceLocation: SourceLocation = #_sourceLocation) {
+func expectMatchesOracle(
+    _ index: some HammingSearchIndex, _ truth: Ranked,
+    radii: [Int], sourceLocation: SourceLocation = #_sourceLocation
+) {
     let (oracle, queries, ranked) = (truth.oracle, truth.queries, truth.lists)
     #expect(index.count == oracle.count && index.rowCount == oracle.rowCount, sourceLocation: sourceLocation)
     for k in [0, 1, 10, oracle.count + 3] {
@@ -63,7 +67,9 @@ func expectMatchesOracle(_ index: some HammingSearchIndex, _ truth: Ranked,
     for r in radii {
         let got = index.search(queries, radius: r)
         for q in 0..<queries.count {
-            #expect(got[q] == ranked[q].filter { $0.distance <= Float(r) }, "r=\(r) query \(q)", sourceLocation: sourceLocation)
+            #expect(
+                got[q] == ranked[q].filter { $0.distance <= Float(r) }, "r=\(r) query \(q)",
+                sourceLocation: sourceLocation)
         }
     }
 }
@@ -76,7 +82,8 @@ func expectMatchesOracle(_ index: some HammingSearchIndex, _ truth: Ranked,
     @Test(arguments: cases)
     func linearScanAndMultiIndexMatchTheOracle(count: Int, bits: Int) {
         var rng = SeededRNG(seed: UInt64(count * 1000 + bits))
-        let base = count >= 100
+        let base =
+            count >= 100
             ? clusteredCodes(count, bits: bits, centres: count / 20, flips: bits / 8, rng: &rng)
             : uniformCodes(count, bits: bits, rng: &rng)
         let queries = mixedQueries(base, count >= 2000 ? 8 : 12, rng: &rng)
@@ -87,7 +94,9 @@ func expectMatchesOracle(_ index: some HammingSearchIndex, _ truth: Ranked,
         let minM = (bits + 31) / 32
         for m in Set(count >= 2000 ? [minM, 4] : [minM, minM + 1, 4, bits / 10 + 1]) where m >= minM && m <= bits {
             let mih = MultiIndexHash(base, substrings: m)
-            #expect(mih.substrings == m && mih.substringWidths.reduce(0, +) == bits && mih.substringWidths.allSatisfy { $0 <= 32 })
+            #expect(
+                mih.substrings == m && mih.substringWidths.reduce(0, +) == bits
+                    && mih.substringWidths.allSatisfy { $0 <= 32 })
             expectMatchesOracle(mih, oracle, radii: radii)
         }
     }
@@ -111,7 +120,7 @@ func expectMatchesOracle(_ index: some HammingSearchIndex, _ truth: Ranked,
         #expect(MultiIndexHash.defaultSubstrings(bits: 1024, count: 1 << 40) == 32)
         let big = MultiIndexHash(BinaryCodes(bits: 64, count: 300))
         #expect(big.substrings == 8 && big.indexedRows == 300)
-        #expect(MultiIndexHash(BinaryCodes(bits: 64, count: 10)).substrings == 0)   // scans
+        #expect(MultiIndexHash(BinaryCodes(bits: 64, count: 10)).substrings == 0)  // scans
     }
 
     @Test func duplicatesTieByRow() {
@@ -141,7 +150,7 @@ func expectMatchesOracle(_ index: some HammingSearchIndex, _ truth: Ranked,
         var mih4 = MultiIndexHash(first, substrings: 4)
         let removals = (0..<400).map { _ in rng.below(3000) }
         for r in removals { oracle.remove(r); flat.remove(r); mih.remove(r); mih4.remove(r) }
-        mih.remove(removals[0])   // removing twice changes nothing
+        mih.remove(removals[0])  // removing twice changes nothing
         // A small add stays pending (scanned); then a large one triggers a rebuild.
         let small = second.codes(0..<100), large = second.codes(100..<second.count)
         for more in [small, large] {
@@ -192,7 +201,8 @@ func expectMatchesOracle(_ index: some HammingSearchIndex, _ truth: Ranked,
     @Test(arguments: [(0, 12), (1, 8), (2, 16), (100, 10), (5000, 12), (3000, 32), (2000, 24)])
     func lookupMatchesTheOracle(count: Int, bits: Int) {
         var rng = SeededRNG(seed: UInt64(count + bits))
-        let base = count >= 100
+        let base =
+            count >= 100
             ? clusteredCodes(count, bits: bits, centres: 30, flips: 2, rng: &rng)
             : uniformCodes(count, bits: bits, rng: &rng)
         let queries = mixedQueries(base, 8, rng: &rng)

@@ -8,14 +8,17 @@ import VicinityMath
 /// its answers must be the direct scan's, distances included, and the oracle's.
 @Suite struct ProjectionBoundTests {
     /// Every query of a batch, through the bound, against the direct scan and the Double oracle.
-    func expectExact(_ index: FlatIndex, _ base: Matrix, _ queries: Matrix, k: Int, oracle: Bool = true,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectExact(
+        _ index: FlatIndex, _ base: Matrix, _ queries: Matrix, k: Int, oracle: Bool = true,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let batched = index.search(queries, k: k)
         for q in 0..<queries.rows {
             #expect(batched[q] == index.searchOne(queries.row(q), k: k), "query \(q)", sourceLocation: sourceLocation)
             if oracle {
-                #expect(batched[q].map(\.index) == bruteForce(base, queries.row(q), k: k, metric: .l2),
-                        "query \(q)", sourceLocation: sourceLocation)
+                #expect(
+                    batched[q].map(\.index) == bruteForce(base, queries.row(q), k: k, metric: .l2),
+                    "query \(q)", sourceLocation: sourceLocation)
             }
         }
     }
@@ -44,7 +47,7 @@ import VicinityMath
         let mixing = Self.matrix(rank, dims) { rng.uniform() * 2 - 1 }
         func points(_ n: Int) -> Matrix {
             var latent = Self.matrix(n, rank) { Float(rng.below(5)) + spread * (rng.uniform() - 0.5) }
-            latent.storage[0..<rank] = latent.storage[rank..<2 * rank]   // a duplicate row
+            latent.storage[0..<rank] = latent.storage[rank..<2 * rank]  // a duplicate row
             var out = latent.multiplied(by: mixing)
             out.addToRows([Float](repeating: 100, count: dims))
             return out
@@ -138,7 +141,10 @@ import VicinityMath
     }
 
     /// Real Fashion-MNIST pixels, the case the bound is for: 60k × 784, automatic axes.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: Dataset.fashionMNISTDefaultDirectory + "/t10k-images-idx3-ubyte.gz")))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(
+                atPath: Dataset.fashionMNISTDefaultDirectory + "/t10k-images-idx3-ubyte.gz")))
     func fashionMNISTPixels() throws {
         let train = try Dataset.load("fashion-mnist", split: .train)
         let test = try Dataset.load("fashion-mnist", split: .test)

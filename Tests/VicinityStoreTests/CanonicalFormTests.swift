@@ -58,7 +58,7 @@ import Testing
         do {
             let reader = try CodeStore(path: store.path, access: .readOnly)
             #expect(try !store.rewriteCanonically())
-            #expect(try reader.count() == 10 && store.count() == 10)   // both still work
+            #expect(try reader.count() == 10 && store.count() == 10)  // both still work
         }
         #expect(try dataFile(store.path) == bytes)
         #expect(try store.rewriteCanonically())

@@ -15,9 +15,10 @@ func makeStore(dims: Int = 3, bits: Int = 0, mapSize: Int = CodeStore.defaultMap
 
 func item(_ i: Int, dims: Int = 3, words: Int = 0, bits: Int = 64) -> StoredItem {
     let mask: UInt64 = bits >= 64 ? ~0 : (1 << UInt64(bits)) - 1
-    return StoredItem(id: "item-\(i)", label: i % 7 - 1, code: (0..<dims).map { Float(i) + Float($0) / 8 },
-                      bits: (0..<words).map { w in (UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(w)) & (w == 0 ? mask : ~0) },
-                      source: "src/\(i).png")
+    return StoredItem(
+        id: "item-\(i)", label: i % 7 - 1, code: (0..<dims).map { Float(i) + Float($0) / 8 },
+        bits: (0..<words).map { w in (UInt64(i) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(w)) & (w == 0 ? mask : ~0) },
+        source: "src/\(i).png")
 }
 
 final class Flag: @unchecked Sendable {
@@ -38,11 +39,13 @@ final class ErrorBox: @unchecked Sendable {
     @Test func recordsRoundTripEveryField() throws {
         var store = try makeStore(dims: 4, bits: 70)
         let items = [
-            StoredItem(id: "a", label: 3, code: [1.5, -0.0, .greatestFiniteMagnitude, .leastNonzeroMagnitude],
-                       bits: [0xDEAD_BEEF_0123_4567, 0x3F], source: "dir/ü.png"),
+            StoredItem(
+                id: "a", label: 3, code: [1.5, -0.0, .greatestFiniteMagnitude, .leastNonzeroMagnitude],
+                bits: [0xDEAD_BEEF_0123_4567, 0x3F], source: "dir/ü.png"),
             StoredItem(id: "ünïcødé-✓", label: -1, code: [.infinity, -.infinity, 0, 1e-30], bits: [0, 0], source: ""),
-            StoredItem(id: String(repeating: "x", count: 255), label: Int(Int32.max), code: [1, 2, 3, 4],
-                       bits: [~0, 0x3F], source: String(repeating: "s", count: 1000)),
+            StoredItem(
+                id: String(repeating: "x", count: 255), label: Int(Int32.max), code: [1, 2, 3, 4],
+                bits: [~0, 0x3F], source: String(repeating: "s", count: 1000)),
         ]
         try store.put(items)
         for it in items { #expect(try store.get(it.id) == it) }
@@ -66,11 +69,11 @@ final class ErrorBox: @unchecked Sendable {
     @Test func recordEncodingIsDocumentedLayout() {
         let bytes = ItemRecord.encode(row: 7, label: -2, code: [1], bits: [0x0102], source: "ab")
         #expect(bytes.count == 16 + 4 + 8 + 2)
-        #expect(bytes[0] == 1)                              // version
-        #expect(bytes[2] == 1 && bytes[4] == 1 && bytes[6] == 2) // D, W, S
-        #expect(bytes[8] == 7)                              // row
-        #expect(Array(bytes[12..<16]) == [0xFE, 0xFF, 0xFF, 0xFF]) // label -2
-        #expect(Array(bytes[16..<20]) == [0, 0, 0x80, 0x3F]) // 1.0f
+        #expect(bytes[0] == 1)  // version
+        #expect(bytes[2] == 1 && bytes[4] == 1 && bytes[6] == 2)  // D, W, S
+        #expect(bytes[8] == 7)  // row
+        #expect(Array(bytes[12..<16]) == [0xFE, 0xFF, 0xFF, 0xFF])  // label -2
+        #expect(Array(bytes[16..<20]) == [0, 0, 0x80, 0x3F])  // 1.0f
         #expect(Array(bytes[20..<22]) == [0x02, 0x01])
         #expect(Array(bytes[28...]) == Array("ab".utf8))
         bytes.withUnsafeBytes { #expect(ItemRecord.header(UnsafeRawBufferPointer(rebasing: $0[0..<20])) == nil) }
@@ -101,7 +104,7 @@ final class ErrorBox: @unchecked Sendable {
         var changed = item(4, words: 1, bits: 8)
         changed.code = [9, 9, 9]
         changed.bits = [0xAB]
-        try store.put([changed, changed])   // twice in one batch: still one item
+        try store.put([changed, changed])  // twice in one batch: still one item
         #expect(try store.count() == 10)
         #expect(try store.get("item-4") == changed)
         #expect(try store.row(of: "item-4") == 4)
@@ -146,8 +149,10 @@ final class ErrorBox: @unchecked Sendable {
         #expect(try wide.databaseEntries()["addr"] == 0)
     }
 
-    @Test(arguments: ["", "has space", "tab\there", "new\nline", "nul\u{0}", "bell\u{7}", "nbsp\u{A0}x",
-                      "zw\u{200B}sp", String(repeating: "é", count: 128)])
+    @Test(arguments: [
+        "", "has space", "tab\there", "new\nline", "nul\u{0}", "bell\u{7}", "nbsp\u{A0}x",
+        "zw\u{200B}sp", String(repeating: "é", count: 128),
+    ])
     func invalidIDsAreRefused(_ id: String) throws {
         let store = try makeStore(dims: 1)
         #expect(throws: StoreError.self) { try store.put([StoredItem(id: id, label: 0, code: [1])]) }
@@ -200,7 +205,7 @@ final class ErrorBox: @unchecked Sendable {
         var store = try makeStore(dims: 32, bits: 0, mapSize: 64 * 1024)
         #expect(store.mapSize == 64 * 1024)
         let items = (0..<4000).map { item($0, dims: 32) }
-        for start in stride(from: 0, to: items.count, by: 1000) { try store.put(Array(items[start ..< start + 1000])) }
+        for start in stride(from: 0, to: items.count, by: 1000) { try store.put(Array(items[start..<start + 1000])) }
         #expect(store.env.growths > 0)
         #expect(store.mapSize > 64 * 1024)
         #expect(try store.count() == 4000)
@@ -233,7 +238,7 @@ final class ErrorBox: @unchecked Sendable {
             while !started.isSet { usleep(100) }
             do {
                 for b in 0..<batches {
-                    try store.put((b * perBatch ..< (b + 1) * perBatch).map { item($0, dims: 8, words: 1, bits: 16) })
+                    try store.put((b * perBatch..<(b + 1) * perBatch).map { item($0, dims: 8, words: 1, bits: 16) })
                     if b % 3 == 0 { try store.delete(["item-\(b * perBatch)"]) }
                 }
             } catch { writerError.set(error) }
@@ -282,7 +287,9 @@ final class ErrorBox: @unchecked Sendable {
         let usage = store.diskUsage()
         #expect(usage.allocatedBytes > 2000 * 64)
         let copy = temporaryStorePath()
-        defer { try? FileManager.default.removeItem(atPath: copy); try? FileManager.default.removeItem(atPath: store.path) }
+        defer {
+            try? FileManager.default.removeItem(atPath: copy); try? FileManager.default.removeItem(atPath: store.path)
+        }
         try store.writeCanonicalCopy(to: copy)
         let reopened = try CodeStore(path: copy, access: .readOnly)
         #expect(try reopened.count() == 2000)

@@ -11,7 +11,9 @@ public struct CLIResult: Sendable {
 }
 
 /// Runs a program to its end, collecting what it printed.
-public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+public func runProgram(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws
+    -> CLIResult
+{
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
@@ -24,8 +26,9 @@ public func runProgram(_ executable: URL, _ arguments: [String], environment: [S
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                     stderr: String(decoding: stderr, as: UTF8.self))
+    return CLIResult(
+        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self))
 }
 
 /// Runs a Python 3 script text with arguments (the test scripts install numpy and Pillow).
