@@ -80,7 +80,27 @@ public func readNPY(_ path: String) throws -> NPYArray {
         guard let r = header.range(of: "'\(key)':") else { return nil }
         return String(header[r.upperBound...]).trimmingCharacters(in: .whitespaces)
     }
-    guard let descrField = field("descr"), let quote = descrField.first, quote == "'" || quote == "\"",
+    let kind = try npyKind(field("descr"), header: header, path: path)
+    guard let fortran = field("fortran_order") else {
+        throw DataError.malformed(path: path, detail: "header has no fortran_order")
+    }
+    if fortran.hasPrefix("True") {
+        throw DataError.unsupported(path: path, detail: "Fortran-order array (save it with np.ascontiguousarray)")
+    }
+    let shape = try npyShape(field("shape"), path: path)
+    let width = Int(kind.rawValue.dropFirst(2))!
+    let dataStart = headerStart + headerLength
+    let need = shape.reduce(1, *) * width
+    guard bytes.count - dataStart >= need else {
+        throw DataError.truncated(
+            path: path, detail: "shape \(shape) needs \(need) bytes of data, file has \(bytes.count - dataStart)")
+    }
+    return NPYArray(kind: kind, shape: shape, data: Array(bytes[dataStart..<(dataStart + need)]))
+}
+
+/// The dtype a header's `descr` names (one-byte types in either byte-order spelling).
+private func npyKind(_ descrField: String?, header: String, path: String) throws -> NPYArray.Kind {
+    guard let descrField, let quote = descrField.first, quote == "'" || quote == "\"",
         let end = descrField.dropFirst().firstIndex(of: quote)
     else {
         throw DataError.malformed(path: path, detail: "header has no descr: \(header)")
@@ -96,13 +116,12 @@ public func readNPY(_ path: String) throws -> NPYArray {
     guard let kind = NPYArray.Kind(rawValue: descr) else {
         throw DataError.unsupported(path: path, detail: "dtype \(descr) (little-endian floats and integers are read)")
     }
-    guard let fortran = field("fortran_order") else {
-        throw DataError.malformed(path: path, detail: "header has no fortran_order")
-    }
-    if fortran.hasPrefix("True") {
-        throw DataError.unsupported(path: path, detail: "Fortran-order array (save it with np.ascontiguousarray)")
-    }
-    guard let shapeField = field("shape"), let open = shapeField.firstIndex(of: "("),
+    return kind
+}
+
+/// The shape tuple of a header's `shape` field.
+private func npyShape(_ shapeField: String?, path: String) throws -> [Int] {
+    guard let shapeField, let open = shapeField.firstIndex(of: "("),
         let close = shapeField.firstIndex(of: ")")
     else {
         throw DataError.malformed(path: path, detail: "header has no shape")
@@ -111,20 +130,12 @@ public func readNPY(_ path: String) throws -> NPYArray {
         $0.trimmingCharacters(in: .whitespaces)
     }
     .filter { !$0.isEmpty }
-    let shape = try dims.map { text -> Int in
+    return try dims.map { text -> Int in
         guard let n = Int(text), n >= 0 else {
             throw DataError.malformed(path: path, detail: "bad shape \(shapeField)")
         }
         return n
     }
-    let width = Int(kind.rawValue.dropFirst(2))!
-    let dataStart = headerStart + headerLength
-    let need = shape.reduce(1, *) * width
-    guard bytes.count - dataStart >= need else {
-        throw DataError.truncated(
-            path: path, detail: "shape \(shape) needs \(need) bytes of data, file has \(bytes.count - dataStart)")
-    }
-    return NPYArray(kind: kind, shape: shape, data: Array(bytes[dataStart..<(dataStart + need)]))
 }
 
 /// Writes a little-endian, C-order `.npy` (format 1.0) of float32 (N, D) or uint8 (N, W) rows.

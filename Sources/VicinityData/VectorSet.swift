@@ -32,71 +32,79 @@ public struct VectorSet: Sendable {
                 path: vectors, detail: "row \(i / codes.cols) holds a value that is not finite (\(codes.storage[i]))")
         }
         var bitCount = 0, words: [UInt64] = []
-        if let bitsPath {
-            let b = try readNPY(bitsPath)
-            guard b.kind == .uint8, b.shape.count == 2 else {
-                throw DataError.unsupported(
-                    path: bitsPath,
-                    detail:
-                        "bits must be a uint8 array of shape (N, bytes) (packed, as faiss's IndexBinary takes them), got \(b.kind.rawValue) \(b.shape)"
-                )
-            }
-            guard b.shape[0] == n else {
-                throw DataError.malformed(path: bitsPath, detail: "\(b.shape[0]) rows of bits for \(n) vectors")
-            }
-            let width = b.shape[1]
-            guard width >= 1 && width <= 128 else {
-                throw DataError.malformed(path: bitsPath, detail: "\(width * 8) bits per item (8…1024 allowed)")
-            }
-            bitCount = width * 8
-            let perItem = (bitCount + 63) / 64
-            words = [UInt64](repeating: 0, count: n * perItem)
-            for i in 0..<n {
-                for k in 0..<width {
-                    words[i * perItem + k / 8] |= UInt64(b.data[i * width + k]) << UInt64(8 * (k % 8))
-                }
-            }
-        }
-        var ids = (0..<n).map(String.init)
-        if let idsPath {
-            let text = String(decoding: try readRawFileBytes(idsPath), as: UTF8.self)
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-                $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-            }
-            if lines.last == "" { lines.removeLast() }
-            guard lines.count == n else {
-                throw DataError.malformed(path: idsPath, detail: "\(lines.count) ids for \(n) vectors")
-            }
-            var seen: [String: Int] = [:]
-            for (i, id) in lines.enumerated() {
-                guard !id.isEmpty, !id.contains(where: { $0 == " " || $0 == "\t" }), id.utf8.count <= 500 else {
-                    throw DataError.malformed(
-                        path: idsPath, detail: "line \(i + 1): an id must be 1–500 bytes without spaces or tabs")
-                }
-                if let first = seen[id] {
-                    throw DataError.malformed(
-                        path: idsPath, detail: "line \(i + 1): id \(id) already on line \(first + 1)")
-                }
-                seen[id] = i
-            }
-            ids = lines
-        }
-        var labels = [Int](repeating: -1, count: n)
-        if let labelsPath {
-            let y = try readNPY(labelsPath)
-            guard y.kind != .float32 && y.kind != .float64, y.shape == [n] || y.shape == [n, 1] else {
-                throw DataError.malformed(
-                    path: labelsPath,
-                    detail: "labels must be an integer array of shape (\(n),), got \(y.kind.rawValue) \(y.shape)")
-            }
-            labels = try (0..<n).map { i in
-                let v = y.double(i)
-                guard v >= -1 && v <= Double(Int32.max) else {
-                    throw DataError.malformed(path: labelsPath, detail: "label \(v) of row \(i) (−1…2³¹−1 allowed)")
-                }
-                return Int(v)
-            }
-        }
+        if let bitsPath { (bitCount, words) = try readPackedBits(bitsPath, rows: n) }
+        let ids = try idsPath.map { try readIDs($0, rows: n) } ?? (0..<n).map(String.init)
+        let labels = try labelsPath.map { try readLabels($0, rows: n) } ?? [Int](repeating: -1, count: n)
         return VectorSet(codes: codes, bitCount: bitCount, bits: words, ids: ids, labels: labels)
+    }
+
+    /// Packed bits: uint8 (N, W), bit i of an item in byte i/8 at position i%8, as faiss's IndexBinary.
+    static func readPackedBits(_ bitsPath: String, rows: Int) throws -> (bitCount: Int, words: [UInt64]) {
+        let b = try readNPY(bitsPath)
+        guard b.kind == .uint8, b.shape.count == 2 else {
+            throw DataError.unsupported(
+                path: bitsPath,
+                detail:
+                    "bits must be a uint8 array of shape (N, bytes) (packed, as faiss's IndexBinary takes them), got \(b.kind.rawValue) \(b.shape)"
+            )
+        }
+        guard b.shape[0] == rows else {
+            throw DataError.malformed(path: bitsPath, detail: "\(b.shape[0]) rows of bits for \(rows) vectors")
+        }
+        let width = b.shape[1]
+        guard width >= 1 && width <= 128 else {
+            throw DataError.malformed(path: bitsPath, detail: "\(width * 8) bits per item (8…1024 allowed)")
+        }
+        let bitCount = width * 8
+        let perItem = (bitCount + 63) / 64
+        var words = [UInt64](repeating: 0, count: rows * perItem)
+        for i in 0..<rows {
+            for k in 0..<width {
+                words[i * perItem + k / 8] |= UInt64(b.data[i * width + k]) << UInt64(8 * (k % 8))
+            }
+        }
+        return (bitCount, words)
+    }
+
+    /// One id per line, unique, without spaces or tabs.
+    static func readIDs(_ idsPath: String, rows: Int) throws -> [String] {
+        let text = String(decoding: try readRawFileBytes(idsPath), as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        }
+        if lines.last == "" { lines.removeLast() }
+        guard lines.count == rows else {
+            throw DataError.malformed(path: idsPath, detail: "\(lines.count) ids for \(rows) vectors")
+        }
+        var seen: [String: Int] = [:]
+        for (i, id) in lines.enumerated() {
+            guard !id.isEmpty, !id.contains(where: { $0 == " " || $0 == "\t" }), id.utf8.count <= 500 else {
+                throw DataError.malformed(
+                    path: idsPath, detail: "line \(i + 1): an id must be 1–500 bytes without spaces or tabs")
+            }
+            if let first = seen[id] {
+                throw DataError.malformed(
+                    path: idsPath, detail: "line \(i + 1): id \(id) already on line \(first + 1)")
+            }
+            seen[id] = i
+        }
+        return lines
+    }
+
+    /// An integer (N,) or (N, 1) array of labels in −1…2³¹−1.
+    static func readLabels(_ labelsPath: String, rows: Int) throws -> [Int] {
+        let y = try readNPY(labelsPath)
+        guard y.kind != .float32 && y.kind != .float64, y.shape == [rows] || y.shape == [rows, 1] else {
+            throw DataError.malformed(
+                path: labelsPath,
+                detail: "labels must be an integer array of shape (\(rows),), got \(y.kind.rawValue) \(y.shape)")
+        }
+        return try (0..<rows).map { i in
+            let v = y.double(i)
+            guard v >= -1 && v <= Double(Int32.max) else {
+                throw DataError.malformed(path: labelsPath, detail: "label \(v) of row \(i) (−1…2³¹−1 allowed)")
+            }
+            return Int(v)
+        }
     }
 }

@@ -3,6 +3,7 @@ import VicinityMath
 extension Trainer {
     /// Greedy layer-wise RBM pretraining of the encoder sizes; the top RBM gets linear
     /// hidden units when the code layer is linear. Resumes from `state` when given.
+    // Long: the layer loop shares the resume state (the checkpoint, the layer in progress and its epoch).
     func pretrain(_ data: Matrix, rng: inout SeededRNG) throws -> [RBM] {
         let sizes = settings.sizes
         var stack = checkpoint?.rbms ?? []

@@ -41,48 +41,14 @@ public enum HammingEvaluation {
     ) -> HammingReport {
         precondition(database.bits == queries.bits, "database and queries differ in bits")
         let bits = database.bits, n = database.count, wpc = database.wordsPerCode
-        struct PerQuery: Sendable {
-            var ap: Double; var p2: Double; var pk: [Double]; var precision: [Double]; var recall: [Double]
-        }
         let perQuery: [PerQuery] = database.words.withUnsafeBufferPointer { base in
             queries.words.withUnsafeBufferPointer { qs in
                 let shared = UnsafeSendable((base.baseAddress!, qs.baseAddress!))
                 return parallelMap(queries.count) { q in
                     let (x, qp) = shared.value
-                    let query = qp + q * wpc
-                    let label = queryLabels[q]
-                    // Counting sort by distance keeps rows ascending within each distance.
-                    var total = [Int](repeating: 0, count: bits + 1)
-                    var relevant = [Int](repeating: 0, count: bits + 1)
-                    var distances = [Int](repeating: 0, count: n)
-                    for i in 0..<n {
-                        let d = Hamming.distance(query, x + i * wpc, words: wpc)
-                        distances[i] = d
-                        total[d] += 1
-                        if databaseLabels[i] == label { relevant[d] += 1 }
-                    }
-                    let allRelevant = relevant.reduce(0, +)
-                    // Average precision: walk the ranking bucket by bucket, rows in order.
-                    var offsets = [Int](repeating: 0, count: bits + 1)
-                    for d in 1...max(bits, 1) where d <= bits { offsets[d] = offsets[d - 1] + total[d - 1] }
-                    var order = [Int](repeating: 0, count: n)
-                    var fill = offsets
-                    for i in 0..<n { order[fill[distances[i]]] = i; fill[distances[i]] += 1 }
-                    var found = 0, sum = 0.0
-                    var pk = [Double](repeating: 0, count: precisionKs.count)
-                    for (rank, i) in order.enumerated() {
-                        if databaseLabels[i] == label { found += 1; sum += Double(found) / Double(rank + 1) }
-                        for (t, k) in precisionKs.enumerated() where rank + 1 == k { pk[t] = Double(found) / Double(k) }
-                    }
-                    let ap = allRelevant == 0 ? 0 : sum / Double(allRelevant)
-                    var precision = [Double](repeating: 0, count: bits + 1), recall = precision
-                    var inBall = 0, relInBall = 0
-                    for r in 0...bits {
-                        inBall += total[r]; relInBall += relevant[r]
-                        precision[r] = inBall == 0 ? 0 : Double(relInBall) / Double(inBall)
-                        recall[r] = allRelevant == 0 ? 0 : Double(relInBall) / Double(allRelevant)
-                    }
-                    return PerQuery(ap: ap, p2: precision[min(2, bits)], pk: pk, precision: precision, recall: recall)
+                    return score(
+                        qp + q * wpc, label: queryLabels[q], codes: x, count: n, wordsPerCode: wpc, bits: bits,
+                        labels: databaseLabels, precisionKs: precisionKs)
                 }
             }
         }
@@ -100,4 +66,51 @@ public enum HammingEvaluation {
             precisionRadius2Percent: 100 * perQuery.reduce(0) { $0 + $1.p2 } / m,
             precisionAt: precisionAt, curve: curve)
     }
+
+    /// One query's average precision, precision at each k and per-radius precision and recall;
+    /// a counting sort by distance keeps rows ascending within each distance.
+    private static func score(
+        _ query: UnsafePointer<UInt64>, label: Int, codes: UnsafePointer<UInt64>, count: Int, wordsPerCode: Int,
+        bits: Int, labels: [Int], precisionKs: [Int]
+    ) -> PerQuery {
+        var total = [Int](repeating: 0, count: bits + 1)
+        var relevant = [Int](repeating: 0, count: bits + 1)
+        var distances = [Int](repeating: 0, count: count)
+        for i in 0..<count {
+            let d = Hamming.distance(query, codes + i * wordsPerCode, words: wordsPerCode)
+            distances[i] = d
+            total[d] += 1
+            if labels[i] == label { relevant[d] += 1 }
+        }
+        let allRelevant = relevant.reduce(0, +)
+        // Average precision: walk the ranking bucket by bucket, rows in order.
+        var offsets = [Int](repeating: 0, count: bits + 1)
+        for d in 1...max(bits, 1) where d <= bits { offsets[d] = offsets[d - 1] + total[d - 1] }
+        var order = [Int](repeating: 0, count: count)
+        var fill = offsets
+        for i in 0..<count { order[fill[distances[i]]] = i; fill[distances[i]] += 1 }
+        var found = 0, sum = 0.0
+        var pk = [Double](repeating: 0, count: precisionKs.count)
+        for (rank, i) in order.enumerated() {
+            if labels[i] == label { found += 1; sum += Double(found) / Double(rank + 1) }
+            for (t, k) in precisionKs.enumerated() where rank + 1 == k { pk[t] = Double(found) / Double(k) }
+        }
+        let ap = allRelevant == 0 ? 0 : sum / Double(allRelevant)
+        var precision = [Double](repeating: 0, count: bits + 1), recall = precision
+        var inBall = 0, relInBall = 0
+        for r in 0...bits {
+            inBall += total[r]; relInBall += relevant[r]
+            precision[r] = inBall == 0 ? 0 : Double(relInBall) / Double(inBall)
+            recall[r] = allRelevant == 0 ? 0 : Double(relInBall) / Double(allRelevant)
+        }
+        return PerQuery(ap: ap, p2: precision[min(2, bits)], pk: pk, precision: precision, recall: recall)
+    }
+}
+
+private struct PerQuery: Sendable {
+    var ap: Double
+    var p2: Double
+    var pk: [Double]
+    var precision: [Double]
+    var recall: [Double]
 }

@@ -140,6 +140,7 @@ enum FilterLexer {
     static let operators = ["**", ">=", "<=", "==", "!=", "&&", "||", "!", "*", "/", "%", "+", "-", ">", "<"]
 
     /// Tokens with the offset each starts at.
+    // Long: one scanner, one case per token kind of the filter language.
     static func tokens(_ text: String) throws -> [(FilterToken, Int)] {
         let s = Array(text.unicodeScalars)
         var out: [(FilterToken, Int)] = []

@@ -205,6 +205,7 @@ public struct FlatIndex: Sendable {
         return merged.sorted()
     }
 
+    // Long: the measured batch path: tiles, the sgemm and the heap merge share the buffers.
     private func searchBatch(_ queries: Matrix, k: Int) -> [[Neighbor]] {
         let k = min(k, count)
         var heaps = [TopK](repeating: TopK(k: k), count: queries.rows)

@@ -28,6 +28,7 @@ extension CodeStore {
     /// Writes (adds or replaces) every item of the batch in one transaction:
     /// all or nothing, durable when this returns. A new id takes the next row;
     /// a replaced id keeps its row.
+    // Long: one write transaction: every item of the batch shares its buffers and cursors (the embed hot path).
     public func put(_ batch: ItemBatch) throws {
         for id in batch.ids { try Self.validateID(id) }
         let sources = batch.sources.map { Array($0.utf8) }

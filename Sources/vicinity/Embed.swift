@@ -14,22 +14,18 @@ extension Vicinity {
                 train-17 / test-3 for --data, the row number for IDX and CSV files, the file name
                 (3/x for labelled folders) for folders.
 
-                Codes are written in transactions of --batch items; each is on disk when it commits.
-                Items are written in id order (byte-wise), which keeps LMDB's pages full; rows (the
-                dense numbering servers use) follow that order.
-                Running again with the same inputs resumes: ids already in the store are skipped.
-                The store remembers the model's fingerprint (FNV-1a 64 of the model file); another
-                model is refused unless --rebuild, which clears the store first.
+                Items are written in id (byte) order, --batch per transaction, each durable when it
+                commits; rows follow that order. A finished run rewrites the store in canonical form, so
+                the same items give the same bytes. Running again resumes (stored ids are skipped); the
+                store keeps the model's fingerprint, and another model is refused unless --rebuild.
 
                 Bits: `auto` keeps bits when the code layer is logistic (threshold 0.5), `threshold`
-                always (0.5 for logistic codes, else 0), `none` never. Stores of at most 32 bits also
-                get an address table (code → ids).
+                always (0.5 for logistic codes, else 0), `none` never.
 
                 Image folders may hold JPEG, PNG, PGM and PPM files of any size, grey or colour: each is
                 brought to the model's input (its recorded height × width × channels) — resized by area
                 averaging to shrink and bilinear to grow, --fit to its aspect, grey and RGB converted.
-                Images that cannot be decoded are skipped and reported with the reason; with --strict they
-                make the command fail before anything is written.
+                Images that cannot be decoded are skipped with the reason (--strict: fail, write nothing).
                 """)
 
         @Option(help: ArgumentHelp("The model file (.safetensors).", valueName: "file")) var model: String?

@@ -38,6 +38,7 @@ struct AttributedStore {
 
     /// Every filtered KNN, HAMMING and RADIUS answer is the unfiltered full ranking with the
     /// non-matching items taken out: ids, distances and order; NOSELF takes the query out too.
+    // Long: one scenario whose steps build on each other against one server or store.
     @Test func filtersGiveTheFullRankingRestrictedToTheirMatches() throws {
         let fixture = try AttributedStore()
         for attempt in 0..<2 {  // the second on a fresh engine: attributes come back from the store
@@ -118,6 +119,7 @@ struct AttributedStore {
 
     /// Through the server: FILTER quoted in plain text and as a RESP argument, binary
     /// payloads (FP32 codes, U8 pixels, raw BITS) answering as their text forms do, and CLASSIFY.
+    // Long: one scenario whose steps build on each other against one server or store.
     @Test func filtersPayloadsAndClassifyThroughTheServer() throws {
         let fixture = try AttributedStore()
         let server = try ServerProcess(["--store", fixture.store, "--model", fixture.model])

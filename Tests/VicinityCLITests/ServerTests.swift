@@ -30,6 +30,7 @@ struct ServedStore {
 }
 
 @Suite(.serialized) struct ServerTests {
+    // Long: one scenario whose steps build on each other against one server or store.
     @Test func everyCommandInBothStyles() throws {
         let fixture = try ServedStore()
         let server = try fixture.serve()

@@ -33,6 +33,7 @@ func expectSameStore(_ a: StoreSnapshot, _ b: StoreSnapshot, tolerance: Float = 
 }
 
 @Suite struct StoreCLITests {
+    // Long: one scenario whose steps build on each other against one server or store.
     @Test func embedsResumesAndRefusesAnotherModel() throws {
         let dir = try temporaryFolder()
         let data = try writeIDXDataset(in: dir, train: 300, test: 100, side: 4)

@@ -50,6 +50,7 @@ import VicinityStore
         var hamming_ids: [[Int]]
     }
 
+    // Long: one scenario whose steps build on each other against one server or store.
     @Test func npyStoreAnswersAsFaiss() throws {
         let dir = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
