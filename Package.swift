@@ -79,7 +79,8 @@ let package = Package(
             ], swiftSettings: kernels),
 
         // Shared by the test targets: temporary folders removed at exit, running programs.
-        .target(name: "VicinityTestSupport", path: "Tests/VicinityTestSupport"),
+        .target(
+            name: "VicinityTestSupport", dependencies: ["VicinityLearning", "VicinityMath"], path: "Tests/VicinityTestSupport"),
         .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"], swiftSettings: kernels),
         .testTarget(
             name: "VicinityDataTests", dependencies: ["VicinityTestSupport", "VicinityData", "VicinityMath"],
@@ -102,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "VicinityPipelineTests",
             dependencies: [
-                "VicinityPipeline", "VicinityCodes", "VicinityData", "VicinityHashers", "VicinityLearning",
+                "VicinityTestSupport", "VicinityPipeline", "VicinityCodes", "VicinityData", "VicinityHashers", "VicinityLearning",
                 "VicinityMath",
                 "VicinitySearch", "VicinityStore", "VicinityPlot",
             ],

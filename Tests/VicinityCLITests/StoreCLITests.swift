@@ -5,16 +5,6 @@ import VicinityLearning
 import VicinityMath
 import VicinityStore
 
-/// A small model file: `sizes` with logistic units throughout (so the codes also give bits).
-func writeStoreTestModel(_ path: String, sizes: [Int], output: Activation = .logistic, seed: UInt64 = 5) throws {
-    var rng = SeededRNG(seed: seed)
-    let net = Network(sizes: sizes, hidden: .logistic, output: output, rng: &rng)
-    try EmbeddingModel(
-        network: net, encoderDepth: sizes.count - 1,
-        record: TrainingRecord(recipe: "test", seed: seed, dataFingerprint: "0")
-    ).save(to: path)
-}
-
 func parseJSON(_ text: String) throws -> [String: Any] {
     try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VicinityTestSupport
 import VicinityData
 import VicinityLearning
 import VicinityMath
@@ -37,12 +38,7 @@ func writeMNISTLayout(in dir: URL, train: Int, test: Int, side: Int = 4, seed: U
 
 /// A model file with logistic units throughout (so its codes also give bits).
 func writeModel(_ path: String, sizes: [Int], output: Activation = .logistic, seed: UInt64 = 5) throws {
-    var rng = SeededRNG(seed: seed)
-    let net = Network(sizes: sizes, hidden: .logistic, output: output, rng: &rng)
-    try EmbeddingModel(
-        network: net, encoderDepth: sizes.count - 1,
-        record: TrainingRecord(recipe: "test", seed: seed, dataFingerprint: "0")
-    ).save(to: path)
+    try writeStoreTestModel(path, sizes: sizes, output: output, seed: seed)
 }
 
 /// Keeps what a job reports.
