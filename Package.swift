@@ -80,7 +80,8 @@ let package = Package(
 
         // Shared by the test targets: temporary folders removed at exit, running programs.
         .target(
-            name: "VicinityTestSupport", dependencies: ["VicinityLearning", "VicinityMath"], path: "Tests/VicinityTestSupport"),
+            name: "VicinityTestSupport", dependencies: ["VicinityLearning", "VicinityMath"],
+            path: "Tests/VicinityTestSupport"),
         .testTarget(name: "VicinityMathTests", dependencies: ["VicinityMath"], swiftSettings: kernels),
         .testTarget(
             name: "VicinityDataTests", dependencies: ["VicinityTestSupport", "VicinityData", "VicinityMath"],
@@ -103,7 +104,8 @@ let package = Package(
         .testTarget(
             name: "VicinityPipelineTests",
             dependencies: [
-                "VicinityTestSupport", "VicinityPipeline", "VicinityCodes", "VicinityData", "VicinityHashers", "VicinityLearning",
+                "VicinityTestSupport", "VicinityPipeline", "VicinityCodes", "VicinityData", "VicinityHashers",
+                "VicinityLearning",
                 "VicinityMath",
                 "VicinitySearch", "VicinityStore", "VicinityPlot",
             ],

@@ -95,6 +95,9 @@ public protocol SearchEngine: Sendable {
     func embed(images: [[Float]]) throws -> [[Float]]
     /// `n` random ids: distinct (at most all), or with repeats.
     func randomIDs(_ n: Int, distinct: Bool) -> [String]
+    /// A consistent, canonical copy of the store in a new folder (one point in time: every write
+    /// acknowledged before it began, none after); returns the items it holds.
+    func snapshot(to directory: String) throws -> Int
 }
 
 extension SearchEngine {

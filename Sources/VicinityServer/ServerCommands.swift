@@ -45,6 +45,11 @@ extension CommandTable {
             .status(keys(ctx).contains(w[1]) ? "vectorset" : "none")
         },
         Command(
+            "SNAPSHOT", arity: 2, usage: "SNAPSHOT dir",
+            summary: "write a consistent, canonical copy of the served store into a new folder (server-side path)",
+            group: .server
+        ) { ctx, w in .integer(try ctx.engine.snapshot(to: w[1])) },
+        Command(
             "COMMAND", arity: 1, maxArity: .max, usage: "COMMAND [COUNT | LIST | INFO [name …] | DOCS [name …]]",
             summary: "the command table, in Redis's COMMAND format", group: .server,
             subcommands: ["COUNT", "LIST", "INFO", "DOCS"]

@@ -167,6 +167,17 @@ public final class StoreEngine: SearchEngine {
 
     public func attributeCount() -> Int { (try? store.attributeCount()) ?? 0 }
 
+    public func snapshot(to directory: String) throws -> Int {
+        do {
+            try store.writeCanonicalCopy(to: directory)
+            return try CodeStore(path: directory, access: .readOnly).count()
+        } catch let error as StoreError {
+            throw EngineError("SNAPSHOT", "\(error)")
+        } catch {
+            throw EngineError("SNAPSHOT", "cannot write \(directory): \(error)")
+        }
+    }
+
     public func randomIDs(_ n: Int, distinct: Bool) -> [String] {
         let ids = current.ids
         guard !ids.isEmpty else { return [] }
