@@ -111,7 +111,9 @@ let package = Package(
             ],
             swiftSettings: kernels),
         .testTarget(
-            name: "VicinityProtocolTests", dependencies: ["VicinityProtocol", nioCore], swiftSettings: kernels),
+            name: "VicinityProtocolTests",
+            dependencies: ["VicinityProtocol", nioCore, .product(name: "NIOTestUtils", package: "swift-nio")],
+            swiftSettings: kernels),
         .testTarget(
             name: "VicinityPlotTests",
             dependencies: ["VicinityTestSupport", "VicinityPlot", "VicinityData", "VicinityMath"],
