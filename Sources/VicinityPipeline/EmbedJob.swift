@@ -72,9 +72,7 @@ public struct EmbedJob {
                 extra: [source.madeBy.key: source.madeBy.name, "data": source.dataName])
             return store
         }
-        if meta.modelFingerprint != source.fingerprint || meta.codeDims != source.codeDims
-            || meta.bits != source.bitCount
-        {
+        if !meta.isEmbedding(ofModel: source.fingerprint, codeDims: source.codeDims) || meta.bits != source.bitCount {
             let made = (meta.extra["model"] ?? meta.extra["vectors"]).map { " (\($0))" } ?? ""
             throw PipelineError(
                 """

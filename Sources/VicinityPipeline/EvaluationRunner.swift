@@ -65,7 +65,7 @@ public struct EvaluationRunner: Sendable {
         }
         let snapshot = try CodeStore(path: path, access: .readOnly).snapshot()
         let fingerprint = try CodeStore.fingerprint(ofFile: model)
-        guard fingerprint == snapshot.meta.modelFingerprint else {
+        guard snapshot.meta.isEmbedding(ofModel: fingerprint, codeDims: m.outputDims) else {
             throw PipelineError(
                 "\(model) (\(fingerprint)) is not the model \(path) was embedded with (\(snapshot.meta.modelFingerprint))"
             )

@@ -46,7 +46,7 @@ public final class StoreEngine: SearchEngine {
         if let modelPath {
             let model = try EmbeddingModel.load(from: modelPath)
             let fingerprint = try CodeStore.fingerprint(ofFile: modelPath)
-            guard fingerprint == meta.modelFingerprint, model.outputDims == meta.codeDims else {
+            guard meta.isEmbedding(ofModel: fingerprint, codeDims: model.outputDims) else {
                 throw ServerError(
                     "\(modelPath) (\(fingerprint), \(model.outputDims)-D) is not the model \(storePath) was embedded with (\(meta.modelFingerprint), \(meta.codeDims)-D)"
                 )

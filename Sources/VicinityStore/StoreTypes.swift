@@ -116,6 +116,12 @@ public struct StoreMeta: Sendable, Equatable {
     public var wordsPerItem: Int { (bits + 63) / 64 }
     /// Whether `addr` (short code address → ids) is kept: codes of 1…32 bits.
     public var hasAddresses: Bool { bits >= 1 && bits <= 32 }
+
+    /// Whether the store's codes came from the model file with this fingerprint and code size: the
+    /// one check embed, eval and the server make before they mix a model with a store.
+    public func isEmbedding(ofModel fingerprint: String, codeDims dims: Int) -> Bool {
+        modelFingerprint == fingerprint && codeDims == dims
+    }
 }
 
 /// Every item of a store, laid out by row for building indexes.
