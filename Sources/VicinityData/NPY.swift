@@ -182,12 +182,18 @@ extension NPYArray {
         return (m, ImageGeometry(height: h, width: w, channels: 1))
     }
 
-    /// A 1-D integer array as labels.
+    /// An integer array of shape (N,) or (N, 1) as labels in −1…2³¹−1.
     public func labels(path: String) throws -> [Int] {
-        guard shape.count == 1, ![.float32, .float64].contains(kind) else {
+        guard shape.count == 1 || (shape.count == 2 && shape[1] == 1), ![.float32, .float64].contains(kind) else {
             throw DataError.malformed(
                 path: path, detail: "labels must be a 1-D integer array, got dtype \(kind.rawValue) and shape \(shape)")
         }
-        return (0..<count).map { Int(double($0)) }
+        return try (0..<count).map { i in
+            let v = double(i)
+            guard v >= -1 && v <= Double(Int32.max) else {
+                throw DataError.malformed(path: path, detail: "label \(v) of row \(i) (−1…2³¹−1 allowed)")
+            }
+            return Int(v)
+        }
     }
 }

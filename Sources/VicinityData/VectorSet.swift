@@ -99,12 +99,6 @@ public struct VectorSet: Sendable {
                 path: labelsPath,
                 detail: "labels must be an integer array of shape (\(rows),), got \(y.kind.rawValue) \(y.shape)")
         }
-        return try (0..<rows).map { i in
-            let v = y.double(i)
-            guard v >= -1 && v <= Double(Int32.max) else {
-                throw DataError.malformed(path: labelsPath, detail: "label \(v) of row \(i) (−1…2³¹−1 allowed)")
-            }
-            return Int(v)
-        }
+        return try y.labels(path: labelsPath)
     }
 }

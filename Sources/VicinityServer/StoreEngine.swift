@@ -169,8 +169,7 @@ public final class StoreEngine: SearchEngine {
 
     public func snapshot(to directory: String) throws -> Int {
         do {
-            try store.writeCanonicalCopy(to: directory)
-            return try CodeStore(path: directory, access: .readOnly).count()
+            return try store.writeCanonicalCopy(to: directory)
         } catch let error as StoreError {
             throw EngineError("SNAPSHOT", "\(error)")
         } catch {

@@ -36,7 +36,9 @@ extension CodeStore {
 
     /// Writes the canonical form of the store into `directory` (created when missing; it must
     /// not hold a store): one read transaction, so a consistent point in time while writers go on.
-    public func writeCanonicalCopy(to directory: String) throws {
+    /// Returns the items the copy holds.
+    @discardableResult
+    public func writeCanonicalCopy(to directory: String) throws -> Int {
         let fm = FileManager.default
         if fm.fileExists(atPath: (directory as NSString).appendingPathComponent("data.mdb")) {
             throw StoreError.notAStore(
@@ -47,7 +49,7 @@ extension CodeStore {
         let databases =
             [(metaDB, none), (itemsDB, none), (rowsDB, none), (addrDB, LMDBDatabaseFlags.duplicateSort)]
             + extras.present.map { ($0, none) }
-        try env.read { source in
+        return try env.read { source in
             var bytes = 0
             for (db, _) in databases {
                 try source.forEach(db) { k, v in
@@ -60,6 +62,7 @@ extension CodeStore {
             var mapSize = CodeStore.defaultMapSize
             while mapSize < 2 * bytes + (64 << 20) { mapSize *= 2 }
             try copy(databases, from: source, into: directory, mapSize: mapSize)
+            return try source.entries(itemsDB)
         }
     }
 

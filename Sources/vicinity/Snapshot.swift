@@ -24,12 +24,13 @@ extension Vicinity {
             do { codeStore = try CodeStore(path: store, access: .readOnly) } catch { throw CLIError("\(error)") }
             let target = (out as NSString).appendingPathComponent("data.mdb")
             let start = Date()
-            do { try codeStore.writeCanonicalCopy(to: out) } catch {
+            let count: Int
+            do { count = try codeStore.writeCanonicalCopy(to: out) } catch {
                 throw CLIError("snapshot of \(store) into \(out) failed: \(error)")
             }
             let bytes = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? Int) ?? 0
             print(
-                "snapshot of \(store) (\(try codeStore.count()) items) in \(out): \(bytes) bytes in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
+                "snapshot of \(store) (\(count) items) in \(out): \(bytes) bytes in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
             )
         }
     }

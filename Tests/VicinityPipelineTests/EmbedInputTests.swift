@@ -1,4 +1,5 @@
 import Foundation
+import VicinityTestSupport
 import Testing
 import VicinityData
 import VicinityMath
@@ -28,7 +29,7 @@ import VicinityStore
         try withTemporaryFolder { dir in
             let images = try writeImageFolder(dir)
             let model = dir.appendingPathComponent("m.safetensors").path
-            try writeModel(model, sizes: [16, 5])
+            try writeStoreTestModel(model, sizes: [16, 5])
             let store = dir.appendingPathComponent("s").path
             var strict = EmbedConfiguration(
                 input: .images(images, labels: nil, fit: .crop), model: model, store: store,
@@ -53,7 +54,7 @@ import VicinityStore
     @Test func aCSVStreamIsEmbeddedChunkByChunk() throws {
         try withTemporaryFolder { dir in
             let model = dir.appendingPathComponent("m.safetensors").path
-            try writeModel(model, sizes: [4, 3])
+            try writeStoreTestModel(model, sizes: [4, 3])
             let lines =
                 (0..<7).map { "item\($0),\($0 % 2),\($0 * 10),20,30,\(255 - $0)" }.joined(separator: "\n") + "\n"
             let pipe = Pipe()

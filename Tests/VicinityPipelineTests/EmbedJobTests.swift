@@ -1,4 +1,5 @@
 import Foundation
+import VicinityTestSupport
 import Testing
 import VicinityData
 import VicinityStore
@@ -18,7 +19,7 @@ import VicinityStore
         try withTemporaryFolder { dir in
             let labels = try writeMNISTLayout(in: dir, train: 90, test: 30)
             let model = dir.appendingPathComponent("m.safetensors").path
-            try writeModel(model, sizes: [16, 8, 6])
+            try writeStoreTestModel(model, sizes: [16, 8, 6])
             let reporter = RecordingReporter()
             let small = try EmbedJob(configuration(dir, model: model, store: "small", batch: 7)).run(reporter: reporter)
             let large = try EmbedJob(configuration(dir, model: model, store: "large", batch: 1000)).run(
@@ -43,7 +44,7 @@ import VicinityStore
         try withTemporaryFolder { dir in
             try writeMNISTLayout(in: dir, train: 90, test: 30)
             let model = dir.appendingPathComponent("m.safetensors").path
-            try writeModel(model, sizes: [16, 8, 6])
+            try writeStoreTestModel(model, sizes: [16, 8, 6])
             let reference = try EmbedJob(configuration(dir, model: model, store: "reference", batch: 10)).run(
                 reporter: SilentReporter())
 
@@ -73,8 +74,8 @@ import VicinityStore
             try writeMNISTLayout(in: dir, train: 20, test: 10)
             let first = dir.appendingPathComponent("first.safetensors").path
             let second = dir.appendingPathComponent("second.safetensors").path
-            try writeModel(first, sizes: [16, 8, 6])
-            try writeModel(second, sizes: [16, 5], seed: 6)
+            try writeStoreTestModel(first, sizes: [16, 8, 6])
+            try writeStoreTestModel(second, sizes: [16, 5], seed: 6)
             let made = try EmbedJob(configuration(dir, model: first, split: .train)).run(reporter: SilentReporter())
             let store = made.store
             let error = try #require(throws: PipelineError.self) {
@@ -100,7 +101,7 @@ import VicinityStore
             }
             #expect(missing.description == "--model \(dir.path)/none: no such model file")
             let wide = dir.appendingPathComponent("wide.safetensors").path
-            try writeModel(wide, sizes: [25, 4])
+            try writeStoreTestModel(wide, sizes: [25, 4])
             let mismatch = try #require(throws: PipelineError.self) {
                 try EmbedJob(configuration(dir, model: wide, split: .train)).run(reporter: SilentReporter())
             }

@@ -1,4 +1,5 @@
 import Foundation
+import VicinityTestSupport
 import Testing
 import VicinityData
 import VicinityLearning
@@ -11,7 +12,7 @@ import VicinityStore
         try withTemporaryFolder { dir in
             try writeMNISTLayout(in: dir, train: 120, test: 40)
             let model = dir.appendingPathComponent("m.safetensors").path
-            try writeModel(model, sizes: [16, 8, 6])
+            try writeStoreTestModel(model, sizes: [16, 8, 6])
             let store = dir.appendingPathComponent("s").path
             _ = try EmbedJob(EmbedConfiguration(input: .dataset(dir.path, split: .train), model: model, store: store))
                 .run(reporter: SilentReporter())
@@ -45,8 +46,8 @@ import VicinityStore
             try writeMNISTLayout(in: dir, train: 30, test: 10)
             let model = dir.appendingPathComponent("m.safetensors").path,
                 other = dir.appendingPathComponent("o.safetensors").path
-            try writeModel(model, sizes: [16, 6])
-            try writeModel(other, sizes: [16, 6], seed: 8)
+            try writeStoreTestModel(model, sizes: [16, 6])
+            try writeStoreTestModel(other, sizes: [16, 6], seed: 8)
             let store = dir.appendingPathComponent("s").path
             let made = try EmbedJob(
                 EmbedConfiguration(input: .dataset(dir.path, split: .train), model: model, store: store)
@@ -93,7 +94,7 @@ import VicinityStore
                 refusal { _ = try Baselines.embedding("nowhere", training: train, reporter: reporter) }
                     == "--model nowhere: no such model file (use pixels, pca:N, or a .safetensors path)")
             let wide = dir.appendingPathComponent("wide.safetensors").path
-            try writeModel(wide, sizes: [25, 4])
+            try writeStoreTestModel(wide, sizes: [25, 4])
             #expect(
                 refusal { _ = try Baselines.embedding(wide, training: train, reporter: reporter) }
                     == "\(wide): the model takes 25 inputs but the data has 16 pixels per image")
@@ -118,7 +119,7 @@ import VicinityStore
         try withTemporaryFolder { dir in
             try writeMNISTLayout(in: dir, train: 30, test: 12)
             let path = dir.appendingPathComponent("m.safetensors").path
-            try writeModel(path, sizes: [16, 3])
+            try writeStoreTestModel(path, sizes: [16, 3])
             let model = try EmbeddingModel.load(from: path)
             var loads = 0
             let inputs = FigureInputs(model: model, modelName: path, dataName: "tiny", points: 5) {
@@ -131,7 +132,7 @@ import VicinityStore
             #expect(loads == 1)
 
             let wide = dir.appendingPathComponent("wide.safetensors").path
-            try writeModel(wide, sizes: [25, 3])
+            try writeStoreTestModel(wide, sizes: [25, 3])
             let misfit = FigureInputs(
                 model: try EmbeddingModel.load(from: wide), modelName: wide, dataName: "tiny", points: 5
             ) {
@@ -146,7 +147,7 @@ import VicinityStore
         try withTemporaryFolder { dir in
             try writeMNISTLayout(in: dir, train: 30, test: 12)
             let path = dir.appendingPathComponent("m.safetensors").path
-            try writeModel(path, sizes: [16, 3])
+            try writeStoreTestModel(path, sizes: [16, 3])
             var model = try EmbeddingModel.load(from: path)
             let train = try Dataset.load(dir.path, split: .train), test = try Dataset.load(dir.path, split: .test)
             try TestFigures.record(in: &model, training: train, test: test, knn: true, dataName: "tiny")

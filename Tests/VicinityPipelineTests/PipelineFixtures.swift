@@ -36,11 +36,6 @@ func writeMNISTLayout(in dir: URL, train: Int, test: Int, side: Int = 4, seed: U
     return (try split("train", train), try split("t10k", test))
 }
 
-/// A model file with logistic units throughout (so its codes also give bits).
-func writeModel(_ path: String, sizes: [Int], output: Activation = .logistic, seed: UInt64 = 5) throws {
-    try writeStoreTestModel(path, sizes: sizes, output: output, seed: seed)
-}
-
 /// Keeps what a job reports.
 final class RecordingReporter: JobReporter {
     var notes: [String] = []
