@@ -28,6 +28,7 @@ final class BatchWriter: @unchecked Sendable {
             let t0 = Date()
             do {
                 try self.store.put(batch)
+                self.store.releaseMappedPages()  // a 10M-item run stays in bounded memory
                 self.lock.withLock {
                     self._written += batch.count; self._seconds += Date().timeIntervalSince(t0)
                 }

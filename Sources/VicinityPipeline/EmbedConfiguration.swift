@@ -14,6 +14,9 @@ public struct EmbedConfiguration {
         case dataset(String, split: EmbedSplit)
         /// An image folder, IDX file or CSV file, with `labels` (a labels file) replacing its own.
         case images(String, labels: String?, fit: ImageFit)
+        /// `count` perturbed copies of a named data set's training images (`PerturbedImages`),
+        /// made a batch at a time as they are embedded; ids `p00000000`, ….
+        case perturbed(String, count: Int, seed: UInt64)
         /// CSV lines `id,label,p1,…,pD` (pixels 0–255), embedded as they arrive; named `stdin`.
         case csvStream(FileHandle)
         /// Vectors made elsewhere (.npy) are the codes themselves, no model: `bits` a packed uint8

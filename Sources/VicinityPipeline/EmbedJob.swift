@@ -55,6 +55,7 @@ public struct EmbedJob {
         var total = 0
         var todo = 0
         var embedSeconds = 0.0
+        var resumed = false
     }
 
     /// Opens (or makes) the store and checks it holds codes of this model, code size and bit count.
@@ -86,7 +87,8 @@ public struct EmbedJob {
 
     /// Writes one chunk's missing items in id byte order (LMDB's key order): each insert then lands
     /// at the end of a page and pages fill up, instead of splitting half-empty. Rows follow this
-    /// order. An item's code does not depend on its batch (`RowBlocks`), so any batching, thread
+    /// order. A stream's items go in as they arrive (its ids need not be in byte order across
+    /// chunks), so there rows follow the input, whatever its chunks. An item's code does not depend on its batch (`RowBlocks`), so any batching, thread
     /// count or partition of the input gives the same records.
     private func write(
         _ parts: [EmbedPart], of source: EmbedSource, to store: CodeStore, writer: BatchWriter,
@@ -95,9 +97,12 @@ public struct EmbedJob {
         let chunkTotal = parts.reduce(0) { $0 + $1.dataset.count }
         let missing = try parts.map { try store.missing($0.dataset.ids) }
         let chunkTodo = missing.reduce(0) { $0 + $1.count }
-        if source.knownTotal != nil && chunkTotal > chunkTodo {
+        if chunkTotal > chunkTodo && !tally.resumed {
+            tally.resumed = true
             reporter.note(
-                "resuming: \(chunkTotal - chunkTodo) of \(chunkTotal) items already in \(configuration.store)")
+                chunkTotal == source.knownTotal
+                    ? "resuming: \(chunkTotal - chunkTodo) of \(chunkTotal) items already in \(configuration.store)"
+                    : "resuming: items already in \(configuration.store) are skipped")
         }
         tally.total += chunkTotal
         tally.todo += chunkTodo
@@ -105,7 +110,7 @@ public struct EmbedJob {
         var isMissing = parts.map { [Bool](repeating: false, count: $0.dataset.count) }
         for (p, m) in missing.enumerated() { for i in m { isMissing[p][i] = true } }
         let words = (source.bitCount + 63) / 64
-        for (p, window) in Self.windows(parts, batch: configuration.batch) {
+        for (p, window) in Self.windows(parts, batch: configuration.batch, inIDOrder: source.knownAtOnce) {
             if shouldStop() || writer.error != nil { break }
             let idx = window.filter { isMissing[p][$0] }
             if idx.isEmpty { continue }
@@ -122,14 +127,15 @@ public struct EmbedJob {
         }
     }
 
-    /// The parts' rows in id byte order, cut into windows of up to `batch` rows, each from one part.
-    static func windows(_ parts: [EmbedPart], batch: Int) -> [(part: Int, rows: [Int])] {
+    /// The parts' rows in id byte order (else in input order), cut into windows of up to `batch`
+    /// rows, each from one part.
+    static func windows(_ parts: [EmbedPart], batch: Int, inIDOrder: Bool = true) -> [(part: Int, rows: [Int])] {
         var order: [(part: Int, index: Int)] = []
         order.reserveCapacity(parts.reduce(0) { $0 + $1.dataset.count })
         for (p, part) in parts.enumerated() { for i in 0..<part.dataset.count { order.append((p, i)) } }
-        order.sort {
-            parts[$0.part].dataset.ids[$0.index].utf8.lexicographicallyPrecedes(
-                parts[$1.part].dataset.ids[$1.index].utf8)
+        if inIDOrder { order.sort(by: idOrder) }
+        func idOrder(_ a: (part: Int, index: Int), _ b: (part: Int, index: Int)) -> Bool {
+            parts[a.part].dataset.ids[a.index].utf8.lexicographicallyPrecedes(parts[b.part].dataset.ids[b.index].utf8)
         }
         var windows: [(part: Int, rows: [Int])] = []
         var cursor = 0

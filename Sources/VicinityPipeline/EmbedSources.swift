@@ -20,8 +20,10 @@ struct EmbedSource {
     var madeBy: (key: String, name: String)
     var dataName = ""
     var skipped: [ImageFailure] = []
-    /// Items in every part; nil for a stream, whose parts arrive a chunk at a time.
+    /// Items in every part; nil for a stream of unknown length.
     var knownTotal: Int?
+    /// Whether every part was read up front (else they arrive a chunk at a time).
+    var knownAtOnce = false
     /// The next chunk of parts (each written in id byte order); nil at the end.
     var nextParts: () throws -> [EmbedPart]? = { nil }
     /// The float codes and packed bit words of some rows of a part's data set.
@@ -30,6 +32,7 @@ struct EmbedSource {
     /// Parts read up front, handed out as one chunk.
     mutating func setParts(_ parts: [EmbedPart]) {
         knownTotal = parts.reduce(0) { $0 + $1.dataset.count }
+        knownAtOnce = true
         var once: [EmbedPart]? = parts
         nextParts = {
             defer { once = nil }
@@ -60,11 +63,11 @@ extension EmbedSource {
                 let (codes, packed) = encoder.encode(ds.features.rows(rows))
                 return (codes, encoder.bits == 0 ? [] : packed.words)
             })
+        if try source.openStream(config, model: net, modelPath: model) { return source }
         var parts: [EmbedPart] = []
         switch config.input {
-        case .csvStream(let handle):
-            source.stream(handle, dims: net.inputDims, batch: config.batch, idPrefix: config.idPrefix)
-            return source
+        case .csvStream, .perturbed, .vectors:
+            preconditionFailure("streams and vectors are opened above")
         case .images(let images, let labels, let fit):
             let (ds, bad) = try Dataset.loadSkippingBad(
                 images: images, labels: labels,
@@ -83,17 +86,33 @@ extension EmbedSource {
                 parts.append(EmbedPart(dataset: ds, source: { [name = ds.name] in "\(name)#\($0)" }))
             }
             source.dataName = "\(spec) (\(split.rawValue))"
-        case .vectors:
-            preconditionFailure("vectors are read above")
         }
         try reportSkipped(source.skipped, strict: config.strict, reporter: reporter)
-        for p in parts where p.dataset.dims != net.inputDims {
-            throw PipelineError(
-                "\(model): the model takes \(net.inputDims) inputs but \(p.dataset.name) has \(p.dataset.dims) pixels per image"
-            )
-        }
+        for p in parts { try requireInputs(net.inputDims, p.dataset.dims, of: p.dataset.name, model: model) }
         source.setParts(parts.map { EmbedPart(dataset: $0.dataset.withIDPrefix(config.idPrefix), source: $0.source) })
         return source
+    }
+
+    /// Sets up the inputs read a batch at a time as they are embedded (perturbed copies, CSV on
+    /// standard input, IDX files); false for the others.
+    mutating func openStream(_ config: EmbedConfiguration, model net: EmbeddingModel, modelPath: String) throws
+        -> Bool
+    {
+        switch config.input {
+        case .csvStream(let handle):
+            stream(handle, dims: net.inputDims, batch: config.batch, idPrefix: config.idPrefix)
+        case .perturbed(let spec, let count, let seed):
+            let images = PerturbedImages(base: try Dataset.load(spec, split: .train), count: count, seed: seed)
+            try Self.requireInputs(net.inputDims, images.dims, of: spec, model: modelPath)
+            stream(images, batch: config.batch, idPrefix: config.idPrefix)
+        case .images(let images, let labels, _):
+            guard isIDXFile(images), let idx = try IDXStream(images) else { return false }
+            try Self.requireInputs(net.inputDims, idx.dims, of: images, model: modelPath)
+            try stream(idx, labels: labels, batch: config.batch, idPrefix: config.idPrefix)
+        default:
+            return false
+        }
+        return true
     }
 
     /// Vectors made elsewhere as the codes, with their bits when given.
@@ -132,6 +151,46 @@ extension EmbedSource {
         }
     }
 
+    /// `images`, `batch` at a time as they are made; where each came from is in the store's meta.
+    mutating func stream(_ images: PerturbedImages, batch: Int, idPrefix: String?) {
+        let name = "\(images.baseName) perturbed ×\(images.count), seed \(images.seed)"
+        (dataName, knownTotal) = (name, images.count)
+        var next = 0
+        nextParts = {
+            guard next < images.count else { return nil }
+            let end = min(images.count, next + batch)
+            defer { next = end }
+            return [
+                EmbedPart(dataset: images.items(next..<end, name: name).withIDPrefix(idPrefix), source: { _ in "" })
+            ]
+        }
+    }
+
+    /// An IDX file's rows, `batch` at a time as they are read; ids are the row numbers.
+    mutating func stream(_ stream: IDXStream, labels: String?, batch: Int, idPrefix: String?) throws {
+        let base = (stream.path as NSString).standardizingPath
+        let labels = try labels.map(readLabels) ?? [Int](repeating: -1, count: stream.count)
+        guard labels.count == stream.count else {
+            throw PipelineError(
+                "\(stream.path) holds \(stream.count) images but its labels file \(labels.count) labels")
+        }
+        (dataName, knownTotal) = (base, stream.count)
+        nextParts = {
+            let first = stream.position
+            guard let pixels = try stream.next(batch) else { return nil }
+            let rows = first..<(first + pixels.rows)
+            let ds = Dataset(
+                name: base, features: pixels, labels: Array(labels[rows]), ids: rows.map { String($0) },
+                imageRows: stream.imageRows, imageCols: stream.imageCols)
+            return [EmbedPart(dataset: ds.withIDPrefix(idPrefix), source: { "\(base)#\(first + $0)" })]
+        }
+    }
+
+    static func requireInputs(_ inputs: Int, _ pixels: Int, of name: String, model: String) throws {
+        guard inputs != pixels else { return }
+        throw PipelineError("\(model): the model takes \(inputs) inputs but \(name) has \(pixels) pixels per image")
+    }
+
     /// Images that could not be used: an error with `strict` (before anything is written), else a note.
     static func reportSkipped(_ skipped: [ImageFailure], strict: Bool, reporter: any JobReporter) throws {
         guard !skipped.isEmpty else { return }
@@ -151,6 +210,12 @@ extension Dataset {
             name: name, features: features, labels: labels, ids: ids.map { prefix + $0 },
             imageRows: imageRows, imageCols: imageCols, imageChannels: imageChannels, classNames: classNames)
     }
+}
+
+/// A file the IDX readers take (not a folder, CSV or .npy file).
+private func isIDXFile(_ path: String) -> Bool {
+    let lower = path.lowercased()
+    return !isDirectory(path) && ![".csv", ".csv.gz", ".npy"].contains { lower.hasSuffix($0) }
 }
 
 private func isDirectory(_ path: String) -> Bool {

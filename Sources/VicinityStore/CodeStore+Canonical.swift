@@ -50,10 +50,12 @@ extension CodeStore {
             [(metaDB, none), (itemsDB, none), (rowsDB, none), (addrDB, LMDBDatabaseFlags.duplicateSort)]
             + extras.present.map { ($0, none) }
         return try env.read { source in
-            var bytes = 0
+            var bytes = 0, seen = 0
             for (db, _) in databases {
                 try source.forEach(db) { k, v in
                     bytes += k.count + v.count + 16
+                    seen += 1
+                    if seen % 65536 == 0 { env.releaseMappedPages() }
                     return true
                 }
             }
@@ -75,7 +77,10 @@ extension CodeStore {
             for (db, flags) in databases {
                 let copy = try out.createDatabase(db.name, flags: flags)
                 var last: [UInt8]? = nil
+                var copied = 0
                 try source.forEach(db) { k, v in
+                    copied += 1
+                    if copied % 65536 == 0 { env.releaseMappedPages() }
                     if flags.contains(.duplicateSort) {
                         let same = last.map { $0.elementsEqual(k) } ?? false
                         try out.appendPair(copy, k, v, sameKey: same)

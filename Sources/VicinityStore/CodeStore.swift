@@ -87,6 +87,9 @@ public final class CodeStore: @unchecked Sendable {
     // MARK: ids
 
     /// Throws `StoreError.invalidID` unless `id` is 1–255 UTF-8 bytes with no whitespace or control characters.
+    /// See `LMDBEnvironment.releaseMappedPages`: for long passes over big stores.
+    public func releaseMappedPages() { env.releaseMappedPages() }
+
     public static func validateID(_ id: String) throws {
         let n = id.utf8.count
         if n == 0 { throw StoreError.invalidID(id, reason: "empty") }

@@ -65,6 +65,17 @@ final class LMDBEnvironment: @unchecked Sendable {
         return info.me_mapsize
     }
 
+    /// Drops this process's view of the file's pages (they stay in the page cache, and a later
+    /// read maps them again), so a long pass over a big store does not count it all as resident.
+    /// Inside the read gate: the map cannot move while it is advised.
+    func releaseMappedPages() {
+        guard (try? enterRead()) != nil else { return }
+        defer { leaveRead() }
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        if let address = info.me_mapaddr { madvise(address, info.me_mapsize, MADV_DONTNEED) }
+    }
+
     /// Page size, entries and pages used by a database, from `mdb_stat` in a read transaction.
     func entries(_ db: LMDBDatabase) throws -> Int {
         try read { try $0.entries(db) }

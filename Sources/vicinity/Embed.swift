@@ -44,6 +44,12 @@ extension Vicinity {
         @Option(help: "With --data: train (default), test, or all.") var split: EmbedSplit?
         @Option(
             help: ArgumentHelp(
+                "With --data: N perturbed copies of its training images (shifts ±2 px, rotations ±10°, contrast ±20 %), made as they are embedded; ids p00000000, ….",
+                valueName: "N"))
+        var perturbed: Int?
+        @Option(help: "With --perturbed: the seed (the same seed gives the same images).") var seed: UInt64 = 1
+        @Option(
+            help: ArgumentHelp(
                 "An image folder, IDX file (.gz) or CSV file; `-`: CSV lines id,label,p1,…,pD (pixels 0–255) on standard input, embedded as they arrive.",
                 valueName: "path|-"))
         var images: String?
@@ -97,6 +103,10 @@ extension Vicinity {
                 throw ValidationError("--labels goes with --images or --vectors")
             }
             if images != nil && split != nil { throw ValidationError("--split goes with --data") }
+            if let perturbed, perturbed < 1 || images != nil || split != nil {
+                throw ValidationError(
+                    "--perturbed N needs N ≥ 1 and --data (its training images), not --images or --split")
+            }
             guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         }
 
@@ -107,6 +117,8 @@ extension Vicinity {
                 input = .vectors(vectors, bits: ["auto", "none"].contains(bits) ? nil : bits, ids: ids, labels: labels)
             } else if images == "-" {
                 input = .csvStream(FileHandle.standardInput)
+            } else if let perturbed {
+                input = .perturbed(data ?? "fashion-mnist", count: perturbed, seed: seed)
             } else if let images {
                 input = .images(images, labels: labels, fit: fit)
             } else {
@@ -124,27 +136,6 @@ extension Vicinity {
             }
             try printSummary(summary)
             if let stopped = summary.stopped { throw stopped }
-        }
-
-        func printSummary(_ s: EmbedSummary) throws {
-            func f(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
-            guard !json else {
-                return try printJSON([
-                    "store": s.store, "model": s.model, "model_fingerprint": s.fingerprint, "dims": s.codeDims,
-                    "bits": s.bits, "input_items": s.inputItems, "embedded": s.embedded,
-                    "already_stored": s.alreadyStored,
-                    "skipped": s.skipped.count, "skipped_names": s.skipped.prefix(20).map(\.name), "count": s.count,
-                    "complete": s.complete, "seconds": s.seconds, "items_per_second": s.itemsPerSecond,
-                    "canonical": s.canonical, "load_seconds": s.loadSeconds, "embed_seconds": s.embedSeconds,
-                    "write_seconds": s.writeSeconds,
-                ])
-            }
-            print(
-                "embedded \(s.embedded) items into \(s.store) in \(f(s.seconds)) s (\(f(s.itemsPerSecond, 0)) items/s; "
-                    + "load \(f(s.loadSeconds)) s, embed \(f(s.embedSeconds)) s, write \(f(s.writeSeconds)) s)")
-            print(
-                "store holds \(s.count) items: \(s.codeDims)-D codes\(s.bits > 0 ? ", \(s.bits) bits" : ""); "
-                    + "\(s.alreadyStored) were already there, \(s.skipped.count) images skipped")
         }
     }
 }
