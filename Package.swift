@@ -35,6 +35,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Operations: the Prometheus endpoint's registry and the server's log lines.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
@@ -66,6 +69,9 @@ let package = Package(
                 "VicinityMath", "VicinityCodes", "VicinityLearning", "VicinitySearch", "VicinityStore",
                 "VicinityPipeline",
                 "VicinityProtocol", nioCore, .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: kernels),
         .target(name: "VicinityClient", dependencies: [], swiftSettings: kernels),
         .target(name: "VicinityPlot", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),

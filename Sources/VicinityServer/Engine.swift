@@ -98,9 +98,12 @@ public protocol SearchEngine: Sendable {
     /// A consistent, canonical copy of the store in a new folder (one point in time: every write
     /// acknowledged before it began, none after); returns the items it holds.
     func snapshot(to directory: String) throws -> Int
+    /// Bytes the store's files take on disk (the metrics' `vicinity_store_bytes`).
+    func storeBytes() -> Int
 }
 
 extension SearchEngine {
+    public func storeBytes() -> Int { 0 }
     public func knn(k: Int, query: VectorQuery) throws -> [Hit] {
         try knn(k: k, query: query, options: SearchOptions())
     }

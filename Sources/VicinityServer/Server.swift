@@ -13,6 +13,9 @@ public struct ServerConfiguration: Sendable {
     public var limits = ProtocolLimits()
     public var policy = CommandPolicy()
     public var threads = System.coreCount
+    /// Where `GET /metrics` is served (Prometheus text); no port: not served. The host defaults to `host`.
+    public var metricsHost: String?
+    public var metricsPort: Int?
     public init() {}
 
     /// Whether `host` is a loopback address (binding elsewhere needs a token).
@@ -29,6 +32,7 @@ public final class NetworkServer: Sendable {
     public let sets: VectorSets
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
+    private let metrics: MetricsEndpoint?
 
     /// Binds and starts accepting. Throws with a clear message when the address is taken or refused.
     public init(
@@ -62,21 +66,7 @@ public final class NetworkServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard let clientID = stats.admit(limit: config.maxConnections) else {
-                        var b = channel.allocator.buffer(capacity: 64)
-                        Reply.err("MAXCLIENTS", "too many connections (\(config.maxConnections)); try again later")
-                            .write(to: &b, .plain)
-                        channel.writeAndFlush(b).whenComplete { _ in channel.close(promise: nil) }
-                        return
-                    }
-                    channel.closeFuture.whenComplete { _ in stats.release(clientID: clientID) }
-                    try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(allTimeout: .seconds(config.idleTimeout)),
-                        BackPressureHandler(),
-                        ConnectionHandler(
-                            engine: engine, sets: sets, policy: config.policy, limits: config.limits,
-                            stats: stats, clientID: clientID),
-                    ])
+                    try Self.accept(channel, config: config, engine: engine, sets: sets, stats: stats)
                 }
             }
         do {
@@ -85,13 +75,59 @@ public final class NetworkServer: Sendable {
             try? group.syncShutdownGracefully()
             throw ServerError("cannot listen on \(configuration.host):\(configuration.port): \(describe(error))")
         }
+        do {
+            if let port = configuration.metricsPort {
+                metrics = try MetricsEndpoint(
+                    host: config.metricsHost ?? config.host, port: port, group: group,
+                    exposition: { stats.exposition(engine: engine) })
+            } else {
+                metrics = nil
+            }
+        } catch {
+            try? channel.close().wait()
+            try? group.syncShutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Sets up a new connection, or refuses it with MAXCLIENTS when `maxConnections` are open.
+    private static func accept(
+        _ channel: any Channel, config: ServerConfiguration, engine: any SearchEngine, sets: VectorSets,
+        stats: ServerStats
+    ) throws {
+        guard let clientID = stats.admit(limit: config.maxConnections) else {
+            stats.log.refused(peer: channel.remoteAddress.map(Self.text(of:)) ?? "", limit: config.maxConnections)
+            var b = channel.allocator.buffer(capacity: 64)
+            Reply.err("MAXCLIENTS", "too many connections (\(config.maxConnections)); try again later")
+                .write(to: &b, .plain)
+            channel.writeAndFlush(b).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        channel.closeFuture.whenComplete { _ in stats.release(clientID: clientID) }
+        try channel.pipeline.syncOperations.addHandlers([
+            IdleStateHandler(allTimeout: .seconds(config.idleTimeout)),
+            BackPressureHandler(),
+            ConnectionHandler(
+                engine: engine, sets: sets, policy: config.policy, limits: config.limits, stats: stats,
+                clientID: clientID),
+        ])
+    }
+
+    /// `ip:port`, as CLIENT LIST and the log show a peer.
+    static func text(of address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else { return "" }
+        return "\(ip):\(port)"
     }
 
     /// The port actually bound (useful with port 0).
     public var port: Int { channel.localAddress?.port ?? configuration.port }
 
+    /// The metrics endpoint's port actually bound; nil when it is off.
+    public var metricsPort: Int? { metrics?.port }
+
     /// Stops accepting, lets open connections finish what they have read, then closes them and stops the loops.
     public func shutdown(grace: TimeAmount = .seconds(2)) {
+        metrics?.close()
         try? channel.close().wait()
         let deadline = NIODeadline.now() + grace
         while stats.openConnections > 0 && NIODeadline.now() < deadline { usleep(20_000) }
@@ -107,7 +143,8 @@ public struct ServerError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-private func describe(_ error: Error) -> String {
+/// A bind failure in words a person acts on.
+func describe(_ error: Error) -> String {
     let text = "\(error)"
     if text.contains("Address already in use") || text.contains("errno: 98") { return "the address is already in use" }
     return text

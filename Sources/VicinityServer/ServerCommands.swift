@@ -48,7 +48,17 @@ extension CommandTable {
             "SNAPSHOT", arity: 2, usage: "SNAPSHOT dir",
             summary: "write a consistent, canonical copy of the served store into a new folder (server-side path)",
             group: .server
-        ) { ctx, w in .integer(try ctx.engine.snapshot(to: w[1])) },
+        ) { ctx, w in
+            let began = Date()
+            do {
+                let items = try ctx.engine.snapshot(to: w[1])
+                ctx.stats.recordSnapshot(path: w[1], items: items, seconds: Date().timeIntervalSince(began))
+                return .integer(items)
+            } catch {
+                ctx.stats.log.snapshotFailed(path: w[1], error: (error as? EngineError)?.message ?? "\(error)")
+                throw error
+            }
+        },
         Command(
             "COMMAND", arity: 1, maxArity: .max, usage: "COMMAND [COUNT | LIST | INFO [name …] | DOCS [name …]]",
             summary: "the command table, in Redis's COMMAND format", group: .server,

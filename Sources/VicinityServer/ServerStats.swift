@@ -41,8 +41,11 @@ public final class ServerStats: Sendable {
     }
     private let counts = Mutex(Counts())
     public let started = Date()
+    /// The Prometheus view of the same counts, fed here as they are counted.
+    public let metrics = ServerMetrics()
+    public let log: ServerLog
 
-    public init() {}
+    public init(log: ServerLog = .silent) { self.log = log }
 
     /// Counts one request; requests slower than `slowMicroseconds` (≥ 0) enter the slow log.
     func record(
@@ -51,6 +54,11 @@ public final class ServerStats: Sendable {
     ) {
         let name = words.first?.lowercased() ?? ""
         let ns = UInt64(max(0, nanoseconds))
+        metrics.recordRequest(words.first, nanoseconds: ns, failed: failed)
+        let us = Int(ns / 1000)
+        if slowMicroseconds >= 0 && us >= slowMicroseconds {
+            log.slowRequest(command: ServerMetrics.label(words.first), microseconds: us, peer: session.peer)
+        }
         counts.withLock {
             $0.requests += 1
             $0.nanoseconds &+= ns
@@ -64,7 +72,6 @@ public final class ServerStats: Sendable {
                 client.lastCommand = name
                 $0.clients[session.clientID] = client
             }
-            let us = Int(ns / 1000)
             if slowMicroseconds >= 0 && us >= slowMicroseconds && slowLength > 0 {
                 let args = words.prefix(32).map {
                     $0.count > 128 ? String($0.prefix(128)) + "... (\($0.count - 128) more bytes)" : $0
@@ -79,17 +86,28 @@ public final class ServerStats: Sendable {
         }
     }
 
-    func recordProtocolError() { counts.withLock { $0.protocolErrors += 1 } }
+    func recordProtocolError() {
+        counts.withLock { $0.protocolErrors += 1 }
+        metrics.recordProtocolError()
+    }
+
+    /// A finished SNAPSHOT: its time for the metrics, a line for the log.
+    func recordSnapshot(path: String, items: Int, seconds: Double) {
+        metrics.recordSnapshot(at: Date())
+        log.snapshot(path: path, items: items, seconds: seconds)
+    }
 
     /// Admits a connection unless `limit` are open already; returns its client id, or nil.
     func admit(limit: Int) -> Int? {
-        counts.withLock { c in
+        let id: Int? = counts.withLock { c in
             guard c.connections < limit else { c.refusedConnections += 1; return nil }
             c.connections += 1
             c.totalConnections += 1
             c.nextClientID += 1
             return c.nextClientID - 1
         }
+        metrics.recordConnection(admitted: id != nil)
+        return id
     }
 
     /// Lists a connection for CLIENT LIST from its first request on.
@@ -107,6 +125,15 @@ public final class ServerStats: Sendable {
     }
 
     public var openConnections: Int { counts.withLock { $0.connections } }
+
+    /// What `GET /metrics` answers: the metrics, with the engine's and the connections' gauges read now.
+    func exposition(engine: any SearchEngine) -> [UInt8] {
+        metrics.exposition(
+            openConnections: openConnections, items: engine.count(), storeBytes: engine.storeBytes(), started: started)
+    }
+
+    /// Requests answered since start.
+    public var requests: Int { counts.withLock { $0.requests } }
 
     var clients: [ClientRecord] {
         counts.withLock { $0.clients.values.sorted { $0.session.clientID < $1.session.clientID } }

@@ -94,6 +94,8 @@ public final class StoreEngine: SearchEngine {
 
     public func count() -> Int { current.ids.count }
 
+    public func storeBytes() -> Int { fileBytes(in: store.path) }
+
     public func get(_ id: String) throws -> ItemView? {
         let s = current
         guard let row = s.rowOf[id] else { return nil }

@@ -22,15 +22,29 @@ extension Vicinity {
         @Option(help: "Seconds a connection may stay idle.") var idleTimeout: Int64 = 300
         @Option(help: "Largest k a query may ask for.") var maxK = 1000
         @Option(help: "Event-loop threads (default: one per core).") var threads: Int?
+        @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (0 picks a free port; default: none).")
+        var metricsPort: Int?
+        @Option(help: "Address of the metrics endpoint (default: --host); it takes no AUTH.") var metricsHost: String?
+        @Option(help: "Log lines to stderr at this level and above: \(ServerLog.levels.joined(separator: ", ")).")
+        var logLevel = "info"
+        @Option(help: "Microseconds after which a request is slow: logged and kept for SLOWLOG (negative: never).")
+        var slowlogLogSlowerThan = 10_000
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
             guard maxConnections >= 1, idleTimeout >= 1, maxK >= 1 else {
                 throw ValidationError("--max-connections, --idle-timeout and --max-k must be positive")
             }
+            if let metricsPort, !(0...65535).contains(metricsPort) {
+                throw ValidationError("--metrics-port must be 0–65535")
+            }
+            if metricsHost != nil && metricsPort == nil { throw ValidationError("--metrics-host needs --metrics-port") }
+            guard ServerLog.levels.contains(logLevel.lowercased()) else {
+                throw ValidationError("--log-level must be one of \(ServerLog.levels.joined(separator: ", "))")
+            }
         }
 
-        func run() throws {
+        func configuration() -> ServerConfiguration {
             var config = ServerConfiguration()
             config.host = host
             config.port = port
@@ -41,15 +55,24 @@ extension Vicinity {
                 ?? ProcessInfo.processInfo.environment["VICINITY_AUTH_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             config.policy.readOnly = readOnly
             config.policy.maxK = maxK
+            config.policy.slowlogMicroseconds = slowlogLogSlowerThan
+            config.metricsHost = metricsHost
+            config.metricsPort = metricsPort
             if let threads { config.threads = max(1, threads) }
+            return config
+        }
+
+        func run() throws {
+            let began = Date()
+            let log = try ServerLog(level: logLevel)
+            let config = configuration()
             let files = raiseOpenFileLimit()
             if files < maxConnections + 64 {
-                note(
-                    "vicinity serve: warning: only \(files) open files allowed; --max-connections \(maxConnections) cannot all be served"
-                )
+                log.warning(
+                    "only \(files) open files allowed; --max-connections \(maxConnections) cannot all be served")
             }
             let stop = StopSignal(announce: false)
-            let stats = ServerStats()
+            let stats = ServerStats(log: log)
             let server: NetworkServer
             let engine: StoreEngine
             do {
@@ -60,15 +83,18 @@ extension Vicinity {
             } catch {
                 throw CLIError("\(error)")
             }
-            note(
-                "vicinity serve: \(engine.count()) items from \(store) on \(host):\(server.port)"
-                    + (config.policy.authToken != nil ? " (AUTH required)" : "") + (readOnly ? " (read-only)" : ""))
-            // One machine-readable line on stdout, so scripts learn the port (useful with --port 0).
-            FileHandle.standardOutput.write(Data("listening \(host) \(server.port)\n".utf8))
+            let metricsHost = config.metricsHost ?? host
+            log.started(
+                address: "\(host):\(server.port)", store: store, items: engine.count(),
+                seconds: Date().timeIntervalSince(began), metrics: server.metricsPort.map { "\(metricsHost):\($0)" },
+                auth: config.policy.authToken != nil, readOnly: readOnly)
+            // Machine-readable lines on stdout, so scripts learn the ports (useful with port 0).
+            var ready = "listening \(host) \(server.port)\n"
+            if let metricsPort = server.metricsPort { ready += "metrics \(metricsHost) \(metricsPort)\n" }
+            FileHandle.standardOutput.write(Data(ready.utf8))
             while !stop.isRequested { usleep(50_000) }
-            note("vicinity serve: stopping")
             server.shutdown()
-            note("vicinity serve: stopped")
+            log.stopped(uptimeSeconds: Int(Date().timeIntervalSince(stats.started)), requests: stats.requests)
         }
     }
 }
