@@ -45,8 +45,11 @@ public struct MultiIndexHash: HammingSearchIndex {
     public private(set) var substringStarts: [Int] = []
     public private(set) var substringWidths: [Int] = []
     var tables: [SubstringTable] = []
-    /// Rows 0..<indexedRows are in the tables; later rows are scanned.
+    /// Rows 0..<indexedRows are in the tables (except `looseRows`); later rows are scanned.
     public private(set) var indexedRows = 0
+    /// Rows below `indexedRows` that are not in the tables: a row not yet indexed that
+    /// `removeSwappingLast` moved there. Scanned, like the rows past `indexedRows`.
+    public private(set) var looseRows: [Int] = []
 
     /// Below this many rows (and no explicit m) a query scans instead of probing.
     public static let minimumIndexed = 256
@@ -88,7 +91,7 @@ public struct MultiIndexHash: HammingSearchIndex {
         precondition(more.bits == bits, "MultiIndexHash.add: codes have \(more.bits) bits, index has \(bits)")
         precondition(codes.count + more.count < Int(UInt32.max), "MultiIndexHash: at most 2^32 - 1 rows")
         codes.append(contentsOf: more)
-        let pending = rowCount - indexedRows
+        let pending = rowCount - indexedRows + looseRows.count
         if (requestedSubstrings != nil || rowCount >= MultiIndexHash.minimumIndexed)
             && pending > Swift.max(MultiIndexHash.minimumIndexed, indexedRows / 32)
         {
@@ -99,6 +102,32 @@ public struct MultiIndexHash: HammingSearchIndex {
     public mutating func remove(_ row: Int) {
         precondition(row >= 0 && row < rowCount, "remove: row \(row) outside 0..<\(rowCount)")
         removed.insert(row)
+    }
+
+    /// Removes `row` and moves the last row into its place, as the store does on DEL, without a
+    /// rebuild: `row`'s table entries are marked removed (their row set past the end) and the
+    /// last row's entries renamed; a last row that was not in the tables becomes a loose row.
+    public mutating func removeSwappingLast(_ row: Int) {
+        precondition(row >= 0 && row < rowCount, "removeSwappingLast: row \(row) outside 0..<\(rowCount)")
+        precondition(removed.isEmpty, "removeSwappingLast and tombstones do not mix")
+        let last = rowCount - 1
+        let rowLoose = looseRows.firstIndex(of: row).map { looseRows.remove(at: $0) } != nil
+        let lastLoose = last != row && looseRows.firstIndex(of: last).map { looseRows.remove(at: $0) } != nil
+        let rowInTables = row < indexedRows && !rowLoose
+        let lastInTables = last != row && last < indexedRows && !lastLoose
+        let wpc = codes.wordsPerCode
+        codes.words.withUnsafeBufferPointer { base in
+            for t in tables.indices {
+                func key(_ r: Int) -> UInt32 {
+                    substring(base.baseAddress! + r * wpc, start: substringStarts[t], width: substringWidths[t])
+                }
+                if rowInTables { tables[t].rename(row, key: key(row), to: nil) }
+                if lastInTables { tables[t].rename(last, key: key(last), to: row) }
+            }
+        }
+        if last != row && !lastInTables && row < indexedRows { looseRows.append(row) }
+        codes.swapRemove(row)
+        indexedRows = Swift.min(indexedRows, rowCount)
     }
 
     /// Re-indexes every row (choosing m afresh unless it was given).
@@ -134,6 +163,7 @@ public struct MultiIndexHash: HammingSearchIndex {
             }
         }
         tables = built.map { $0! }
+        looseRows = []
         substringStarts = starts
         substringWidths = widths
         indexedRows = n
@@ -175,6 +205,7 @@ public struct MultiIndexHash: HammingSearchIndex {
                 withTableViews(indexedRows > 0) { views in
                     let probe = Probe(
                         base: base.baseAddress!, wordsPerCode: wpc, indexed: indexedRows, total: rowCount,
+                        loose: looseRows,
                         removed: removed, tables: views, starts: substringStarts, widths: substringWidths,
                         filter: filter, excluding: excluding)
                     let shared = UnsafeSendable((probe, qs.baseAddress!))

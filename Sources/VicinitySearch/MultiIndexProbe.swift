@@ -12,8 +12,9 @@ import VicinityMath
 struct Probe {
     let base: UnsafePointer<UInt64>
     let wordsPerCode: Int
-    /// Rows 0..<indexed are in the tables; indexed..<total are scanned.
+    /// Rows 0..<indexed are in the tables, except `loose`; indexed..<total and `loose` are scanned.
     let indexed: Int, total: Int
+    let loose: [Int]
     let removed: Tombstones
     let tables: [SubstringTable.View]
     let starts: [Int], widths: [Int]
@@ -77,6 +78,10 @@ struct Probe {
     func knn(_ query: UnsafePointer<UInt64>, k: Int) -> [Neighbor] {
         var top = HammingTopK(k: k)
         scan(query, indexed..<total, into: &top)
+        for r in loose {
+            let d = distance(query, r)
+            if top.accepts(d, r) && live(r) { top.insert(d, r) }
+        }
         let m = tables.count
         guard m > 0 else { return top.sorted() }
         let qsub = querySubstrings(query)
@@ -109,8 +114,9 @@ struct Probe {
                         let code = codes + p * wordsPerCode
                         let d = Hamming.distance(query, code, words: wordsPerCode)
                         guard d <= bound else { continue }
-                        let r = Int(table.rows[p])
-                        if top.accepts(d, r) && live(r) && !reachedBefore(code, table: t, radius: s, qsub) {
+                        let r = Int(table.rows[p])  // a removed entry's row is past the end
+                        if r < total && top.accepts(d, r) && live(r) && !reachedBefore(code, table: t, radius: s, qsub)
+                        {
                             top.insert(d, r)
                             bound = top.worstOrMax
                         }
@@ -147,6 +153,7 @@ struct Probe {
             for row in 0..<indexed { offer(row) }
             return sortedNeighbors(hits)
         }
+        for row in loose { offer(row) }
         let qsub = querySubstrings(query)
         for t in 0..<m {
             let table = tables[t], key = qsub[t]
@@ -158,7 +165,9 @@ struct Probe {
                         guard d <= r else { continue }
                         let row = Int(table.rows[p])
                         // Tables are walked in order, each to radius maxS: an earlier table reached it if close there.
-                        if live(row) && !(0..<t).contains(where: { substringDistance(code, $0, qsub) <= maxS }) {
+                        if row < total && live(row)
+                            && !(0..<t).contains(where: { substringDistance(code, $0, qsub) <= maxS })
+                        {
                             hits.append(HammingTopK.pack(d, row))
                         }
                     }

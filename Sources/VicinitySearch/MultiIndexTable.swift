@@ -96,6 +96,16 @@ struct SubstringTable: Sendable {
         codes = copy
     }
 
+    /// Renames `row`'s entry in the bucket of `key` to `newRow`, or with nil marks it removed
+    /// (row UInt32.max: past the end of any index, so the probes skip it).
+    mutating func rename(_ row: Int, key: UInt32, to newRow: Int?) {
+        let bucket = lookup(key)
+        guard let p = bucket.first(where: { rows[$0] == UInt32(row) }) else {
+            preconditionFailure("row \(row) is not in its bucket")
+        }
+        rows[p] = newRow.map { UInt32($0) } ?? UInt32.max
+    }
+
     /// Positions in `rows` of the rows whose substring equals `key` (empty if none).
     func lookup(_ key: UInt32) -> Range<Int> {
         if direct { return Int(offsets[Int(key)])..<Int(offsets[Int(key) + 1]) }

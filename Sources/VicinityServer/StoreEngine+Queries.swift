@@ -9,12 +9,16 @@ import VicinitySearch
 /// rows to score, tens of microseconds, and connections already run side by side on every core.
 extension StoreEngine {
     public func knn(k: Int, query: VectorQuery, options: SearchOptions) throws -> [Hit] {
-        let s = current
-        let (vector, own) = try queryVector(query, s)
-        let selected = try filter(options.filter, s)
-        let excluded = options.noSelf ? own : nil
-        return s.codes.searchOne(vector, k: k, filter: selected?.rows, gathered: selected?.vectors, excluding: excluded)
-            .map { hit(s, $0) }
+        // A RAW query is embedded before the lock is taken: writes need not wait for the network.
+        let embedded = if case .raw(let pixels) = query { try embed(pixels).codes.row(0) } else { [Float]() }
+        return try reading { s in
+            let (vector, own) = try queryVector(query, s, embedded: embedded)
+            let selected = try filter(options.filter, s)
+            let excluded = options.noSelf ? own : nil
+            return s.codes.searchOne(
+                vector, k: k, filter: selected?.rows, gathered: selected?.vectors, excluding: excluded
+            ).map { hit(s, $0) }
+        }
     }
 
     public func hamming(k: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit] {
@@ -27,7 +31,12 @@ extension StoreEngine {
 
     /// HAMMING (k) or RADIUS (radius): a selective filter's members scanned, else multi-index hashing.
     private func searchBits(_ query: BitsQuery, _ options: SearchOptions, k: Int?, radius: Int?) throws -> [Hit] {
-        let s = current
+        try reading { s in try searchBits(query, options, k: k, radius: radius, s) }
+    }
+
+    private func searchBits(_ query: BitsQuery, _ options: SearchOptions, k: Int?, radius: Int?, _ s: State) throws
+        -> [Hit]
+    {
         let (index, code, own) = try bitsQuery(s, query)
         let selected = try filter(options.filter, s)
         let excluded = options.noSelf ? own : nil
@@ -48,10 +57,10 @@ extension StoreEngine {
     }
 
     /// The query's code, and the query item's row when it is one.
-    private func queryVector(_ query: VectorQuery, _ s: State) throws -> ([Float], Int?) {
+    private func queryVector(_ query: VectorQuery, _ s: State, embedded: [Float]) throws -> ([Float], Int?) {
         switch query {
         case .id(let id):
-            guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
+            guard let row = s.ids.row(of: id) else { throw EngineError.notFound(id) }
             return (s.codes.vector(row), row)
         case .row(let row):
             try checkRow(row, s)
@@ -61,8 +70,8 @@ extension StoreEngine {
                 throw EngineError("DIM", "VEC has \(v.count) values; codes have \(meta.codeDims)")
             }
             return (v, nil)
-        case .raw(let pixels):
-            return (try embed(pixels).codes.row(0), nil)
+        case .raw:
+            return (embedded, nil)
         }
     }
 
@@ -76,7 +85,7 @@ extension StoreEngine {
         guard let index = s.hamming else { throw EngineError("NOBITS", "this store keeps no binary codes") }
         switch query {
         case .id(let id):
-            guard let row = s.rowOf[id] else { throw EngineError.notFound(id) }
+            guard let row = s.ids.row(of: id) else { throw EngineError.notFound(id) }
             return (index, index.codes.code(row), row)
         case .row(let row):
             try checkRow(row, s)
@@ -126,7 +135,7 @@ extension StoreEngine {
     }
 
     func hit(_ s: State, _ n: Neighbor) -> Hit {
-        Hit(id: s.ids[n.index], distance: n.distance, label: s.labels[n.index])
+        Hit(id: s.ids.id(n.index), distance: n.distance, label: Int(s.labels[n.index]))
     }
 }
 

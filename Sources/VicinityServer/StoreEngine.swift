@@ -9,28 +9,37 @@ import VicinitySearch
 import VicinityStore
 
 /// The engine behind a served store: its codes in a cluster-pruned exact index,
-/// its bits in a multi-index hash, the id ↔ row maps, and optionally the model for RAW queries
-/// and ADD. Readers take the current immutable state and search without locks;
-/// a writer commits to LMDB first (durable), then publishes a new state.
+/// its bits in a multi-index hash, the id ↔ row table, and optionally the model for RAW queries
+/// and ADD. Queries read under a shared lock; a write commits to LMDB first (durable), then
+/// changes the indexes in place under the lock alone (no copy of 10M-row arrays per ADD).
 public final class StoreEngine: SearchEngine {
-    /// One consistent view of the data, rows as in the store.
-    struct State: Sendable {
+    /// The served data, rows as in the store; read under `lock` shared, changed under it alone.
+    final class State: @unchecked Sendable {
         var codes: ClusteredFlatIndex
         var hamming: MultiIndexHash?
-        var ids: [String]
-        var labels: [Int]
-        var rowOf: [String: Int]
+        var ids: IDTable
+        var labels: [Int32]
         /// Each row's attributes, parsed for filters (nil: none).
         var attributes: [[String: FilterValue]?]
         /// Bumped by every write, so cached filters know they are stale.
         var version = 0
+
+        init(
+            codes: ClusteredFlatIndex, hamming: MultiIndexHash?, ids: IDTable, labels: [Int32],
+            attributes: [[String: FilterValue]?]
+        ) {
+            (self.codes, self.hamming, self.ids, self.labels, self.attributes) = (
+                codes, hamming, ids, labels, attributes
+            )
+        }
     }
 
     public let store: CodeStore
     public let meta: StoreMeta
     public let encoder: ItemEncoder?
     public let modelPath: String?
-    let state: Mutex<State>
+    let state: State
+    let lock = ReadWriteLock()
     private let writer = Mutex(())
     let filters = FilterCache()
     private let stats: ServerStats?
@@ -61,50 +70,50 @@ public final class StoreEngine: SearchEngine {
         if meta.bits > 0 {
             hamming = MultiIndexHash(try BinaryCodes(bits: meta.bits, words: snapshot.bits))
         }
-        var rowOf: [String: Int] = [:]
-        rowOf.reserveCapacity(snapshot.ids.count)
-        for (i, id) in snapshot.ids.enumerated() { rowOf[id] = i }
+        let ids = IDTable(snapshot.ids)
         var attributes = [[String: FilterValue]?](repeating: nil, count: snapshot.ids.count)
         for (id, json) in try store.allAttributes() {
-            if let row = rowOf[id] { attributes[row] = parseAttributes(json) }
+            if let row = ids.row(of: id) { attributes[row] = parseAttributes(json) }
         }
-        state = Mutex(
-            State(
-                codes: ClusteredFlatIndex(snapshot.codes), hamming: hamming, ids: snapshot.ids,
-                labels: snapshot.labels, rowOf: rowOf, attributes: attributes))
+        state = State(
+            codes: ClusteredFlatIndex(snapshot.codes), hamming: hamming, ids: ids,
+            labels: snapshot.labels.map { Int32(clamping: $0) }, attributes: attributes)
+        store.releaseMappedPages()  // everything is in memory now: the load's pass need not stay resident
     }
 
-    var current: State { state.withLock { $0 } }
+    /// Runs `body` on the current data, which no write changes meanwhile.
+    func reading<T>(_ body: (State) throws -> T) rethrows -> T { try lock.reading { try body(state) } }
 
     public var name: String { URL(fileURLWithPath: store.path).lastPathComponent }
     public var codeDims: Int { meta.codeDims }
 
     public func info() -> [(String, String)] {
-        let s = current
-        var fields: [(String, String)] = [
-            ("store", store.path), ("items", "\(s.ids.count)"), ("code_dims", "\(meta.codeDims)"),
-            ("bits", "\(meta.bits)"),
-            ("model", modelPath ?? "none (RAW and ADD unavailable)"), ("model_fingerprint", meta.modelFingerprint),
-            ("read_only", "\(store.access == .readOnly)"),
-        ]
-        fields.append(("knn_clusters", "\(s.codes.clusterCount)"))
+        var fields: [(String, String)] = reading { s in
+            [
+                ("store", store.path), ("items", "\(s.ids.count)"), ("code_dims", "\(meta.codeDims)"),
+                ("bits", "\(meta.bits)"),
+                ("model", modelPath ?? "none (RAW and ADD unavailable)"), ("model_fingerprint", meta.modelFingerprint),
+                ("read_only", "\(store.access == .readOnly)"), ("knn_clusters", "\(s.codes.clusterCount)"),
+            ]
+        }
         fields += stats?.fields() ?? []
         return fields
     }
 
-    public func count() -> Int { current.ids.count }
+    public func count() -> Int { reading { $0.ids.count } }
 
     public func storeBytes() -> Int { fileBytes(in: store.path) }
 
     public func get(_ id: String) throws -> ItemView? {
-        let s = current
-        guard let row = s.rowOf[id] else { return nil }
-        let hex = s.hamming.map { $0.codes.hex(row) } ?? ""
-        let label = s.labels[row]
-        let names = encoder?.model.architecture.classNames ?? []
-        return ItemView(
-            id: id, label: label, className: names.indices.contains(label) ? names[label] : nil,
-            code: s.codes.vector(row), bitsHex: hex)
+        reading { s in
+            guard let row = s.ids.row(of: id) else { return nil }
+            let hex = s.hamming.map { $0.codes.hex(row) } ?? ""
+            let label = Int(s.labels[row])
+            let names = encoder?.model.architecture.classNames ?? []
+            return ItemView(
+                id: id, label: label, className: names.indices.contains(label) ? names[label] : nil,
+                code: s.codes.vector(row), bitsHex: hex)
+        }
     }
 
     public func add(id: String, label: Int, pixels: [Float]) throws {
@@ -132,7 +141,7 @@ public final class StoreEngine: SearchEngine {
 
     private func insert(id: String, label: Int, codes: Matrix, bits: BinaryCodes) throws {
         try writer.withLock { _ in
-            guard current.rowOf[id] == nil else {
+            guard reading({ $0.ids.row(of: id) }) == nil else {
                 throw EngineError("EXISTS", "id '\(id)' is already stored; DEL it first")
             }
             try store.put(
@@ -141,15 +150,14 @@ public final class StoreEngine: SearchEngine {
                     bits: meta.bits > 0 ? bits.words : [], wordsPerItem: meta.wordsPerItem,
                     sources: ["ADD"]))
             // Durable now; publish. The store appended a row, so the indexes append too.
-            var next = current
-            next.codes.add(codes)
-            if meta.bits > 0 { next.hamming?.add(bits) }
-            next.rowOf[id] = next.ids.count
-            next.ids.append(id)
-            next.labels.append(label)
-            next.attributes.append(nil)
-            next.version += 1
-            state.withLock { $0 = next }
+            lock.writing {
+                state.codes.add(codes)
+                if meta.bits > 0 { state.hamming?.add(bits) }
+                state.ids.append(id)
+                state.labels.append(Int32(clamping: label))
+                state.attributes.append(nil)
+                state.version += 1
+            }
         }
     }
 
@@ -159,10 +167,11 @@ public final class StoreEngine: SearchEngine {
         guard store.access == .readWrite else { throw EngineError("READONLY", "the server runs with --read-only") }
         return try writer.withLock { _ in
             guard try store.setAttributes(of: id, json) else { return false }
-            var next = current
-            if let row = next.rowOf[id] { next.attributes[row] = json.flatMap(parseAttributes) }
-            next.version += 1
-            state.withLock { $0 = next }
+            let parsed = json.flatMap(parseAttributes)
+            lock.writing {
+                if let row = state.ids.row(of: id) { state.attributes[row] = parsed }
+                state.version += 1
+            }
             return true
         }
     }
@@ -180,41 +189,33 @@ public final class StoreEngine: SearchEngine {
     }
 
     public func randomIDs(_ n: Int, distinct: Bool) -> [String] {
-        let ids = current.ids
-        guard !ids.isEmpty else { return [] }
-        if !distinct { return (0..<n).map { _ in ids.randomElement()! } }
-        guard n < ids.count / 2 else { return Array(ids.shuffled().prefix(n)) }
-        var rows = Set<Int>()
-        while rows.count < n { rows.insert(Int.random(in: 0..<ids.count)) }
-        return rows.map { ids[$0] }.shuffled()
+        reading { s in
+            let count = s.ids.count
+            guard count > 0 else { return [] }
+            if !distinct { return (0..<n).map { _ in s.ids.id(Int.random(in: 0..<count)) } }
+            guard n < count / 2 else { return (0..<count).shuffled().prefix(n).map(s.ids.id) }
+            var rows = Set<Int>()
+            while rows.count < n { rows.insert(Int.random(in: 0..<count)) }
+            return rows.map(s.ids.id).shuffled()
+        }
     }
 
     public func delete(_ id: String) throws -> Bool {
         try writer.withLock { _ in
-            guard let row = current.rowOf[id] else { return false }
+            guard let row = reading({ $0.ids.row(of: id) }) else { return false }
             guard try store.delete(id) else { return false }
             // Mirror the store: the last row moves into the hole.
-            var next = current
-            let last = next.ids.count - 1
-            next.codes.removeSwappingLast(row)
-            if let h = next.hamming {
-                // MIH numbers rows by insertion; re-index so its rows stay the store's.
-                var codes = h.codes
-                codes.swapRemove(row)
-                next.hamming = MultiIndexHash(codes)
+            lock.writing {
+                let last = state.ids.count - 1
+                state.codes.removeSwappingLast(row)
+                state.hamming?.removeSwappingLast(row)
+                state.ids.removeSwappingLast(row)
+                state.labels.swapAt(row, last)
+                state.labels.removeLast()
+                state.attributes.swapAt(row, last)
+                state.attributes.removeLast()
+                state.version += 1
             }
-            next.rowOf[id] = nil
-            if row != last {
-                next.ids[row] = next.ids[last]
-                next.labels[row] = next.labels[last]
-                next.attributes[row] = next.attributes[last]
-                next.rowOf[next.ids[row]] = row
-            }
-            next.ids.removeLast()
-            next.labels.removeLast()
-            next.attributes.removeLast()
-            next.version += 1
-            state.withLock { $0 = next }
             return true
         }
     }
