@@ -9,4 +9,10 @@ public enum Runtime {
         mallopt(M_TRIM_THRESHOLD, 1 << 30)
         BLAS.useOwnThreads()
     }
+
+    /// Hands the heap's free memory back to the system: after a big load whose scratch arrays
+    /// are gone, which the trim threshold above would otherwise keep resident.
+    public static func releaseFreeMemory() {
+        malloc_trim(0)
+    }
 }

@@ -78,7 +78,9 @@ public final class StoreEngine: SearchEngine {
         state = State(
             codes: ClusteredFlatIndex(snapshot.codes), hamming: hamming, ids: ids,
             labels: snapshot.labels.map { Int32(clamping: $0) }, attributes: attributes)
-        store.releaseMappedPages()  // everything is in memory now: the load's pass need not stay resident
+        // Everything is in memory now: neither the load's pass over the file nor its scratch stays resident.
+        store.releaseMappedPages()
+        Runtime.releaseFreeMemory()
     }
 
     /// Runs `body` on the current data, which no write changes meanwhile.

@@ -67,13 +67,18 @@ final class LMDBEnvironment: @unchecked Sendable {
 
     /// Drops this process's view of the file's pages (they stay in the page cache, and a later
     /// read maps them again), so a long pass over a big store does not count it all as resident.
-    /// Inside the read gate: the map cannot move while it is advised.
+    /// LMDB reports its map's address only for fixed maps, so the mappings of data.mdb are
+    /// found in /proc/self/maps. Inside the read gate: the map cannot move while it is advised.
     func releaseMappedPages() {
         guard (try? enterRead()) != nil else { return }
         defer { leaveRead() }
-        var info = MDB_envinfo()
-        mdb_env_info(env, &info)
-        if let address = info.me_mapaddr { madvise(address, info.me_mapsize, MADV_DONTNEED) }
+        let file = URL(fileURLWithPath: path).appendingPathComponent("data.mdb").resolvingSymlinksInPath().path
+        guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return }
+        for line in maps.split(separator: "\n") where line.hasSuffix(" " + file) {
+            let range = line.prefix { $0 != " " }.split(separator: "-").compactMap { UInt(String($0), radix: 16) }
+            guard range.count == 2, let start = UnsafeMutableRawPointer(bitPattern: range[0]) else { continue }
+            madvise(start, Int(range[1] - range[0]), MADV_DONTNEED)
+        }
     }
 
     /// Page size, entries and pages used by a database, from `mdb_stat` in a read transaction.
