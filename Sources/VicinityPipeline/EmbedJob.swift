@@ -36,6 +36,10 @@ public struct EmbedJob {
             }
             // Same items, same bytes: whatever batches, threads or resumed runs wrote them.
             canonical = try store.rewriteCanonically()
+            // Then the clustering a server would otherwise compute at every start (k-means over every row).
+            // A rewritten store is new files: open them (the old handle is retired).
+            let served = canonical ? try CodeStore(path: configuration.store) : store
+            if try served.savedIndex(knnIndexName) == nil { try saveSearchIndexes(served) }
             if !canonical {
                 reporter.note(
                     "\(configuration.store) is open in another process (a server?), so its files were left as written; `vicinity snapshot` writes a canonical copy"

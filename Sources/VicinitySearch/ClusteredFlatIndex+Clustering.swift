@@ -18,29 +18,44 @@ extension ClusteredFlatIndex {
         for _ in 0..<ClusteredFlatIndex.kMeansRounds {
             centres = means(of: sample, nearestCentres(of: sample), keepingEmpty: centres)
         }
-        let assignment = nearestCentres(of: all)
+        place(all, assignment: nearestCentres(of: all))
+    }
+
+    /// Puts every row in its given cluster (centres set): members in ring order (ties by row),
+    /// each cluster's vectors stored in that order, exact radii.
+    mutating func place(_ all: Matrix, assignment: [Int]) {
+        let wanted = centres.rows
+        clusteredCount = all.rows
         clusters = [Cluster](repeating: Cluster(), count: wanted)
         clusterOf = assignment.map(UInt16.init)
-        // Exact capacities: arrays grown by appending alone would hold up to twice their members.
+        var members = [[(ring: Float, row: Int32)]](repeating: [], count: wanted)
         var sizes = [Int](repeating: 0, count: wanted)
         for j in assignment { sizes[j] += 1 }
-        for j in 0..<wanted {
-            clusters[j].rows.reserveCapacity(sizes[j])
-            clusters[j].vectors.reserveCapacity(sizes[j] * dims)
-            clusters[j].rings.reserveCapacity(sizes[j])
-        }
-        // Members in ring order (ties by row), each cluster's vectors stored in that order.
-        var members = [[(ring: Float, row: Int)]](repeating: [], count: wanted)
-        for (i, j) in assignment.enumerated() {
-            members[j].append((squaredDistance(all.row(i), centreRow: j).squareRoot(), i))
-        }
-        for j in 0..<wanted {
-            for (ring, row) in members[j].sorted(by: { ($0.ring, $0.row) < ($1.ring, $1.row) }) {
-                clusters[j].rows.append(Int32(row))
-                clusters[j].rings.append(ring)
-                clusters[j].vectors += all.row(row)
-                clusters[j].radius = max(clusters[j].radius, ring)
+        for j in 0..<wanted { members[j].reserveCapacity(sizes[j]) }
+        all.storage.withUnsafeBufferPointer { x in
+            centres.storage.withUnsafeBufferPointer { c in
+                for (i, j) in assignment.enumerated() {
+                    let ring = Kernels.squaredL2(x.baseAddress! + i * dims, c.baseAddress! + j * dims, dims)
+                    members[j].append((ring.squareRoot(), Int32(i)))
+                }
             }
+        }
+        let (grouped, vectors, d) = (members, all, dims)
+        clusters = parallelMap(wanted) { j in
+            var cluster = Cluster()
+            let sorted = grouped[j].sorted { ($0.ring, $0.row) < ($1.ring, $1.row) }
+            cluster.rows = sorted.map(\.row)
+            cluster.rings = sorted.map(\.ring)
+            cluster.radius = sorted.last?.ring ?? 0
+            cluster.vectors = [Float](unsafeUninitializedCapacity: sorted.count * d) { out, initialized in
+                vectors.storage.withUnsafeBufferPointer { x in
+                    for (slot, m) in sorted.enumerated() {
+                        (out.baseAddress! + slot * d).initialize(from: x.baseAddress! + Int(m.row) * d, count: d)
+                    }
+                }
+                initialized = sorted.count * d
+            }
+            return cluster
         }
     }
 
@@ -48,27 +63,32 @@ extension ClusteredFlatIndex {
     /// time. Rounding may pick a near-tie's other centre; the radii are measured
     /// afterwards, so the bounds hold whatever the assignment.
     func nearestCentres(of all: Matrix) -> [Int] {
-        let centreCount = centres.rows, block = 4096
+        let centreCount = centres.rows, block = 1024
         let centreNorms = centres.rowSquaredNorms()
         let count = all.rows
         var assignment = [Int](repeating: 0, count: count)
-        var scores = [Float](repeating: 0, count: block * centreCount)
+        let blocks = (count + block - 1) / block
         all.storage.withUnsafeBufferPointer { x in
             centres.storage.withUnsafeBufferPointer { c in
-                scores.withUnsafeMutableBufferPointer { s in
-                    for r0 in stride(from: 0, to: count, by: block) {
-                        let rows = min(block, count - r0)
-                        BLAS.gemm(
-                            .none, .transposed, m: rows, n: centreCount, k: dims, a: x.baseAddress! + r0 * dims,
-                            lda: dims,
-                            b: c.baseAddress!, ldb: dims, c: s.baseAddress!, ldc: centreCount)
-                        for r in 0..<rows {
-                            var best = (score: Float.infinity, cluster: 0)
-                            for j in 0..<centreCount {
-                                let score = centreNorms[j] - 2 * s[r * centreCount + j]
-                                if score < best.score { best = (score, j) }
+                assignment.withUnsafeMutableBufferPointer { out in
+                    let shared = UnsafeSendable((x.baseAddress!, c.baseAddress!, out.baseAddress!))
+                    // Blocks over the cores, each through its own one-thread sgemm and argmin.
+                    parallelFor(blocks) { b in
+                        let (x, c, out) = shared.value
+                        let r0 = b * block, rows = min(block, count - r0)
+                        var scores = [Float](repeating: 0, count: rows * centreCount)
+                        scores.withUnsafeMutableBufferPointer { s in
+                            BLAS.gemm(
+                                .none, .transposed, m: rows, n: centreCount, k: dims, alpha: 1, a: x + r0 * dims,
+                                lda: dims, b: c, ldb: dims, beta: 0, c: s.baseAddress!, ldc: centreCount, parts: 1)
+                            for r in 0..<rows {
+                                var best = (score: Float.infinity, cluster: 0)
+                                for j in 0..<centreCount {
+                                    let score = centreNorms[j] - 2 * s[r * centreCount + j]
+                                    if score < best.score { best = (score, j) }
+                                }
+                                out[r0 + r] = best.cluster
                             }
-                            assignment[r0 + r] = best.cluster
                         }
                     }
                 }

@@ -43,6 +43,10 @@ public final class StoreEngine: SearchEngine {
     private let writer = Mutex(())
     let filters = FilterCache()
     private let stats: ServerStats?
+    /// Seconds each step of the load took (INFO shows them).
+    let loadTimings: [(String, Double)]
+    /// Whether the KNN clustering came from the store (saved by embed or an earlier start).
+    let savedClustering: Bool
 
     /// Opens the store and loads it; with a model, checks that the store was made by it.
     public init(storePath: String, modelPath: String?, readOnly: Bool, stats: ServerStats? = nil) throws {
@@ -50,7 +54,13 @@ public final class StoreEngine: SearchEngine {
             throw ServerError("no store at \(storePath) (make one with vicinity embed)")
         }
         store = try CodeStore(path: storePath, access: readOnly ? .readOnly : .readWrite)
+        var clock = Date()
+        func lap(_ name: String) -> (String, Double) {
+            defer { clock = Date() }
+            return (name, Date().timeIntervalSince(clock))
+        }
         let snapshot = try store.snapshot()
+        var timings = [lap("load_read_seconds")]
         meta = snapshot.meta
         if let modelPath {
             let model = try EmbeddingModel.load(from: modelPath)
@@ -70,14 +80,26 @@ public final class StoreEngine: SearchEngine {
         if meta.bits > 0 {
             hamming = MultiIndexHash(try BinaryCodes(bits: meta.bits, words: snapshot.bits))
         }
+        timings.append(lap("load_hamming_index_seconds"))
         let ids = IDTable(snapshot.ids)
         var attributes = [[String: FilterValue]?](repeating: nil, count: snapshot.ids.count)
         for (id, json) in try store.allAttributes() {
             if let row = ids.row(of: id) { attributes[row] = parseAttributes(json) }
         }
+        timings.append(lap("load_ids_seconds"))
+        // The clustering `vicinity embed` saved, when no write came since; else k-means now, saved
+        // for the next start when the store is writable.
+        var codes = try store.savedIndex(knnIndexName).flatMap { ClusteredFlatIndex(snapshot.codes, saved: $0) }
+        savedClustering = codes != nil
+        if codes == nil {
+            codes = ClusteredFlatIndex(snapshot.codes)
+            if !readOnly { try store.saveIndex(knnIndexName, codes!.savedBytes, ifCount: snapshot.ids.count) }
+        }
+        timings.append(lap("load_knn_index_seconds"))
+        loadTimings = timings
         state = State(
-            codes: ClusteredFlatIndex(snapshot.codes), hamming: hamming, ids: ids,
-            labels: snapshot.labels.map { Int32(clamping: $0) }, attributes: attributes)
+            codes: codes!, hamming: hamming, ids: ids, labels: snapshot.labels.map { Int32(clamping: $0) },
+            attributes: attributes)
         // Everything is in memory now: neither the load's pass over the file nor its scratch stays resident.
         store.releaseMappedPages()
         Runtime.releaseFreeMemory()
@@ -96,7 +118,8 @@ public final class StoreEngine: SearchEngine {
                 ("bits", "\(meta.bits)"),
                 ("model", modelPath ?? "none (RAW and ADD unavailable)"), ("model_fingerprint", meta.modelFingerprint),
                 ("read_only", "\(store.access == .readOnly)"), ("knn_clusters", "\(s.codes.clusterCount)"),
-            ]
+                ("knn_clusters_saved", "\(savedClustering)"),
+            ] + loadTimings.map { ($0.0, String(format: "%.3f", $0.1)) }
         }
         fields += stats?.fields() ?? []
         return fields

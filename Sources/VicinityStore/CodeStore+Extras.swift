@@ -1,9 +1,11 @@
 import Foundation
 
-/// The two databases a store gets only when a server first needs them:
+/// The databases a store gets only when first needed:
 /// - `attrs`: item id → JSON attributes (VSETATTR on the served store); removed with the item.
 /// - `vsets`: set name, 0, element → record: a client's own vector sets (VADD to a new key).
 ///   Record: version byte 1, dims (UInt32 LE), dims × Float32 LE, then the attributes' UTF-8 bytes (none when empty).
+/// - `index`: name → bytes: search structures derived from the rows (the KNN clustering), saved so
+///   a server need not rebuild them; every write of items removes them (see `CodeStore+Index`).
 final class ExtraDatabases: @unchecked Sendable {
     private let env: LMDBEnvironment
     private let lock = NSLock()
@@ -11,7 +13,7 @@ final class ExtraDatabases: @unchecked Sendable {
 
     init(_ env: LMDBEnvironment) throws {
         self.env = env
-        for name in ["attrs", "vsets"] {
+        for name in ["attrs", "vsets", "index"] {
             do {
                 opened[name] = try env.openDatabases([(name, [])], create: false)[0]
             } catch let error as LMDBError where error.isNotFound {}
@@ -20,6 +22,7 @@ final class ExtraDatabases: @unchecked Sendable {
 
     var attributes: LMDBDatabase? { lock.withLock { opened["attrs"] } }
     var vectorSets: LMDBDatabase? { lock.withLock { opened["vsets"] } }
+    var indexes: LMDBDatabase? { lock.withLock { opened["index"] } }
     /// The ones this store has, in name order.
     var present: [LMDBDatabase] { lock.withLock { opened.keys.sorted().compactMap { opened[$0] } } }
 

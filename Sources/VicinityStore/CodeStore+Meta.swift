@@ -83,7 +83,9 @@ extension CodeStore {
     public func clear() throws {
         try env.write { txn in
             // Item attributes and client vector sets go too: a rebuilt store starts empty.
-            for db in [metaDB, itemsDB, rowsDB, addrDB] + [extras.attributes, extras.vectorSets].compactMap({ $0 }) {
+            for db in [metaDB, itemsDB, rowsDB, addrDB]
+                + [extras.attributes, extras.vectorSets, extras.indexes].compactMap({ $0 })
+            {
                 try txn.clear(db)
             }
         }

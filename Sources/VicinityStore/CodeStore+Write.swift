@@ -92,6 +92,7 @@ extension CodeStore {
                 }
             }
             try setMetaValue("count", String(count), txn)
+            try dropSavedIndexes(txn)
         }
     }
 
@@ -141,6 +142,7 @@ extension CodeStore {
                 deleted += 1
             }
             try setMetaValue("count", String(count), txn)
+            if deleted > 0 { try dropSavedIndexes(txn) }
             return deleted
         }
     }

@@ -3,6 +3,7 @@ import VicinityTestSupport
 import Testing
 import VicinityData
 import VicinityLearning
+import VicinitySearch
 import VicinityStore
 @testable import VicinityPipeline
 
@@ -40,6 +41,9 @@ import VicinityStore
             let encoder = ItemEncoder(model: try EmbeddingModel.load(from: model), bits: .auto)
             #expect(item.code == encoder.encode(made.items(31..<32, name: "p").features).codes.storage)
             #expect(try store.meta()?.extra["data"] == "\(dir.lastPathComponent)/train perturbed ×200, seed 3")
+            // The KNN clustering is saved with the store and describes its rows.
+            let saved = try #require(try store.savedIndex(knnIndexName))
+            #expect(ClusteredFlatIndex(try store.snapshot().codes, saved: saved) != nil)
         }
     }
 
