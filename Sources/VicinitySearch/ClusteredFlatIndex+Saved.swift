@@ -75,6 +75,7 @@ extension ClusteredFlatIndex {
         guard valid else { return nil }
         dims = d
         centres = Matrix(rows: k, cols: d, storage: centreValues)
+        centresByDimension = Self.transposed(centres)  // an initializer does not run `centres`'s didSet
         place(vectors, assignment: assignment)
     }
 }

@@ -11,9 +11,15 @@ import VicinityMath
         let built = ClusteredFlatIndex(base)
         let read = try #require(ClusteredFlatIndex(base, saved: built.savedBytes))
         #expect(read.clusterOf == built.clusterOf && read.centres == built.centres)
+        #expect(read.centresByDimension == built.centresByDimension)
         #expect(read.clusters.map(\.rows) == built.clusters.map(\.rows))
         #expect(read.clusters.map(\.rings) == built.clusters.map(\.rings))
         #expect(read.clusters.map(\.radius) == built.clusters.map(\.radius) && read.vectors == base)
+        // And it reads as few rows: the bounds are the built index's.
+        for q in 0..<min(count, 20) {
+            #expect(
+                read.searchCountingRows(base.row(q), k: 5).scored == built.searchCountingRows(base.row(q), k: 5).scored)
+        }
     }
 
     @Test func aClusteringMadeInChunksAnswersExactly() throws {
