@@ -250,7 +250,8 @@ public struct EmbedJob {
                 "attributes: \(pairs.count - unknown.count) items from \(file)"
                     + (unknown.isEmpty
                         ? ""
-                        : "; \(unknown.count) ids not in the store, e.g. \(unknown.prefix(3).joined(separator: ", "))"))
+                        : "; \(unknown.count) ids not in \(configuration.partition == nil ? "the store" : "this part"), e.g. \(unknown.prefix(3).joined(separator: ", "))")
+            )
         } catch {
             throw PipelineError("--attributes \(file): \(error)")
         }

@@ -7,9 +7,10 @@ extension Vicinity {
         static let configuration = CommandConfiguration(
             abstract: "Merge the part stores of a partitioned embed (`vicinity embed --partition i/n`) into one store.",
             discussion: """
-                Every part must be complete, embedded with one model from one input (the same data,
-                --id-prefix and --batch), and partitions 0 … n-1 must all be given, each once. The
-                merged store is byte for byte the one a single `vicinity embed` of the input writes:
+                Every part must be complete and embedded with one model from one input
+                (the same data, --id-prefix and --batch), and partitions 0 … n-1 must all
+                be there, each once; no id may be in two parts. The merged store is byte
+                for byte the one a single `vicinity embed` of the input writes:
 
                   vicinity embed --model M --data D --partition 0/2 --store stores/NAME.part-0
                   vicinity embed --model M --data D --partition 1/2 --store stores/NAME.part-1

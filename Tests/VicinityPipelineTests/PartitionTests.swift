@@ -18,12 +18,19 @@ import VicinityStore
         var model: String
         var input: EmbedConfiguration.Input
         var batch: Int
+        /// Attributes for a few ids of each kind of input (the others' ids are not in the store).
+        var attributes: String
 
         init(_ kind: Input, in dir: URL) throws {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             self.dir = dir
             model = dir.appendingPathComponent("m.safetensors").path
             try writeStoreTestModel(model, sizes: [16, 8, 6])
+            attributes = dir.appendingPathComponent("attributes.jsonl").path
+            try Data(
+                ["train-3", "test-12", "3", "56", "p00000003", "p00000046"].map { "{\"id\":\"\($0)\",\"year\":1950}\n" }
+                    .joined().utf8
+            ).write(to: URL(fileURLWithPath: attributes))
             switch kind {
             case .whole:  // test-0 … test-12, then train-0 … train-39: windows of 7, 6; 7 ×5, 5
                 try writeMNISTLayout(in: dir, train: 40, test: 13)
@@ -46,7 +53,8 @@ import VicinityStore
             -> EmbedConfiguration
         {
             EmbedConfiguration(
-                input: input, model: model, store: path(store), batch: batch ?? self.batch, partition: partition)
+                input: input, model: model, store: path(store), batch: batch ?? self.batch, attributes: attributes,
+                partition: partition)
         }
 
         func embed(_ store: String, _ partition: EmbedPartition? = nil, batch: Int? = nil) throws -> EmbedSummary {
@@ -80,6 +88,7 @@ import VicinityStore
                 #expect(ids.reduce(Set()) { $0.union($1) } == Set(all.ids))
                 let merged = try PartitionMerge(parts: parts.reversed(), out: f.path("s\(n)")).run()
                 #expect(merged.count == single.count && merged.parts == n)
+                #expect(try CodeStore(path: f.path("s\(n)"), access: .readOnly).attributeCount() == 2)
                 #expect(try storeBytes(f.path("s\(n)")) == storeBytes(single.store), "\(kind), n = \(n)")
             }
         }
