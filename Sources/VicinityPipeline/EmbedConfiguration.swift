@@ -41,13 +41,15 @@ public struct EmbedConfiguration {
     public var rebuild: Bool
     /// Per-item attributes (JSON lines or CSV with an id column), written once every item is stored.
     public var attributes: String?
+    /// Only this part of the input's windows (`vicinity embed --partition i/n`); nil: all of it.
+    public var partition: EmbedPartition?
     /// When the run began: its load time counts from here.
     public var started: Date
 
     public init(
         input: Input, model: String?, store: String, bits: ItemEncoder.BitsChoice = .auto,
         idPrefix: String? = nil, batch: Int = 5000, strict: Bool = false, rebuild: Bool = false,
-        attributes: String? = nil, started: Date = Date()
+        attributes: String? = nil, partition: EmbedPartition? = nil, started: Date = Date()
     ) {
         self.input = input
         self.model = model
@@ -58,6 +60,7 @@ public struct EmbedConfiguration {
         self.strict = strict
         self.rebuild = rebuild
         self.attributes = attributes
+        self.partition = partition
         self.started = started
     }
 

@@ -24,6 +24,8 @@ struct EmbedSource {
     var knownTotal: Int?
     /// Whether every part was read up front (else they arrive a chunk at a time).
     var knownAtOnce = false
+    /// Every part of an input read whole (empty for a stream).
+    var whole: [EmbedPart] = []
     /// The next chunk of parts (each written in id byte order); nil at the end.
     var nextParts: () throws -> [EmbedPart]? = { nil }
     /// The float codes and packed bit words of some rows of a part's data set.
@@ -33,6 +35,7 @@ struct EmbedSource {
     mutating func setParts(_ parts: [EmbedPart]) {
         knownTotal = parts.reduce(0) { $0 + $1.dataset.count }
         knownAtOnce = true
+        whole = parts
         var once: [EmbedPart]? = parts
         nextParts = {
             defer { once = nil }

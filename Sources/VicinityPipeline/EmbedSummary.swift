@@ -8,7 +8,7 @@ public struct EmbedSummary: Sendable {
     public var fingerprint: String
     public var codeDims: Int
     public var bits: Int
-    /// Items in the input.
+    /// Items in the input (in its partition, for a part).
     public var inputItems: Int
     /// Items written by this run.
     public var embedded: Int
@@ -27,6 +27,9 @@ public struct EmbedSummary: Sendable {
     public var loadSeconds: Double
     public var embedSeconds: Double
     public var writeSeconds: Double
+    /// The part of the input this run embedded, and how many items the whole input has.
+    public var partition: EmbedPartition? = nil
+    public var partitionInputItems: Int? = nil
 
     public var itemsPerSecond: Double { Double(embedded) / max(seconds, 1e-9) }
 

@@ -12,3 +12,6 @@ extension Activation: ExpressibleByArgument {}
 extension ReconstructionLoss: ExpressibleByArgument {}
 extension NCA.Variant: ExpressibleByArgument {}
 extension TrainingSettings.OptimizerKind: ExpressibleByArgument {}
+extension EmbedPartition: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}

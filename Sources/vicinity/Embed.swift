@@ -19,6 +19,11 @@ extension Vicinity {
                 the same items give the same bytes. Running again resumes (stored ids are skipped); the
                 store keeps the model's fingerprint, and another model is refused unless --rebuild.
 
+                --partition i/n embeds only windows w (of --batch rows, cut as a single run cuts them)
+                with w % n == i, into its own store (stores/NAME.part-i); run every part with the same
+                arguments, then `vicinity merge --out stores/NAME stores/NAME.part-*` gives the single
+                run's store, byte for byte.
+
                 Bits: `auto` keeps bits when the code layer is logistic (threshold 0.5), `threshold`
                 always (0.5 for logistic codes, else 0), `none` never.
 
@@ -72,6 +77,11 @@ extension Vicinity {
                 "Packed bits to keep: auto, threshold, none; with --vectors: a uint8 .npy of shape (N, bytes), packed as faiss's IndexBinary takes them.",
                 valueName: "choice|B.npy"))
         var bits = "auto"
+        @Option(
+            help: ArgumentHelp(
+                "Embed only part i of the input cut n ways (0 ≤ i < n), into its own store; see `vicinity merge`.",
+                valueName: "i/n"))
+        var partition: EmbedPartition?
         @Flag(help: "Fail (writing nothing) if any image cannot be used.") var strict = false
         @Flag(help: "Clear the store first (needed to switch models).") var rebuild = false
         @Flag(help: "Print the summary as one JSON object.") var json = false
@@ -80,35 +90,6 @@ extension Vicinity {
                 "Per-item attributes for FILTER: JSON lines with an id field, or CSV with an id column.",
                 valueName: "file"))
         var attributes: String?
-
-        func validate() throws {
-            if (model == nil) == (vectors == nil) {
-                throw ValidationError("give --model (with --data or --images) or --vectors")
-            }
-            if vectors != nil && (images != nil || data != nil || split != nil) {
-                throw ValidationError("--vectors are the codes themselves: no --data, --images or --split")
-            }
-            if vectors == nil && ids != nil { throw ValidationError("--ids goes with --vectors") }
-            if model != nil && ItemEncoder.BitsChoice(rawValue: bits) == nil {
-                throw ValidationError("--bits must be auto, threshold or none with --model, got '\(bits)'")
-            }
-            if images != nil && data != nil { throw ValidationError("give --data or --images, not both") }
-            if images == "-" && labels != nil {
-                throw ValidationError("--images - carries its labels in each line; no --labels")
-            }
-            if let idPrefix, idPrefix.contains(where: { $0 == " " || $0 == "\t" || $0 == "\n" }) {
-                throw ValidationError("--id-prefix cannot hold spaces")
-            }
-            if images == nil && vectors == nil && labels != nil {
-                throw ValidationError("--labels goes with --images or --vectors")
-            }
-            if images != nil && split != nil { throw ValidationError("--split goes with --data") }
-            if let perturbed, perturbed < 1 || images != nil || split != nil {
-                throw ValidationError(
-                    "--perturbed N needs N ≥ 1 and --data (its training images), not --images or --split")
-            }
-            guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        }
 
         func run() throws {
             let start = Date()
@@ -127,7 +108,7 @@ extension Vicinity {
             let configuration = EmbedConfiguration(
                 input: input, model: model, store: store, bits: ItemEncoder.BitsChoice(rawValue: bits) ?? .auto,
                 idPrefix: idPrefix, batch: batch, strict: strict, rebuild: rebuild, attributes: attributes,
-                started: start)
+                partition: partition, started: start)
             var stop: StopSignal?
             let summary = try EmbedJob(configuration).run(reporter: ProgressReporter()) {
                 // Armed when writing begins: Ctrl-C while the input loads quits at once.

@@ -12,7 +12,8 @@ extension Vicinity.Embed {
                 "skipped": s.skipped.count, "skipped_names": s.skipped.prefix(20).map(\.name), "count": s.count,
                 "complete": s.complete, "seconds": s.seconds, "items_per_second": s.itemsPerSecond,
                 "canonical": s.canonical, "load_seconds": s.loadSeconds, "embed_seconds": s.embedSeconds,
-                "write_seconds": s.writeSeconds,
+                "write_seconds": s.writeSeconds, "partition": s.partition.map { $0.description as Any } ?? NSNull(),
+                "partition_input_items": s.partitionInputItems.map { $0 as Any } ?? NSNull(),
             ])
         }
         print(
@@ -21,5 +22,9 @@ extension Vicinity.Embed {
         print(
             "store holds \(s.count) items: \(s.codeDims)-D codes\(s.bits > 0 ? ", \(s.bits) bits" : ""); "
                 + "\(s.alreadyStored) were already there, \(s.skipped.count) images skipped")
+        if let partition = s.partition, let all = s.partitionInputItems, s.complete {
+            print(
+                "partition \(partition): \(s.inputItems) of the input's \(all) items; `vicinity merge` joins the parts")
+        }
     }
 }

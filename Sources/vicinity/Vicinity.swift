@@ -10,7 +10,8 @@ struct Vicinity: ParsableCommand {
             "Data defaults to Fashion-MNIST from Debian's dataset-fashion-mnist package (override the folder with VICINITY_FASHION_MNIST).",
         version: "0.1.0",
         subcommands: [
-            Train.self, Embed.self, Serve.self, Query.self, Eval.self, Inspect.self, Export.self, Snapshot.self,
+            Train.self, Embed.self, Merge.self, Serve.self, Query.self, Eval.self, Inspect.self, Export.self,
+            Snapshot.self,
             Bench.self, Plot.self,
         ])
 

@@ -4,7 +4,8 @@ import Testing
 
 /// A store's canonical form depends on its contents only: the same items written in one
 /// transaction or one by one (with a replaced record, attributes and short-code addresses) give
-/// byte-identical files; a snapshot is that form too; rewriting needs the store to itself.
+/// byte-identical files, rows renumbered in id byte order; a snapshot is that form with its rows
+/// kept; rewriting needs the store to itself; disjoint stores unite into the one file.
 @Suite struct CanonicalFormTests {
     func dataFile(_ path: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: (path as NSString).appendingPathComponent("data.mdb")))
@@ -27,21 +28,30 @@ import Testing
         #expect(try dataFile(one.path) != dataFile(many.path), "the transaction history should show before the rewrite")
         let before = try many.snapshot()
 
-        let snapshotPath = temporaryStorePath()
-        defer { try? FileManager.default.removeItem(atPath: snapshotPath) }
+        let snapshotPath = temporaryStorePath(), renumberedPath = temporaryStorePath()
+        defer { for p in [snapshotPath, renumberedPath] { try? FileManager.default.removeItem(atPath: p) } }
         try many.writeCanonicalCopy(to: snapshotPath)
+        try many.writeCanonicalCopy(to: renumberedPath, renumberRows: true)
         #expect(throws: StoreError.self) { try many.writeCanonicalCopy(to: snapshotPath) }
 
         #expect(try one.rewriteCanonically())
         #expect(try many.rewriteCanonically())
         #expect(try dataFile(one.path) == dataFile(many.path))
-        #expect(try dataFile(snapshotPath) == dataFile(many.path))
-        // The old handle is retired; the rewritten store reads back as before and checks clean.
+        #expect(try dataFile(renumberedPath) == dataFile(many.path))
+        // A snapshot keeps the rows (item-10 was written after item-9, so rows are not in id order).
+        #expect(try dataFile(snapshotPath) != dataFile(many.path))
+        let snapshot = try CodeStore(path: snapshotPath, access: .readOnly).snapshot()
+        #expect(snapshot.ids == before.ids && snapshot.codes.storage == before.codes.storage)
+        // The old handle is retired; the rewritten store holds the same items, rows in id byte
+        // order, and checks clean.
         #expect(throws: LMDBError.self) { try many.count() }
         let reopened = try CodeStore(path: many.path)
         let after = try reopened.snapshot()
-        #expect(after.ids == before.ids && after.labels == before.labels && after.bits == before.bits)
-        #expect(after.codes.storage.map(\.bitPattern) == before.codes.storage.map(\.bitPattern))
+        let order = before.ids.indices.sorted { before.ids[$0].utf8.lexicographicallyPrecedes(before.ids[$1].utf8) }
+        #expect(after.ids == order.map { before.ids[$0] } && after.labels == order.map { before.labels[$0] })
+        #expect(after.bits == order.map { before.bits[$0] })
+        #expect(after.codes.storage.map(\.bitPattern) == order.flatMap { before.codes.row($0).map(\.bitPattern) })
+        #expect(try reopened.row(of: "item-10") == 2 && reopened.id(atRow: 0) == "item-0")
         #expect(try reopened.attributes(of: "item-5") == "{\"year\":1950}")
         #expect(try reopened.ids(atAddress: CodeStore.address(of: changed.bits, bitCount: 20)).contains("item-17"))
         #expect(try reopened.checkConsistency().isEmpty)
@@ -62,5 +72,38 @@ import Testing
         }
         #expect(try dataFile(store.path) == bytes)
         #expect(try store.rewriteCanonically())
+    }
+
+    @Test func disjointStoresUniteIntoTheStoreThatHoldsThemAll() throws {
+        let items = (0..<700).map { item($0, dims: 4, words: 1, bits: 12) }
+        let all = try makeStore(dims: 4, bits: 12)
+        let parts = try (0..<3).map { _ in try makeStore(dims: 4, bits: 12) }
+        let out = temporaryStorePath()
+        defer { for p in [all.path, out] + parts.map(\.path) { try? FileManager.default.removeItem(atPath: p) } }
+        // Parts of any make-up and write order; 12-bit codes, so addr keys repeat across parts.
+        try all.put(items.reversed())
+        for (i, it) in items.enumerated() { try parts[(i * 7 / 5) % 3].put([it]) }
+        try all.setAttributes(of: "item-5", "{\"a\":1}")
+        try parts[(5 * 7 / 5) % 3].setAttributes(of: "item-5", "{\"a\":1}")
+        for p in [all] + parts { try p.setMeta("model", "m.safetensors") }
+        #expect(try CodeStore.writeCanonicalUnion(of: parts, meta: ["model": "m.safetensors"], to: out) == 700)
+        #expect(try all.rewriteCanonically())
+        #expect(try dataFile(out) == dataFile(all.path))
+        #expect(try CodeStore(path: out, access: .readOnly).checkConsistency().isEmpty)
+
+        // An id in two stores, or another code size, is refused before anything is written.
+        try parts[0].put([items[1]])
+        let twice = temporaryStorePath()
+        let error = try #require(throws: StoreError.self) {
+            try CodeStore.writeCanonicalUnion(of: parts, meta: [:], to: twice)
+        }
+        #expect("\(error)".contains("id \"item-1\" is also in"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: twice + "/data.mdb"))
+        let other = try makeStore(dims: 5)
+        defer { try? FileManager.default.removeItem(atPath: other.path) }
+        #expect(throws: StoreError.self) {
+            try CodeStore.writeCanonicalUnion(of: [parts[1], other], meta: [:], to: twice)
+        }
+        #expect(throws: StoreError.self) { try CodeStore.writeCanonicalUnion(of: parts, meta: [:], to: out) }
     }
 }
