@@ -58,10 +58,10 @@ public struct EmbedJob {
             }
             // Same items, same bytes: whatever batches, threads, partitions or resumed runs wrote them.
             canonical = try store.rewriteCanonically()
-            // Then the clustering a server would otherwise compute at every start (k-means over every row).
-            // A rewritten store is new files: open them (the old handle is retired).
+            // Then the clustering a server would otherwise compute at every start (k-means over every
+            // row); a part leaves it to the merged store. A rewritten store is new files: open them.
             let served = canonical ? try CodeStore(path: configuration.store) : store
-            if try served.savedIndex(knnIndexName) == nil { try saveSearchIndexes(served) }
+            if partition == nil, try served.savedIndex(knnIndexName) == nil { try saveSearchIndexes(served) }
             if !canonical {
                 reporter.note(
                     "\(configuration.store) is open in another process (a server?), so its files were left as written; `vicinity snapshot` writes a canonical copy"

@@ -41,6 +41,7 @@ public struct PartitionMerge {
         let count: Int
         do {
             count = try CodeStore.writeCanonicalUnion(of: opened.map(\.store), meta: meta, to: out)
+            try saveSearchIndexes(try CodeStore(path: out))  // as a single run's embed ends
         } catch let error as StoreError {
             throw PipelineError("merge into \(out) failed: \(error)")
         }

@@ -62,7 +62,8 @@ extension CodeStore {
         let (items, rows) =
             renumberRows
             ? Self.renumbered(stored(itemsDB).pairs, path: path) : (stored(itemsDB), stored(rowsDB))
-        return [stored(metaDB), items, rows, stored(addrDB, .duplicateSort)] + extras.present.map { stored($0) }
+        let others = renumberRows ? extras.rowFree : extras.present
+        return [stored(metaDB), items, rows, stored(addrDB, .duplicateSort)] + others.map { stored($0) }
     }
 
     /// `items` in key order with each record's row set to its position, and `rows` to match.

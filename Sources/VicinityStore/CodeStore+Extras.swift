@@ -25,6 +25,9 @@ final class ExtraDatabases: @unchecked Sendable {
     var indexes: LMDBDatabase? { lock.withLock { opened["index"] } }
     /// The ones this store has, in name order.
     var present: [LMDBDatabase] { lock.withLock { opened.keys.sorted().compactMap { opened[$0] } } }
+    /// The ones keyed by id or name, not by row: what a copy that renumbers rows, or a union of
+    /// stores, takes along (saved indexes describe rows, so they are made afresh instead).
+    var rowFree: [LMDBDatabase] { present.filter { $0.name != "index" } }
 
     /// The database, created (in its own committed transaction) when missing.
     func make(_ name: String) throws -> LMDBDatabase {

@@ -51,8 +51,8 @@ extension CodeStore {
                 }
             }
             let (items, rows) = renumbered(union("items", { $0.itemsDB }).pairs, path: directory)
-            let extraNames = Set(stores.flatMap { $0.extras.present.map(\.name) }).sorted()
-            let extras = extraNames.map { name in union(name, { $0.extras.present.first { $0.name == name } }) }
+            let extraNames = Set(stores.flatMap { $0.extras.rowFree.map(\.name) }).sorted()
+            let extras = extraNames.map { name in union(name, { $0.extras.rowFree.first { $0.name == name } }) }
             try writeCanonical(
                 [metaDatabase(all), items, rows, union("addr", { $0.addrDB }, flags: .duplicateSort)] + extras,
                 into: scratch, release: { for s in stores { s.releaseMappedPages() } })
