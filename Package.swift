@@ -129,7 +129,7 @@ let package = Package(
             dependencies: [
                 "VicinityTestSupport",
                 "vicinity", "VicinityMath", "VicinityData", "VicinityLearning", "VicinityStore", "VicinityServer",
-                "VicinityClient",
+                "VicinityClient", "VicinityCodes", "VicinitySearch", "VicinityPipeline",
                 "VicinityProtocol", nioCore, .product(name: "NIOEmbedded", package: "swift-nio"),
             ], swiftSettings: kernels),
     ]
