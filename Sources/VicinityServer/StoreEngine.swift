@@ -89,16 +89,16 @@ public final class StoreEngine: SearchEngine {
         timings.append(lap("load_ids_seconds"))
         // The clustering `vicinity embed` saved, when no write came since; else k-means now, saved
         // for the next start when the store is writable.
-        var codes = try store.savedIndex(knnIndexName).flatMap { ClusteredFlatIndex(snapshot.codes, saved: $0) }
-        savedClustering = codes != nil
-        if codes == nil {
-            codes = ClusteredFlatIndex(snapshot.codes)
-            if !readOnly { try store.saveIndex(knnIndexName, codes!.savedBytes, ifCount: snapshot.ids.count) }
+        let saved = try store.savedIndex(knnIndexName).flatMap { ClusteredFlatIndex(snapshot.codes, saved: $0) }
+        savedClustering = saved != nil
+        let codes = saved ?? ClusteredFlatIndex(snapshot.codes)
+        if saved == nil && !readOnly {
+            try store.saveIndex(knnIndexName, codes.savedBytes, ifCount: snapshot.ids.count)
         }
         timings.append(lap("load_knn_index_seconds"))
         loadTimings = timings
         state = State(
-            codes: codes!, hamming: hamming, ids: ids, labels: snapshot.labels.map { Int32(clamping: $0) },
+            codes: codes, hamming: hamming, ids: ids, labels: snapshot.labels.map { Int32(clamping: $0) },
             attributes: attributes)
         // Everything is in memory now: neither the load's pass over the file nor its scratch stays resident.
         store.releaseMappedPages()
