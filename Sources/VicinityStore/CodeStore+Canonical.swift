@@ -11,9 +11,9 @@ struct CanonicalDatabase {
 
 extension CodeStore {
     /// Rewrites the store's files so that they depend on its contents only: every database is
-    /// copied in key order into a fresh environment in one transaction (pages filled in order, no
-    /// free pages, a map size that follows from the contents), which then replaces data.mdb and
-    /// lock.mdb. Rows are renumbered in id byte order on the way (`addr` and the extra databases
+    /// copied in key order into a fresh environment (pages filled in order, commits cut at fixed
+    /// counts of pairs, a map size that follows from the contents), which then replaces data.mdb
+    /// and lock.mdb. Rows are renumbered in id byte order on the way (`addr` and the extra databases
     /// are keyed by id, so they copy as they are). So the same items give the same bytes whatever
     /// batches, threads, transactions or input order wrote them. Needs the store to itself: returns
     /// false, changing nothing, when another handle (in this process or another) has it open.
@@ -40,11 +40,14 @@ extension CodeStore {
     /// Rows stay as they are unless `renumberRows` (a snapshot must answer as the live store does,
     /// and a server orders ties by row). Returns the items the copy holds.
     @discardableResult
-    public func writeCanonicalCopy(to directory: String, renumberRows: Bool = false) throws -> Int {
+    public func writeCanonicalCopy(
+        to directory: String, renumberRows: Bool = false, pairsPerCommit: Int = canonicalPairsPerCommit
+    ) throws -> Int {
         try Self.requireNoStore(at: directory)
         return try env.read { source in
             try Self.writeCanonical(
-                canonicalDatabases(source, renumberRows: renumberRows), into: directory, release: releaseMappedPages)
+                canonicalDatabases(source, renumberRows: renumberRows), into: directory,
+                pairsPerCommit: pairsPerCommit, release: releaseMappedPages)
             return try source.entries(itemsDB)
         }
     }
@@ -117,9 +120,17 @@ extension CodeStore {
         }
     }
 
-    /// Writes `databases` into a fresh environment in `directory` (created when missing), in one
-    /// transaction, each appended in key order. `release` lets go of the sources' mapped pages.
-    static func writeCanonical(_ databases: [CanonicalDatabase], into directory: String, release: () -> Void) throws {
+    /// Pairs per transaction of a canonical write: about 20 MiB of dirty pages for item records.
+    public static let canonicalPairsPerCommit = 1 << 17
+
+    /// Writes `databases` into a fresh environment in `directory` (created when missing), each
+    /// appended in key order, in transactions of `pairsPerCommit` pairs (bounded memory; the cuts
+    /// follow from the contents, so the file still does). `release` lets go of the sources' mapped
+    /// pages.
+    static func writeCanonical(
+        _ databases: [CanonicalDatabase], into directory: String, pairsPerCommit: Int = canonicalPairsPerCommit,
+        release: () -> Void
+    ) throws {
         var bytes = 0, seen = 0
         for db in databases {
             try db.pairs { k, v in
@@ -134,23 +145,23 @@ extension CodeStore {
         while mapSize < 2 * bytes + (64 << 20) { mapSize *= 2 }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let target = try LMDBEnvironment(path: directory, readOnly: false, maxDatabases: 8, mapSize: mapSize)
-        try target.write { out in
-            for db in databases {
-                let copy = try out.createDatabase(db.name, flags: db.flags)
-                var last: [UInt8]? = nil
-                var copied = 0
-                try db.pairs { k, v in
-                    copied += 1
-                    if copied % 65536 == 0 { release() }
-                    if db.flags.contains(.duplicateSort) {
-                        let same = last.map { $0.elementsEqual(k) } ?? false
-                        try out.appendPair(copy, k, v, sameKey: same)
-                        if !same { last = Array(k) }
-                    } else {
-                        try out.put(copy, k, v, append: true)
-                    }
+        let out = try LMDBBulkWriter(target, pairsPerCommit: pairsPerCommit)
+        var copied = 0
+        for db in databases {
+            let copy = try out.createDatabase(db.name, flags: db.flags)
+            var last: [UInt8]? = nil
+            try db.pairs { k, v in
+                copied += 1
+                if copied % 65536 == 0 { release() }
+                if db.flags.contains(.duplicateSort) {
+                    let same = last.map { $0.elementsEqual(k) } ?? false
+                    try out.appendPair(copy, k, v, sameKey: same)
+                    if !same { last = Array(k) }
+                } else {
+                    try out.append(copy, k, v)
                 }
             }
         }
+        try out.finish()
     }
 }

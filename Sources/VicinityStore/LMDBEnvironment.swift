@@ -13,7 +13,8 @@ import Foundation
 final class LMDBEnvironment: @unchecked Sendable {
     let path: String
     let readOnly: Bool
-    private let env: OpaquePointer
+    /// The raw handle, for `LMDBBulkWriter` only.
+    let env: OpaquePointer
     private let writeLock = NSLock()
     /// Guards `activeReaders` and `remapping`.
     private let gate = NSCondition()
