@@ -15,9 +15,18 @@ public enum ReconstructionLoss: String, Sendable, Codable, CaseIterable {
     case crossEntropy = "cross-entropy"
     /// Squared error ½Σ(x̂ − x)², for linear outputs.
     case squaredError = "squared-error"
+    /// Cross-entropy −Σ tᵢ log x̂ᵢ of a softmax output against the word distribution t = x / Σx of
+    /// a count vector (a document with no counted word contributes nothing).
+    case wordDistribution = "word-distribution"
 
     /// The output activation this loss pairs with.
-    public var outputActivation: Activation { self == .crossEntropy ? .logistic : .linear }
+    public var outputActivation: Activation {
+        switch self {
+        case .crossEntropy: .logistic
+        case .squaredError: .linear
+        case .wordDistribution: .softmax
+        }
+    }
 
     /// Loss per example (averaged over rows) and ∂loss/∂z of the output layer.
     public func evaluate(reconstruction y: Matrix, target x: Matrix) -> LossGradient {
@@ -45,12 +54,37 @@ public enum ReconstructionLoss: String, Sendable, Codable, CaseIterable {
                             total += Double(0.5 * d * d)
                             g[i] = d / b
                         }
+                    case .wordDistribution:
+                        total += wordDistributionLoss(yp, xp, cols: y.cols, batch: b, into: g)
                     }
                 }
             }
         }
         return LossGradient(loss: Float(total / Double(b)), gradient: gradient)
     }
+}
+
+/// The word-distribution cross-entropy summed over rows, and ∂/∂z of the softmax's input
+/// ((x̂ − t)/B for a document with words; 0 for one without) written into `g`.
+private func wordDistributionLoss(
+    _ y: UnsafeBufferPointer<Float>, _ x: UnsafeBufferPointer<Float>, cols: Int, batch b: Float,
+    into g: UnsafeMutableBufferPointer<Float>
+) -> Double {
+    var total = 0.0
+    for r in 0..<(y.count / max(cols, 1)) {
+        let row = (r * cols)..<((r + 1) * cols)
+        let length = x[row].reduce(0, +)
+        guard length > 0 else {
+            for i in row { g[i] = 0 }
+            continue
+        }
+        for i in row {
+            let t = x[i] / length
+            if t > 0 { total -= Double(t * Foundation.log(max(y[i], 1e-30))) }
+            g[i] = (y[i] - t) / b
+        }
+    }
+    return total
 }
 
 /// Σ(x̂ − x)² per example, averaged over examples: the figure reconstruction quality is reported in.

@@ -13,8 +13,10 @@ extension Trainer {
             let i = stack.count
             let top = i == sizes.count - 2
             let hiddenKind: UnitKind = top && settings.codeActivation == .linear ? .linear : .binary
+            let visibleKind = i == 0 ? settings.inputUnits ?? .binary : .binary
             var cd = settings.cd
             if hiddenKind == .linear { cd.learningRate = settings.linearRBMLearningRate }
+            if visibleKind != .binary, let rate = settings.inputRBMLearningRate { cd.learningRate = rate }
             var rbm: RBM
             var state: CDState
             var firstEpoch = 0
@@ -26,14 +28,17 @@ extension Trainer {
                 position = checkpoint?.state.position
                 checkpoint?.currentRBM = nil
             } else {
-                rbm = RBM(visibleUnits: sizes[i], hiddenUnits: sizes[i + 1], hidden: hiddenKind, rng: &rng)
+                rbm = RBM(
+                    visibleUnits: sizes[i], hiddenUnits: sizes[i + 1], visible: visibleKind, hidden: hiddenKind,
+                    rng: &rng)
                 state = CDState(for: rbm)
             }
             let batch = 100
             let batches = input.rows / batch
             progress(
                 .phase(
-                    name: "pretrain RBM \(sizes[i])-\(sizes[i + 1]) (\(hiddenKind.rawValue) hidden)",
+                    name:
+                        "pretrain RBM \(sizes[i])-\(sizes[i + 1]) (\(visibleKind.rawValue) visible, \(hiddenKind.rawValue) hidden)",
                     epochs: settings.pretrainEpochs, batchesPerEpoch: batches, samplesPerBatch: batch))
             for epoch in firstEpoch..<settings.pretrainEpochs {
                 let clock = ContinuousClock.now

@@ -8,6 +8,8 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
     case nca
     case ncaRegularised = "nca-regularised"
     case hashing
+    case documents
+    case semanticHashing = "semantic-hashing"
 
     public var summary: String {
         switch self {
@@ -19,6 +21,10 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
         case .ncaRegularised: "as nca, plus a decoder: λ·NCA + (1−λ)·reconstruction"
         case .hashing:
             "binary codes: RBM-pretrained 784-500-500-2000-64 encoder with a logistic code layer, NCA on codes made near-binary by Gaussian noise on the code layer's input"
+        case .documents:
+            "word counts: a constrained-Poisson RBM under logistic RBMs, V-500-500-128, unrolled and fine-tuned on the word distribution (softmax cross-entropy)"
+        case .semanticHashing:
+            "semantic hashing of word counts: as documents with a 32-bit logistic code layer (--bits 20 for addresses) under Gaussian noise, so codes become binary"
         }
     }
 
@@ -52,6 +58,22 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
             s.schedule = .cosine(epochs: 30)
             s.patience = 10
             s.batch = 1000
+        case .documents, .semanticHashing:
+            s.sizes = [inputDims, 500, 500, self == .documents ? 128 : 32]
+            s.inputUnits = .counts
+            s.pretrainEpochs = 10
+            // Counts reach tens: a smaller step than rbm.m's 0.1 keeps the count RBM stable.
+            s.inputRBMLearningRate = 0.01
+            s.objective = Objective(kind: .reconstruction)
+            s.objective.loss = .wordDistribution
+            s.epochs = 30
+            s.schedule = .cosine(epochs: 30)
+            s.batch = 100
+            if self == .semanticHashing {
+                // The seed's deterministic noise on the code units' input (std 4) drives them to 0 or 1.
+                s.codeActivation = .logistic
+                s.objective.codeNoise = 4
+            }
         case .nca, .ncaRegularised:
             s.sizes = [inputDims, 500, 500, 2000, 30]
             s.pretrainEpochs = 10
@@ -85,6 +107,10 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
     public var cd = CDSettings()
     /// The learning rate of the RBM with linear hidden units (rbmhidlinear.m uses 0.001).
     public var linearRBMLearningRate: Float = 0.001
+    /// The bottom RBM's visible units (nil: binary); `.counts` for word counts.
+    public var inputUnits: UnitKind? = nil
+    /// The bottom RBM's CD learning rate when its units are not binary (nil: `cd.learningRate`).
+    public var inputRBMLearningRate: Float? = nil
     public var epochs = 20
     public var batch = 100
     public var optimizer: OptimizerKind = .adam
@@ -167,6 +193,9 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
         }
         if objective.contractive > 0 && sizes.count == 2 && codeActivation != .logistic {
             throw LearningError("the contractive penalty needs a logistic code layer in a one-layer autoencoder")
+        }
+        if let units = inputUnits, units != .binary && units != .counts {
+            throw LearningError("input units must be binary or counts, not \(units.rawValue)")
         }
         if pretrainEpochs > 0 && hidden != .logistic {
             throw LearningError(

@@ -49,8 +49,12 @@ public final class Trainer {
     /// The unrolled RBM stack: from `pretrainedCache` when it holds one made with the same
     /// pretraining settings, seed and data (the RNG continues exactly as if pretraining had run), else trained now.
     func pretrainedNetwork(_ data: Matrix, fingerprint: String, rng: inout SeededRNG) throws -> Network {
-        let key =
+        var key =
             "\(settings.sizes)|\(settings.codeActivation)|\(settings.pretrainEpochs)|\(settings.cd)|\(settings.linearRBMLearningRate)|\(settings.seed)|\(settings.validation)|\(fingerprint)"
+        // Only when set, so stacks cached before count units existed keep their key.
+        if let units = settings.inputUnits, units != .binary {
+            key += "|\(units.rawValue)|\(settings.inputRBMLearningRate ?? settings.cd.learningRate)"
+        }
         if let path = pretrainedCache, FileManager.default.fileExists(atPath: path) {
             let cached = try EmbeddingModel.load(from: path)
             if cached.record.settings["pretraining"] == key, let words = cached.record.settings["rng_state"] {
