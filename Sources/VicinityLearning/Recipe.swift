@@ -59,21 +59,7 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
             s.patience = 10
             s.batch = 1000
         case .documents, .semanticHashing:
-            s.sizes = [inputDims, 500, 500, self == .documents ? 128 : 32]
-            s.inputUnits = .counts
-            s.pretrainEpochs = 10
-            // Counts reach tens: a smaller step than rbm.m's 0.1 keeps the count RBM stable.
-            s.inputRBMLearningRate = 0.01
-            s.objective = Objective(kind: .reconstruction)
-            s.objective.loss = .wordDistribution
-            s.epochs = 30
-            s.schedule = .cosine(epochs: 30)
-            s.batch = 100
-            if self == .semanticHashing {
-                // The seed's deterministic noise on the code units' input (std 4) drives them to 0 or 1.
-                s.codeActivation = .logistic
-                s.objective.codeNoise = 4
-            }
+            s.applyDocumentDefaults(binary: self == .semanticHashing)
         case .nca, .ncaRegularised:
             s.sizes = [inputDims, 500, 500, 2000, 30]
             s.pretrainEpochs = 10
@@ -200,6 +186,27 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
         if pretrainEpochs > 0 && hidden != .logistic {
             throw LearningError(
                 "RBM pretraining builds logistic hidden layers; use --hidden logistic or --pretrain-epochs 0")
+        }
+    }
+}
+
+extension TrainingSettings {
+    /// The documents recipes: count units at the bottom, the word distribution reconstructed.
+    mutating func applyDocumentDefaults(binary: Bool) {
+        sizes = [sizes[0], 500, 500, binary ? 32 : 128]
+        inputUnits = .counts
+        pretrainEpochs = 10
+        // Counts reach tens: a smaller step than rbm.m's 0.1 keeps the count RBM stable.
+        inputRBMLearningRate = 0.01
+        objective = Objective(kind: .reconstruction)
+        objective.loss = .wordDistribution
+        epochs = 30
+        schedule = .cosine(epochs: 30)
+        batch = 100
+        if binary {
+            // The seed's deterministic noise on the code units' input (std 4) drives them to 0 or 1.
+            codeActivation = .logistic
+            objective.codeNoise = 4
         }
     }
 }
