@@ -4,7 +4,8 @@ import VicinityHashers
 import VicinityLearning
 
 /// What a `--model` value names: a seeded baseline fitted on the training set (`pixels`, `pca:N`,
-/// `lsh:B`, `pca-hash:B`, `itq:B`, `itq-faiss:B`, `spectral:B`) or a model file.
+/// for documents `lsa:N` and `tfidf`; `lsh:B`, `pca-hash:B`, `itq:B`, `itq-faiss:B`, `spectral:B`)
+/// or a model file.
 public enum Baselines {
     /// The hashing baseline `spec` names (`lsh:64`, `pca-hash:64`, `itq:64`, `itq-faiss:64`,
     /// `spectral:64`), fitted on the training set; nil for anything else.
@@ -32,10 +33,18 @@ public enum Baselines {
         }
     }
 
-    /// The embedding `spec` names: `pixels`, `pca:N` (fitted on the training set) or a model file
+    /// The embedding `spec` names: `pixels`, `pca:N`, `lsa:N`, `tfidf` (fitted on the training set) or a model file
     /// whose input matches the data.
     public static func embedding(_ spec: String, training: Dataset, reporter: any JobReporter) throws -> any Embedding {
         if spec == "pixels" { return PixelEmbedding(dims: training.dims) }
+        if spec == "tfidf" { return TFIDFEmbedding(fitting: training.features) }
+        if spec.hasPrefix("lsa:") {
+            guard let n = Int(spec.dropFirst(4)), n >= 1, n <= training.dims else {
+                throw PipelineError("--model \(spec): expected lsa:N with N in 1...\(training.dims)")
+            }
+            reporter.note("fitting LSA-\(n) on \(training.count) training documents…")
+            return try LSAEmbedding(fitting: training.features, components: n)
+        }
         if spec.hasPrefix("pca:") {
             guard let n = Int(spec.dropFirst(4)), n >= 1, n <= training.dims else {
                 throw PipelineError("--model \(spec): expected pca:N with N in 1...\(training.dims)")

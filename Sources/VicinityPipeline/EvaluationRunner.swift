@@ -118,14 +118,14 @@ public struct EvaluationRunner: Sendable {
     }
 
     /// Raw pixels and PCA with `codeDims` components on the same split and search, named as
-    /// `--model` names them.
-    public func baselines(codeDims: Int, train: Dataset, test: Dataset, reporter: any JobReporter) throws
+    /// `--model` names them; for documents TF-IDF and LSA with `codeDims` components instead.
+    public func baselines(
+        codeDims: Int, train: Dataset, test: Dataset, documents: Bool = false, reporter: any JobReporter
+    ) throws
         -> [(name: String, report: KNNReport)]
     {
-        let embeddings = [
-            ("pixels", try Baselines.embedding("pixels", training: train, reporter: reporter)),
-            ("pca:\(codeDims)", try Baselines.embedding("pca:\(codeDims)", training: train, reporter: reporter)),
-        ]
+        let names = documents ? ["tfidf", "lsa:\(codeDims)"] : ["pixels", "pca:\(codeDims)"]
+        let embeddings = try names.map { ($0, try Baselines.embedding($0, training: train, reporter: reporter)) }
         return embeddings.map {
             (
                 $0.0,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VicinityData
 import VicinityLearning
 import VicinityPipeline
 
@@ -27,7 +28,11 @@ extension Vicinity {
                 knn_error_percent, knn_errors, per_class_error_percent, confusion (as above, Hamming neighbours),
                 near_binary_percent}; for models with a decoder reconstruction {mse_per_image, pca_mse_per_image,
                 code_dims} (squared error summed over pixels, averaged over test images; PCA of the same code size
-                fitted on the training set).
+                fitted on the training set). On a document set (scripts/data/debian-descriptions) the baselines are
+                TF-IDF over the vocabulary and LSA (`lsa:N`) of the code size, and a retrieval table ranks the training
+                documents by cosine for the first --retrieval-queries test documents: precision at recall 0.1, 0.4,
+                1.6, 6.4, 25 and 100 % and mAP (JSON: precision_at_recall {recall %: precision %}, retrieval_map_percent,
+                and the same under baselines.<name>).
                 """)
 
         @Option(help: ArgumentHelp("`pixels`, `pca:N`, or models/NAME.safetensors.", valueName: "model"))
@@ -55,6 +60,9 @@ extension Vicinity {
         @Option(help: "Test queries for the Hamming mAP (each ranks the whole training set).")
         var hammingQueries = 1000
 
+        @Option(help: "Test documents that rank the training split for precision at recall (document sets).")
+        var retrievalQueries = 2000
+
         @Option(help: "Write each test query's label and predicted label per k to this CSV file.")
         var predictions: String?
 
@@ -66,6 +74,7 @@ extension Vicinity {
                 throw ValidationError("--k must be a comma-separated list of positive integers, got '\(k)'")
             }
             guard hammingQueries >= 1 else { throw ValidationError("--hamming-queries must be at least 1") }
+            guard retrievalQueries >= 1 else { throw ValidationError("--retrieval-queries must be at least 1") }
         }
 
         var ks: [Int] { k.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
@@ -98,16 +107,24 @@ extension Vicinity {
                 try scored.report.predictionsCSV(truth: test.labels).write(
                     toFile: predictions, atomically: true, encoding: .utf8)
             }
+            let documents = Dataset.isDocumentSet(dataOptions.data)
             let baselineReports =
                 baselines && modelFile != nil
-                ? try runner.baselines(codeDims: embedding.outputDims, train: train, test: test, reporter: reporter)
+                ? try runner.baselines(
+                    codeDims: embedding.outputDims, train: train, test: test, documents: documents, reporter: reporter)
                 : []
-            // Models with a decoder also report reconstruction error beside PCA of the same code size.
-            let reconstruction = try modelFile.flatMap {
-                try ReconstructionReport.run(model: $0, training: train, test: test)
-            }
+            // Models with a decoder also report reconstruction error beside PCA of the same code size
+            // (not document models: they reconstruct a word distribution, not the counts).
+            let reconstruction =
+                documents
+                ? nil : try modelFile.flatMap { try ReconstructionReport.run(model: $0, training: train, test: test) }
+            let retrieval =
+                documents
+                ? try runner.documentRetrieval(
+                    embedding, name: model, train: train, test: test, queries: retrievalQueries,
+                    baselines: baselines && modelFile != nil, reporter: reporter) : []
             let report = EvalReport(
-                scored: scored, baselines: baselineReports, reconstruction: reconstruction,
+                scored: scored, baselines: baselineReports, reconstruction: reconstruction, retrieval: retrieval,
                 classNames: dataOptions.classNames(train, model: modelFile))
             if json { try printJSON(report.json) } else { printTable(report) }
         }

@@ -6,6 +6,8 @@ struct EvalReport {
     var scored: Scored
     var baselines: [(name: String, report: KNNReport)]
     var reconstruction: ReconstructionReport?
+    /// Document sets: the model's retrieval figures first, then its baselines'.
+    var retrieval: [RetrievalReport] = []
     var classNames: [String]
 
     /// The --json object: the model's report, with baselines, reconstruction and hamming beside it.
@@ -16,6 +18,20 @@ struct EvalReport {
         }
         if let reconstruction { object["reconstruction"] = reconstruction.json }
         if let h = scored.hamming { object["hamming"] = h.json }
+        for (i, r) in retrieval.enumerated() {
+            let figures = r.json
+            if i == 0 {
+                object["precision_at_recall"] = figures["precision_at_recall"]
+                object["retrieval_map_percent"] = r.mapPercent
+            } else {
+                var entry = object["baselines"].flatMap { ($0 as? [String: Any])?[r.name] as? [String: Any] } ?? [:]
+                entry["precision_at_recall"] = figures["precision_at_recall"]
+                entry["retrieval_map_percent"] = r.mapPercent
+                var all = object["baselines"] as? [String: Any] ?? [:]
+                all[r.name] = entry
+                object["baselines"] = all
+            }
+        }
         return object
     }
 }
@@ -44,6 +60,22 @@ extension Vicinity.Eval {
             print("\n" + h.summary)
             print("Hamming kNN (neighbours by Hamming distance, ties by row):")
             print(h.knn.table(classNames: report.classNames))
+        }
+        if let first = report.retrieval.first {
+            print(
+                "\nretrieval by cosine: \(first.queries) test documents ranking \(first.database); precision % at recall"
+            )
+            let width = ([(model as NSString).lastPathComponent] + report.retrieval.map(\.name)).map(\.count).max()! + 2
+            let columns = RetrievalReport.recallPoints.map { RetrievalReport.label($0) + " %" } + ["mAP"]
+            print(
+                "embedding".padding(toLength: width, withPad: " ", startingAt: 0)
+                    + columns.map { String(repeating: " ", count: max(0, 8 - $0.count)) + $0 }.joined())
+            for (i, r) in report.retrieval.enumerated() {
+                let name = i == 0 ? (model as NSString).lastPathComponent : r.name
+                print(
+                    name.padding(toLength: width, withPad: " ", startingAt: 0)
+                        + (r.precisionPercent + [r.mapPercent]).map { String(format: "%8.2f", $0) }.joined())
+            }
         }
         if let rec = report.reconstruction {
             print(
