@@ -90,8 +90,8 @@ def shipped_root():
         return None
 
 
-def locate(value, what, allow_path_lookup=False):
-    """The path `value` names on this executor: as given, among shipped files, or on PATH."""
+def locate(value, what, allow_path_lookup=False, where="executor"):
+    """The path `value` names here: as given, among shipped files, or on PATH."""
     tried = [os.path.abspath(value)]
     if os.path.exists(value):
         return os.path.abspath(value)
@@ -107,7 +107,7 @@ def locate(value, what, allow_path_lookup=False):
             return found
         tried.append(f"{value} on PATH")
     raise JobError(
-        f"{what} {value} not found on executor {socket.gethostname()} (tried {', '.join(tried)}); "
+        f"{what} {value} not found on {where} {socket.gethostname()} (tried {', '.join(tried)}); "
         "give a path every executor sees, or ship it with spark-submit --files/--archives (docs/SCALE.md)"
     )
 
@@ -132,8 +132,11 @@ def runnable_binary(value):
 
 
 def resolve_inputs(embed_args):
-    """embed_args with every path option located on this executor."""
-    out = list(embed_args)
+    """embed_args for this executor, and the folder to run the embed in (None: the task's own).
+
+    A store's meta records the input's path as given, and every part's must be the same, so an
+    input found among the shipped files keeps its name and the embed runs in their folder."""
+    out, cwd, here = list(embed_args), None, []
     for i, a in enumerate(out):
         name, eq, value = a.partition("=")
         if name not in PATH_OPTIONS:
@@ -144,22 +147,30 @@ def resolve_inputs(embed_args):
             value = out[i + 1]
         if value == "-" or (name == "--data" and value == "fashion-mnist" and not os.path.exists(value)):
             continue
-        located = locate(value, f"{name}")
-        if located != os.path.abspath(value):  # found among shipped files
-            if eq:
-                out[i] = f"{name}={located}"
-            else:
-                out[i + 1] = located
-    return out
+        located = locate(value, name)
+        if located == os.path.abspath(value):
+            here.append((i, name, eq, value))
+        else:
+            cwd = shipped_root()
+            shipped = os.path.relpath(located, cwd)  # the name given, or an absolute path's file name
+            out[i] = f"{name}={shipped}" if eq else out[i]
+            if not eq:
+                out[i + 1] = shipped
+    for i, name, eq, value in here if cwd else []:  # relative to the task's folder: made absolute
+        if eq:
+            out[i] = f"{name}={os.path.abspath(value)}"
+        else:
+            out[i + 1] = os.path.abspath(value)
+    return out, cwd
 
 
 def tail(text, lines=40):
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def run_checked(cmd, timeout, what, env=None):
+def run_checked(cmd, timeout, what, env=None, cwd=None):
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
     except subprocess.TimeoutExpired as e:
         raise JobError(f"{what} took longer than {timeout:.0f} s and was stopped\n{tail(e.stderr or '')}")
     if r.returncode != 0:
@@ -177,12 +188,12 @@ def embed_partition(conf, index):
     try:
         binary = runnable_binary(conf["vicinity"])
         model = locate(conf["model"], "the model file")
-        embed_args = resolve_inputs(conf["embed_args"])
+        embed_args, cwd = resolve_inputs(conf["embed_args"])
         part = f"{conf['store']}.part-{index}"
         env = dict(os.environ, VICINITY_THREADS=str(conf["threads"]))
         started = time.time()
         cmd = [binary, "embed", "--model", model, *embed_args, "--partition", f"{index}/{n}", "--store", part, "--json"]
-        r = run_checked(cmd, conf["timeout"], f"vicinity embed ({what})", env)
+        r = run_checked(cmd, conf["timeout"], f"vicinity embed ({what})", env, cwd)
         summary = json.loads(r.stdout.strip().splitlines()[-1])
         if not summary.get("complete"):
             raise JobError(f"vicinity embed ({what}) stopped before the end of its windows: {r.stdout.strip()}")
@@ -331,22 +342,24 @@ def main(argv):
                 fail(f"the bulk files hold {written} items but the parts {count}")
             print(f"bulk-insert files for {written} items in {n} partitions under {bulk} "
                   f"(parquet/codes, parquet/bits, npy/codes, npy/bits) in {timings['bulk_seconds']:.2f} s")
+
+        if not args.no_merge:
+            # On the driver, while the files shipped with the job are still there.
+            t0 = time.time()
+            try:
+                binary = locate(args.vicinity, "the vicinity binary", allow_path_lookup=True, where="the driver")
+            except JobError as e:
+                fail(f"{e}; merge by hand: vicinity merge --out {store} {store}.part-*")
+            parts = [f"{store}.part-{i}" for i in range(n)]
+            try:
+                r = run_checked([binary, "merge", "--out", store, *parts, "--json"], args.timeout, "vicinity merge")
+            except JobError as e:
+                fail(str(e))
+            merged = json.loads(r.stdout)
+            timings["merge_seconds"] = time.time() - t0
+            print(f"merged {n} parts into {store}: {merged['count']} items in {timings['merge_seconds']:.2f} s")
     finally:
         spark.stop()
-
-    if not args.no_merge:
-        t0 = time.time()
-        binary = args.vicinity if os.path.exists(args.vicinity) else shutil.which(args.vicinity)
-        if not binary:
-            fail(f"the vicinity binary {args.vicinity} is not on the driver; merge by hand: "
-                 f"vicinity merge --out {store} {store}.part-*")
-        parts = [f"{store}.part-{i}" for i in range(n)]
-        r = subprocess.run([binary, "merge", "--out", store, *parts, "--json"], capture_output=True, text=True)
-        if r.returncode != 0:
-            fail(f"vicinity merge failed (status {r.returncode}): {tail(r.stderr)}")
-        merged = json.loads(r.stdout)
-        timings["merge_seconds"] = time.time() - t0
-        print(f"merged {n} parts into {store}: {merged['count']} items in {timings['merge_seconds']:.2f} s")
     if args.summary:
         with open(args.summary, "w") as f:
             json.dump({"parts": n, "items": count, "store": store, "bulk": bulk, **timings}, f, indent=1)
