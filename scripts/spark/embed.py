@@ -285,6 +285,7 @@ def fail(message):
 
 
 def main(argv):
+    started = time.time()
     args = parse(argv)
     store = os.path.abspath(args.store)
     if os.path.exists(os.path.join(store, "data.mdb")):
@@ -300,12 +301,12 @@ def main(argv):
 
     spark = SparkSession.builder.appName("vicinity-embed").getOrCreate()
     sc = spark.sparkContext
+    timings = {"spark_start_seconds": time.time() - started}
     sc.setLogLevel("WARN")
     n = args.parts or sc.defaultParallelism
     threads = args.threads or int(sc.getConf().get("spark.task.cpus", "1"))
     conf = {"vicinity": args.vicinity, "model": args.model, "store": store, "parts": n, "bulk": bulk,
             "threads": threads, "timeout": args.timeout, "embed_args": args.embed_args}
-    timings = {}
     try:
         t0 = time.time()
         results = (sc.parallelize(range(n), n)
@@ -360,6 +361,7 @@ def main(argv):
             print(f"merged {n} parts into {store}: {merged['count']} items in {timings['merge_seconds']:.2f} s")
     finally:
         spark.stop()
+    timings["driver_seconds"] = time.time() - started  # all of this script, the JVM's start before it aside
     if args.summary:
         with open(args.summary, "w") as f:
             json.dump({"parts": n, "items": count, "store": store, "bulk": bulk, **timings}, f, indent=1)
