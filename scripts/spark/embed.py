@@ -61,7 +61,7 @@ def parse(argv):
     p.add_argument("--vicinity", default="vicinity", help="the binary as the executors see it (default: vicinity on PATH)")
     p.add_argument("--model", required=True, help="the model file (.safetensors)")
     p.add_argument("--store", required=True, help="the merged store; parts go to STORE.part-i")
-    p.add_argument("--parts", type=int, default=0, help="partitions (default: the cluster's default parallelism)")
+    p.add_argument("--parts", type=int, help="partitions (default: the cluster's default parallelism)")
     p.add_argument("--bulk", help="write Milvus bulk-insert files (Parquet and .npy) under this folder")
     p.add_argument("--no-merge", action="store_true", help="leave the part stores unmerged")
     p.add_argument("--threads", type=int, default=0, help="VICINITY_THREADS per task (default: spark.task.cpus)")
@@ -73,7 +73,7 @@ def parse(argv):
     for a in embed_args:
         if a.split("=", 1)[0] in OWN_OPTIONS:
             p.error(f"{a.split('=', 1)[0]} is set by this job; leave it out of the arguments after `--`")
-    if args.parts < 0:
+    if args.parts is not None and args.parts < 1:
         p.error("--parts must be at least 1")
     args.embed_args = embed_args
     return args
@@ -86,7 +86,7 @@ def shipped_root():
         from pyspark import SparkFiles
 
         return SparkFiles.getRootDirectory()
-    except Exception:  # outside a task (never expected) there is nothing shipped
+    except Exception:  # outside Spark (scripts/test-scale calls the task function so) nothing is shipped
         return None
 
 
@@ -171,8 +171,9 @@ def tail(text, lines=40):
 def run_checked(cmd, timeout, what, env=None, cwd=None):
     try:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
-    except subprocess.TimeoutExpired as e:
-        raise JobError(f"{what} took longer than {timeout:.0f} s and was stopped\n{tail(e.stderr or '')}")
+    except subprocess.TimeoutExpired as e:  # its output comes as bytes whatever text= says
+        stderr = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
+        raise JobError(f"{what} took longer than {timeout:g} s and was stopped\n--- its stderr ---\n{tail(stderr)}")
     if r.returncode != 0:
         raise JobError(
             f"{what} exited with status {r.returncode}: {' '.join(cmd)}\n--- its stderr ---\n{tail(r.stderr)}"
