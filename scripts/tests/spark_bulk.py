@@ -7,13 +7,17 @@ Every item of STORE must be in exactly one partition's files, in both layouts (P
 .npy) and both collections (codes, bits), with its id, label, merged-store row, and float code
 and packed bits bit for bit as `vicinity export --format npy / npy-bits / csv` gives them.
 With --milvus, the Parquet files are bulk-inserted into two new collections of a running
-milvus-server (local storage, so absolute paths), and every entity is read back and compared.
+milvus-server (local storage, so absolute paths), and every entity is read back and compared;
+--start-milvus starts one for that on a temporary folder and stops it (with its child).
 Prints one line per check; exits 1 at the first failure.
 """
 
 import argparse
+import contextlib
 import csv
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -142,6 +146,82 @@ def milvus_import(address, bulk, parts, store_items):
         utility.drop_collection(name)
 
 
+MILVUS_PORTS = (2379, 2380, 9091, 13333, 19529, 19530, 19531, 21121, 21123, 21124, 53100)
+
+
+@contextlib.contextmanager
+def milvus_server(executable):
+    """A milvus-server on a temporary folder, healthy, at 127.0.0.1:19530; stopped on the way out.
+
+    Its wrapper moves a taken port silently but not etcd's peer port, so all must be free."""
+    from pymilvus import connections, utility
+
+    taken = []
+    for port in MILVUS_PORTS:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                taken.append(port)
+    if taken:
+        fail(f"ports {taken} are taken (another milvus-server?); this check starts its own")
+    with tempfile.TemporaryDirectory() as data:
+        log = open(os.path.join(data, "server.log"), "w")
+        server = subprocess.Popen([executable, "--data", data], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            start = time.time()
+            while True:
+                try:
+                    connections.connect(host="127.0.0.1", port="19530", timeout=3)
+                    version = utility.get_server_version()
+                    break
+                except Exception:
+                    if time.time() - start > 120 or server.poll() is not None:
+                        log.flush()
+                        tail = open(log.name).read()[-3000:]
+                        fail(f"milvus-server did not become healthy in {time.time() - start:.0f} s:\n{tail}")
+                    time.sleep(1)
+            check(True, f"milvus-server {version} healthy {time.time() - start:.1f} s after start")
+            yield "127.0.0.1:19530"
+        finally:
+            connections.disconnect("default")
+            stop_tree(server.pid)
+            server.wait()
+
+
+def stop_tree(pid):
+    """SIGTERM to pid and its descendants (the wrapper leaves `milvus run standalone` behind on its
+    own), SIGKILL after 10 s: milvus waits up to common.gracefulStopTimeout (1,800 s) otherwise."""
+    def tree(root):
+        children = {}
+        for entry in os.listdir("/proc"):
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+                children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+        found, todo = [], [root]
+        while todo:
+            p = todo.pop()
+            found.append(p)
+            todo += children.get(p, [])
+        return found
+    def alive(p):
+        try:
+            return open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    pids = tree(pid)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for p in pids:
+            try:
+                os.kill(p, sig)
+            except ProcessLookupError:
+                pass
+        deadline = time.time() + 10
+        while sig == signal.SIGTERM and time.time() < deadline and any(alive(p) for p in pids):
+            time.sleep(0.2)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("vicinity")
@@ -149,6 +229,7 @@ def main():
     p.add_argument("bulk")
     p.add_argument("parts", type=int)
     p.add_argument("--milvus", help="HOST:PORT of a milvus-server to bulk-insert the Parquet files into")
+    p.add_argument("--start-milvus", metavar="MILVUS_SERVER", help="start this milvus-server for the import, and stop it")
     a = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         items = export(a.vicinity, a.store, tmp)
@@ -160,6 +241,9 @@ def main():
     check_layout("npy", a.parts, items, part_ids, npy_loader(a.bulk))
     if a.milvus:
         milvus_import(a.milvus, os.path.abspath(a.bulk), a.parts, items)
+    elif a.start_milvus:
+        with milvus_server(a.start_milvus) as address:
+            milvus_import(address, os.path.abspath(a.bulk), a.parts, items)
 
 
 if __name__ == "__main__":
