@@ -113,7 +113,7 @@ def milvus_import(address, bulk, parts, store_items):
         if utility.has_collection(name):
             utility.drop_collection(name)
         schema = CollectionSchema([
-            FieldSchema("id", DataType.VARCHAR, is_primary=True, max_length=512),
+            FieldSchema("id", DataType.VARCHAR, is_primary=True, max_length=255),
             FieldSchema("label", DataType.INT64), FieldSchema("row", DataType.INT64),
             FieldSchema(field, dtype, dim=dim)])
         c = Collection(name, schema)
