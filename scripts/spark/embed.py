@@ -249,6 +249,8 @@ def write_bulk(conf, index, global_rows):
     rows = np.array(sorted(global_rows), dtype=np.int64)
     if not (len(ids) == len(labels) == codes.shape[0] == len(rows)) or (bits is not None and bits.shape[0] != len(ids)):
         raise JobError(f"partition {index}: exports disagree ({len(ids)} ids, {codes.shape[0]} codes, {len(rows)} rows)")
+    if not ids:  # more partitions than windows: nothing to import, so no files
+        return {"index": index, "count": 0, "files": []}
     name = f"part-{index:05d}"
     columns = {"id": np.array(ids, dtype=str), "label": np.array(labels, dtype=np.int64), "row": rows}
     vectors = {"codes": ("code", codes.astype(np.float32, copy=False))}
@@ -261,7 +263,7 @@ def write_bulk(conf, index, global_rows):
         writer = None
         # Row groups of CHUNK items: Milvus 2.3 reads vectors as list<…> (not large or fixed-size
         # lists), whose int32 offsets must not overflow.
-        for start in range(0, max(len(ids), 1), CHUNK):
+        for start in range(0, len(ids), CHUNK):
             block = slice(start, start + CHUNK)
             m = matrix[block]
             offsets = pa.array(np.arange(0, m.size + 1, m.shape[1], dtype=np.int32))
@@ -276,6 +278,18 @@ def write_bulk(conf, index, global_rows):
             np.save(os.path.join(folder, f"{key}.npy"), array)
         written.append(path)
     return {"index": index, "count": len(ids), "files": written}
+
+
+def bulk_files(sc, conf, n):
+    """Every partition's bulk files, their rows from one sort of all ids (merged-store rows)."""
+    return (sc.parallelize(range(n), n)
+            .flatMap(lambda i: part_ids(conf, i))
+            .sortByKey(numPartitions=n)
+            .zipWithIndex()
+            .map(lambda kv: (kv[0][1], kv[1]))
+            .partitionBy(n, lambda p: p)
+            .mapPartitionsWithIndex(lambda i, it: [write_bulk(conf, i, [g for _, g in it])])
+            .collect())
 
 
 # ---- driver side ---------------------------------------------------------------------------
@@ -329,14 +343,10 @@ def main(argv):
 
         if bulk:
             t0 = time.time()
-            bulk_results = (sc.parallelize(range(n), n)
-                            .flatMap(lambda i: part_ids(conf, i))
-                            .sortByKey(numPartitions=n)
-                            .zipWithIndex()
-                            .map(lambda kv: (kv[0][1], kv[1]))
-                            .partitionBy(n, lambda p: p)
-                            .mapPartitionsWithIndex(lambda i, it: [write_bulk(conf, i, [g for _, g in it])])
-                            .collect())
+            try:
+                bulk_results = bulk_files(sc, conf, n)
+            except Exception as e:  # a task's error arrives wrapped in Java's; keep the Python lines
+                fail("writing the bulk-insert files failed: " + tail(str(e).split("Traceback")[-1], 12))
             shutil.rmtree(os.path.join(bulk, "staging"), ignore_errors=True)
             timings["bulk_seconds"] = time.time() - t0
             written = sum(r["count"] for r in bulk_results)
