@@ -2,6 +2,7 @@ import Foundation
 import VicinityData
 import VicinityHashers
 import VicinityLearning
+import VicinityMath
 
 /// What a `--model` value names: a seeded baseline fitted on the training set (`pixels`, `pca:N`,
 /// for documents `lsa:N` and `tfidf`; `lsh:B`, `pca-hash:B`, `itq:B`, `itq-faiss:B`, `spectral:B`)
@@ -12,6 +13,17 @@ public enum Baselines {
     public static func hasher(_ spec: String, training: Dataset, reporter: any JobReporter) throws -> (
         any BinaryHasher
     )? {
+        // `itq:32@lsa:128`: the hasher fitted on (and applied to) another embedding's codes.
+        if let at = spec.firstIndex(of: "@") {
+            let inner = try embedding(String(spec[spec.index(after: at)...]), training: training, reporter: reporter)
+            let codes = Dataset(
+                name: "\(training.name) \(inner.name)", features: inner.embed(training.features),
+                labels: training.labels, ids: training.ids, imageRows: 1, imageCols: inner.outputDims)
+            guard let outer = try hasher(String(spec[..<at]), training: codes, reporter: reporter) else {
+                throw PipelineError("--model \(spec): expected a hashing baseline before '@', e.g. itq:32@lsa:128")
+            }
+            return ComposedHasher(embedding: inner, hasher: outer)
+        }
         let parts = spec.split(separator: ":")
         guard parts.count == 2, ["lsh", "pca-hash", "itq", "itq-faiss", "spectral"].contains(parts[0]) else {
             return nil
@@ -62,4 +74,14 @@ public enum Baselines {
         }
         return model
     }
+}
+
+/// A hasher that reads another embedding's codes: `hasher.project(embedding.embed(x))`.
+struct ComposedHasher: BinaryHasher {
+    let embedding: any Embedding
+    let hasher: any BinaryHasher
+    var kind: String { "\(hasher.kind)@\(embedding.name)" }
+    var bits: Int { hasher.bits }
+    var inputDims: Int { embedding.inputDims }
+    func project(_ x: Matrix) -> Matrix { hasher.project(embedding.embed(x)) }
 }

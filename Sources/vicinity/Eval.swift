@@ -12,7 +12,7 @@ extension Vicinity {
             discussion: """
                 Models: `pixels` (raw pixels), `pca:N` (PCA fitted on the training split), or a model file;
                 hashing baselines `lsh:BITS`, `pca-hash:BITS`, `itq:BITS`, `itq-faiss:BITS` (faiss's ITQ update, to compare
-                with its figures), `spectral:BITS` report a "hamming" section
+                with its figures), `spectral:BITS` (`…@lsa:N`, `…@pca:N`: fitted on those codes) report a "hamming" section
                 instead: mAP over the full ranking of the training set, precision within Hamming radius 2 (an empty
                 ball counts 0) and precision@10/100, for the first --hamming-queries test images.
                 Error uses squared L2 in code space (ties by database row) and a majority vote of the k nearest; a tie

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VicinityData
+import VicinityHashers
 import VicinityLearning
 import VicinityMath
 @testable import VicinityPipeline
@@ -90,5 +91,21 @@ import VicinityMath
         let out = tfidf.embed(Matrix([[3, 5, 7], [0, 2, 0]]))
         #expect(abs(out[0, 0] - 1) < 1e-6 && out[0, 1] == 0 && out[0, 2] == 0)  // unit length after weighting
         #expect(out.storage[3...].allSatisfy { $0 == 0 })  // only an everywhere word: a zero row stays zero
+    }
+
+    @Test func aHasherCanReadAnotherEmbeddingsCodes() throws {
+        var rng = SeededRNG(seed: 8)
+        let counts = Matrix(rows: 60, cols: 10, storage: (0..<600).map { _ in Float(rng.below(4)) })
+        let train = Dataset(
+            name: "docs", features: counts, labels: (0..<60).map { $0 % 3 }, ids: (0..<60).map { "d\($0)" },
+            imageRows: 1, imageCols: 10)
+        let composed = try #require(try Baselines.hasher("itq:4@lsa:6", training: train, reporter: SilentReporter()))
+        let lsa = try LSAEmbedding(fitting: counts, components: 6)
+        let direct = try ITQ.fit(lsa.embed(counts), bits: 4, seed: 1).hasher
+        #expect(composed.project(counts).storage == direct.project(lsa.embed(counts)).storage)
+        #expect(composed.kind == "itq@lsa:6" && composed.bits == 4 && composed.inputDims == 10)
+        #expect(throws: PipelineError.self) {
+            try Baselines.hasher("pca:3@lsa:6", training: train, reporter: SilentReporter())
+        }
     }
 }
