@@ -37,7 +37,12 @@ public final class MilvusClient: Sendable {
     deinit { grpc.beginGracefulShutdown() }
 
     /// Runs one RPC and waits for it: `what` names it in errors. The call's own deadline is
-    /// `timeout`; the wait gives up a second later whatever the transport does.
+    /// `timeout`; the wait gives up a second later whatever the transport does. A call that finds
+    /// the connection gone is tried again (three times at most), waiting (up to 5 s) for the next connection:
+    /// grpc-swift's HTTP/2 client drops a connection that receives 200 RST_STREAM frames in
+    /// 10 s, and Milvus's gRPC server sends one after many replies, so under load connections
+    /// turn over every few hundred calls. Every call Vicinity makes may run twice: reads, upserts,
+    /// deletes by id, and the export's inserts, whose count is checked at the end.
     func call<T: Sendable>(
         _ what: String, timeout: Duration? = nil,
         _ body: @escaping @Sendable (MilvusService, CallOptions) async throws -> T
@@ -47,6 +52,23 @@ public final class MilvusClient: Sendable {
         options.timeout = limit
         options.maxRequestMessageBytes = 64 << 20  // what milvus accepts by default (proxy.grpc.serverMaxRecvSize)
         options.maxResponseMessageBytes = 256 << 20
+        var outcome = try attempt(what, options, body)
+        for retry in 0..<3 {
+            guard case .failure(let error as RPCError) = outcome, error.code == .unavailable else { break }
+            usleep(UInt32(20_000 << retry))  // the transport notices the closed connection meanwhile
+            options.waitForReady = true
+            options.timeout = min(limit, .seconds(5))
+            outcome = try attempt(what, options, body)
+        }
+        switch outcome {
+        case .success(let value): return value
+        case .failure(let error): throw describe(error, what)
+        }
+    }
+
+    private func attempt<T: Sendable>(
+        _ what: String, _ options: CallOptions, _ body: @escaping @Sendable (MilvusService, CallOptions) async throws -> T
+    ) throws(MilvusError) -> Result<T, any Error> {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let service = self.service
@@ -56,15 +78,13 @@ public final class MilvusClient: Sendable {
             outcome.withLock { $0 = result }
             done.signal()
         }
+        let limit = options.timeout ?? self.timeout
         let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18 + 1
         if done.wait(timeout: .now() + seconds) == .timedOut {
             task.cancel()
             throw .unreachable("Milvus at \(url.host):\(url.port) did not answer \(what) within \(limit)")
         }
-        switch outcome.withLock({ $0 })! {
-        case .success(let value): return value
-        case .failure(let error): throw describe(error, what)
-        }
+        return outcome.withLock { $0 }!
     }
 
     private func describe(_ error: any Error, _ what: String) -> MilvusError {

@@ -38,7 +38,8 @@ extension MilvusEngine {
             }
             let row = count()
             let stamp = try milvus {
-                try put(MovedItem(id: id, label: label, code: code, bits: bits.toBytes()), row: row, upsert: false)
+                // An upsert, not an insert: a retried call must not store the item twice.
+                try put(MovedItem(id: id, label: label, code: code, bits: bits.toBytes()), row: row)
             }
             tracking.withLock { $0 = Tracking(count: row + 1, seen: max($0.seen, stamp)) }
         }
@@ -55,7 +56,7 @@ extension MilvusEngine {
                 let expr = "\(MilvusLayout.idField) in [\(milvusLiteral(id))]"
                 var stamp = try client.delete(url.codesCollection, where: expr)
                 if layout.bits > 0 { stamp = max(stamp, try client.delete(url.bitsCollection, where: expr)) }
-                if let moved { stamp = max(stamp, try put(moved, row: row, upsert: true)) }
+                if let moved { stamp = max(stamp, try put(moved, row: row)) }
                 return stamp
             }
             tracking.withLock { $0 = Tracking(count: last, seen: max($0.seen, stamp)) }
@@ -90,18 +91,18 @@ extension MilvusEngine {
             id: id, label: labels.longs("label").first ?? -1, code: codes.floats(MilvusLayout.codeField), bits: bits)
     }
 
-    /// Writes an item at a row into both collections; returns the later write's timestamp.
-    private func put(_ item: MovedItem, row: Int, upsert: Bool) throws(MilvusError) -> UInt64 {
+    /// Writes (upserts) an item at a row into both collections; returns the later write's timestamp.
+    private func put(_ item: MovedItem, row: Int) throws(MilvusError) -> UInt64 {
         let common = [
             Column.strings(MilvusLayout.idField, [item.id]), Column.longs(MilvusLayout.labelField, [item.label]),
             Column.longs(MilvusLayout.rowField, [row]),
         ]
         var stamp = try client.insert(
             url.codesCollection, common + [Column.floatVectors(MilvusLayout.codeField, dims: layout.codeDims, item.code)],
-            rows: 1, upsert: upsert)
+            rows: 1, upsert: true)
         if layout.bits > 0 {
             let bits = Column.binaryVectors(MilvusLayout.bitsField, bytes: layout.bytesPerCode, item.bits)
-            stamp = max(stamp, try client.insert(url.bitsCollection, common + [bits], rows: 1, upsert: upsert))
+            stamp = max(stamp, try client.insert(url.bitsCollection, common + [bits], rows: 1, upsert: true))
         }
         return stamp
     }
