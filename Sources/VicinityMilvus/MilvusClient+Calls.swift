@@ -114,8 +114,11 @@ extension MilvusClient {
 
     /// Loads a collection into the query nodes and waits until it is searchable.
     func load(_ name: String, waitingUpTo limit: Duration = .seconds(300)) throws(MilvusError) {
-        let request = Milvus_Proto_Milvus_LoadCollectionRequest.with { ($0.collectionName, $0.replicaNumber) = (name, 1) }
-        try call("LoadCollection \(name)") { try await $0.loadCollection(request, options: $1) }.check("loading \(name)")
+        let request = Milvus_Proto_Milvus_LoadCollectionRequest.with {
+            ($0.collectionName, $0.replicaNumber) = (name, 1)
+        }
+        try call("LoadCollection \(name)") { try await $0.loadCollection(request, options: $1) }.check(
+            "loading \(name)")
         let progress = Milvus_Proto_Milvus_GetLoadingProgressRequest.with { $0.collectionName = name }
         try poll("loading \(name)", limit) { () throws(MilvusError) in
             let p = try call("GetLoadingProgress \(name)") { try await $0.getLoadingProgress(progress, options: $1) }

@@ -48,9 +48,10 @@ extension MilvusClient {
                 }
             ]
         }
-        let params = spec.range.map { r in
-            "{\"radius\": \(r.radius)" + (r.filter.map { ", \"range_filter\": \($0)" } ?? "") + "}"
-        } ?? "{}"
+        let params =
+            spec.range.map { r in
+                "{\"radius\": \(r.radius)" + (r.filter.map { ", \"range_filter\": \($0)" } ?? "") + "}"
+            } ?? "{}"
         let outputs = ["row", "label"] + (spec.withVectors ? [spec.field] : [])
         var request = Milvus_Proto_Milvus_SearchRequest.with {
             $0.collectionName = spec.collection
@@ -62,7 +63,9 @@ extension MilvusClient {
                 .pair("params", params), .pair("round_decimal", "-1"),
             ]
         }
-        do { request.placeholderGroup = try group.serializedData() } catch { throw .server("cannot encode a query vector") }
+        do { request.placeholderGroup = try group.serializedData() } catch {
+            throw .server("cannot encode a query vector")
+        }
         spec.guarantee.apply(&request.consistencyLevel, &request.guaranteeTimestamp)
         let sent = request
         let reply = try call("Search of \(spec.collection)") { try await $0.search(sent, options: $1) }
@@ -70,7 +73,9 @@ extension MilvusClient {
         return try hits(reply.results, spec)
     }
 
-    private func hits(_ data: Milvus_Proto_Schema_SearchResultData, _ spec: SearchSpec) throws(MilvusError) -> [MilvusHit] {
+    private func hits(_ data: Milvus_Proto_Schema_SearchResultData, _ spec: SearchSpec) throws(MilvusError)
+        -> [MilvusHit]
+    {
         let ids = data.ids.strID.data
         let columns = Columns(fields: data.fieldsData)
         let rows = columns.longs("row"), labels = columns.longs("label")

@@ -67,7 +67,8 @@ public final class MilvusClient: Sendable {
     }
 
     private func attempt<T: Sendable>(
-        _ what: String, _ options: CallOptions, _ body: @escaping @Sendable (MilvusService, CallOptions) async throws -> T
+        _ what: String, _ options: CallOptions,
+        _ body: @escaping @Sendable (MilvusService, CallOptions) async throws -> T
     ) throws(MilvusError) -> Result<T, any Error> {
         let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
@@ -89,7 +90,9 @@ public final class MilvusClient: Sendable {
 
     private func describe(_ error: any Error, _ what: String) -> MilvusError {
         let place = "\(url.host):\(url.port)"
-        guard let rpc = error as? RPCError else { return .unreachable("\(what) on Milvus at \(place) failed: \(error)") }
+        guard let rpc = error as? RPCError else {
+            return .unreachable("\(what) on Milvus at \(place) failed: \(error)")
+        }
         switch rpc.code {
         case .unavailable, .cancelled:
             return .unreachable("cannot reach Milvus at \(place) (\(rpc.message)); is it running there?")

@@ -70,7 +70,8 @@ extension MilvusEngine {
     private func settle(_ body: () throws -> [MilvusHit]) throws -> [MilvusHit] {
         do { return try milvus(body) } catch SettleError.tooMany(let cap) {
             throw EngineError(
-                "TOOMANY", "\(cap) or more items tie at the k-th distance; the Milvus backend settles fewer than \(cap)")
+                "TOOMANY", "\(cap) or more items tie at the k-th distance; the Milvus backend settles fewer than \(cap)"
+            )
         }
     }
 
@@ -113,7 +114,9 @@ extension MilvusEngine {
         case .bytes(let bytes):
             let expected = layout.bytesPerCode
             let hexDigits = bytes.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 | 0x20 >= 97 && $0 | 0x20 <= 102) }
-            if bytes.count != expected && hexDigits { return try bitsQuery(.hex(String(decoding: bytes, as: UTF8.self))) }
+            if bytes.count != expected && hexDigits {
+                return try bitsQuery(.hex(String(decoding: bytes, as: UTF8.self)))
+            }
             guard bytes.count == expected else {
                 throw EngineError(
                     "DIM", "BITS has \(bytes.count) bytes; codes have \(layout.bits) bits (\(expected) bytes)")
@@ -125,7 +128,9 @@ extension MilvusEngine {
     /// An item's vector field by id; nil when there is no such id.
     func lookUp(_ collection: String, id: String, field: String) throws -> Columns? {
         let expr = "\(MilvusLayout.idField) == \(milvusLiteral(id))"
-        let found = try milvus { try client.query(collection, where: expr, fields: ["id", field], guarantee: guarantee) }
+        let found = try milvus {
+            try client.query(collection, where: expr, fields: ["id", field], guarantee: guarantee)
+        }
         return found.strings(MilvusLayout.idField).isEmpty ? nil : found
     }
 
@@ -136,9 +141,12 @@ extension MilvusEngine {
             throw EngineError("NOTFOUND", "no row \(row); the store has rows 0..<\(count)")
         }
         let expr = "\(MilvusLayout.rowField) == \(row)"
-        let found = try milvus { try client.query(collection, where: expr, fields: ["id", field], guarantee: guarantee) }
+        let found = try milvus {
+            try client.query(collection, where: expr, fields: ["id", field], guarantee: guarantee)
+        }
         guard found.strings(MilvusLayout.idField).count == 1 else {
-            throw EngineError("BACKEND", "\(collection) holds \(found.strings("id").count) items at row \(row), not one")
+            throw EngineError(
+                "BACKEND", "\(collection) holds \(found.strings("id").count) items at row \(row), not one")
         }
         return found
     }

@@ -76,7 +76,8 @@ extension MilvusEngine {
         let codes = try lookUp(url.codesCollection, row: row, field: MilvusLayout.codeField)
         let labels = try milvus {
             try client.query(
-                url.codesCollection, where: "\(MilvusLayout.rowField) == \(row)", fields: ["label"], guarantee: guarantee)
+                url.codesCollection, where: "\(MilvusLayout.rowField) == \(row)", fields: ["label"],
+                guarantee: guarantee)
         }
         let id = codes.strings(MilvusLayout.idField)[0]
         var bits: [UInt8] = []
@@ -98,7 +99,8 @@ extension MilvusEngine {
             Column.longs(MilvusLayout.rowField, [row]),
         ]
         var stamp = try client.insert(
-            url.codesCollection, common + [Column.floatVectors(MilvusLayout.codeField, dims: layout.codeDims, item.code)],
+            url.codesCollection,
+            common + [Column.floatVectors(MilvusLayout.codeField, dims: layout.codeDims, item.code)],
             rows: 1, upsert: true)
         if layout.bits > 0 {
             let bits = Column.binaryVectors(MilvusLayout.bitsField, bytes: layout.bytesPerCode, item.bits)

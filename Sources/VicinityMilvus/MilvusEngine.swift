@@ -44,14 +44,17 @@ public final class MilvusEngine: SearchEngine {
             client = try MilvusClient(url)
             guard try client.hasCollection(url.codesCollection) else {
                 throw MilvusError.mismatch(
-                    "\(url) has no collection \(url.codesCollection); make it with vicinity export stores/NAME --to \(url)")
+                    "\(url) has no collection \(url.codesCollection); make it with vicinity export stores/NAME --to \(url)"
+                )
             }
             let schema = try client.describe(url.codesCollection)
             layout = try MilvusLayout(description: schema.description_p, collection: url.codesCollection)
             if layout.bits > 0, try !client.hasCollection(url.bitsCollection) {
                 throw MilvusError.mismatch(
-                    "\(url) has \(url.codesCollection) but not \(url.bitsCollection); export the store again with --replace")
+                    "\(url) has \(url.codesCollection) but not \(url.bitsCollection); export the store again with --replace"
+                )
             }
+            try loadCollections()
             let start = try client.allocTimestamp()
             let count = try client.count(url.codesCollection, guarantee: .upTo(start))
             tracking = Mutex(Tracking(count: count, seen: start))
@@ -71,6 +74,12 @@ public final class MilvusEngine: SearchEngine {
         }
     }
 
+    /// Loads both collections (a no-op when they are loaded), waiting until they are searchable.
+    func loadCollections() throws(MilvusError) {
+        try client.load(url.codesCollection, waitingUpTo: .seconds(60))
+        if layout.bits > 0 { try client.load(url.bitsCollection, waitingUpTo: .seconds(60)) }
+    }
+
     public var name: String { url.name }
     public var codeDims: Int { layout.codeDims }
     public var supportsAttributes: Bool { false }
@@ -79,7 +88,10 @@ public final class MilvusEngine: SearchEngine {
     public func info() -> [(String, String)] {
         var fields: [(String, String)] = [
             ("backend", url.description),
-            ("collections", ([url.codesCollection] + (layout.bits > 0 ? [url.bitsCollection] : [])).joined(separator: ",")),
+            (
+                "collections",
+                ([url.codesCollection] + (layout.bits > 0 ? [url.bitsCollection] : [])).joined(separator: ",")
+            ),
             ("store", layout.store), ("items", "\(count())"), ("code_dims", "\(layout.codeDims)"),
             ("bits", "\(layout.bits)"), ("model", modelPath ?? "none (RAW and ADD unavailable)"),
             ("model_fingerprint", layout.modelFingerprint),
@@ -119,7 +131,9 @@ public final class MilvusEngine: SearchEngine {
         guard count > 0, n > 0 else { return [] }
         let rows = distinct ? Array((0..<count).shuffled().prefix(n)) : (0..<n).map { _ in Int.random(in: 0..<count) }
         let expr = "\(MilvusLayout.rowField) in [\(Set(rows).map(String.init).joined(separator: ","))]"
-        guard let found = try? client.query(url.codesCollection, where: expr, fields: ["id", "row"], guarantee: guarantee)
+        guard
+            let found = try? client.query(
+                url.codesCollection, where: expr, fields: ["id", "row"], guarantee: guarantee)
         else { return [] }
         let idOf = Dictionary(zip(found.longs("row"), found.strings("id")), uniquingKeysWith: { a, _ in a })
         return rows.compactMap { idOf[$0] }
@@ -144,12 +158,20 @@ public final class MilvusEngine: SearchEngine {
     }
 
     func unsupported(_ what: String) -> EngineError {
-        EngineError("UNSUPPORTED", "\(what) is not available with the Milvus backend (\(url)); serve the store with --store for it")
+        EngineError(
+            "UNSUPPORTED",
+            "\(what) is not available with the Milvus backend (\(url)); serve the store with --store for it")
     }
 
     /// Runs Milvus calls, turning their failures into the reply's error line.
     func milvus<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as MilvusError {
+        do {
+            do { return try body() } catch MilvusError.server(let m) where m.contains("not loaded") {
+                // A restarted Milvus serves a collection again only once it is loaded again.
+                try loadCollections()
+                return try body()
+            }
+        } catch let error as MilvusError {
             switch error {
             case .unreachable(let m): throw EngineError("UNAVAILABLE", m)
             case .badURL(let m), .server(let m), .mismatch(let m): throw EngineError("BACKEND", m)

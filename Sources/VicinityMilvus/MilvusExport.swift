@@ -22,7 +22,9 @@ public struct MilvusExport {
         let snapshot: StoreSnapshot
         do {
             let codeStore = try CodeStore(path: store, access: .readOnly)
-            guard try codeStore.meta() != nil else { throw MilvusError.mismatch("\(store): the store is empty and has no model yet") }
+            guard try codeStore.meta() != nil else {
+                throw MilvusError.mismatch("\(store): the store is empty and has no model yet")
+            }
             snapshot = try codeStore.snapshot()
         } catch let error as MilvusError { throw error } catch { throw MilvusError.mismatch("\(error)") }
         let layout = MilvusLayout(
@@ -41,13 +43,15 @@ public struct MilvusExport {
         }
         try client.createIndex(url.codesCollection, field: MilvusLayout.codeField, type: "FLAT", metric: "L2")
         if layout.bits > 0 {
-            try client.createIndex(url.bitsCollection, field: MilvusLayout.bitsField, type: "BIN_FLAT", metric: "HAMMING")
+            try client.createIndex(
+                url.bitsCollection, field: MilvusLayout.bitsField, type: "BIN_FLAT", metric: "HAMMING")
         }
         for name in names { try client.load(name) }
         for name in names {
             let n = try client.count(name, guarantee: .strong)
             guard n == snapshot.count else {
-                throw MilvusError.mismatch("\(name) holds \(n) items after the export, not the store's \(snapshot.count)")
+                throw MilvusError.mismatch(
+                    "\(name) holds \(n) items after the export, not the store's \(snapshot.count)")
             }
         }
         return snapshot.count
@@ -88,7 +92,8 @@ public struct MilvusExport {
                 var packed = [UInt8](repeating: 0, count: rows.count * bytes)
                 for (i, row) in rows.enumerated() {
                     for b in 0..<bytes {
-                        packed[i * bytes + b] = UInt8(truncatingIfNeeded: snapshot.bits[row * words + b / 8] >> UInt64(8 * (b % 8)))
+                        packed[i * bytes + b] = UInt8(
+                            truncatingIfNeeded: snapshot.bits[row * words + b / 8] >> UInt64(8 * (b % 8)))
                     }
                 }
                 try client.insert(

@@ -49,7 +49,9 @@ public struct MilvusURL: Sendable, Equatable, CustomStringConvertible {
     static func validate(name: String) throws(MilvusError) {
         let letters = name.unicodeScalars
         guard let first = letters.first else { throw .badURL("the collection NAME after the port is empty") }
-        let allowed = letters.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
+        let allowed = letters.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_")
+        }
         guard allowed, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
             throw .badURL(
                 "collection name '\(quoted(name))': Milvus takes a letter or _ first, then letters, digits and _ only")

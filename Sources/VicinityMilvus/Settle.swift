@@ -32,7 +32,10 @@ public enum Settle {
                 guard hits.count < cap else { throw SettleError.tooMany(cap) }
             }
         }
-        return ordered(hits.map { h in var h = h; h.distance = distance(h); return h }, k: k, excluding: excluding)
+        return ordered(
+            hits.map { h in
+                var h = h; h.distance = distance(h); return h
+            }, k: k, excluding: excluding)
     }
 
     /// HAMMING: the k nearest, ties by row. Distances are exact integers, so only the items tied

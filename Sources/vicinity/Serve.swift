@@ -85,9 +85,12 @@ extension Vicinity {
                 let sets: VectorSets
                 if let backend {
                     // Client vector sets stay in memory, as with a read-only store.
-                    (engine, sets) = (try MilvusEngine(url: MilvusURL(parsing: backend), modelPath: model, stats: stats), VectorSets())
+                    (engine, sets) = (
+                        try MilvusEngine(url: MilvusURL(parsing: backend), modelPath: model, stats: stats), VectorSets()
+                    )
                 } else {
-                    let local = try StoreEngine(storePath: store ?? "", modelPath: model, readOnly: readOnly, stats: stats)
+                    let local = try StoreEngine(
+                        storePath: store ?? "", modelPath: model, readOnly: readOnly, stats: stats)
                     (engine, sets) = (local, try VectorSets(store: local.store))
                 }
                 server = try NetworkServer(engine: engine, sets: sets, configuration: config, stats: stats)

@@ -38,7 +38,9 @@ import Testing
     }
 
     @Test func longNamesAreRefusedBeforeMilvusSeesThem() throws {
-        #expect(throws: MilvusError.self) { try MilvusURL(parsing: "milvus://h:1/" + String(repeating: "a", count: 250)) }
+        #expect(throws: MilvusError.self) {
+            try MilvusURL(parsing: "milvus://h:1/" + String(repeating: "a", count: 250))
+        }
         _ = try MilvusURL(parsing: "milvus://h:1/" + String(repeating: "a", count: 249))
     }
 

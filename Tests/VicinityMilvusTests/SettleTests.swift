@@ -21,13 +21,16 @@ import VicinitySearch
         }
 
         /// Milvus as measured: its own rounding, no tie order, `limit` at most.
-        func search(_ q: [Float], limit: Int, range: (radius: Float, filter: Float?)?, rng: inout SeededRNG, calls: inout Int)
+        func search(
+            _ q: [Float], limit: Int, range: (radius: Float, filter: Float?)?, rng: inout SeededRNG, calls: inout Int
+        )
             -> [MilvusHit]
         {
             calls += 1
             var hits = vectors.indices.map { row in
                 let wobble = 1 + Float(Int(rng.below(7)) - 3) * 1e-7
-                return MilvusHit(id: ids[row], distance: exact(q, row) * wobble, row: row, label: row % 10, vector: vectors[row])
+                return MilvusHit(
+                    id: ids[row], distance: exact(q, row) * wobble, row: row, label: row % 10, vector: vectors[row])
             }
             if let range { hits = hits.filter { $0.distance < range.radius && $0.distance >= (range.filter ?? 0) } }
             hits.shuffle(using: &rng)
@@ -60,11 +63,16 @@ import VicinitySearch
             let q = base.vectors[queryRow]
             for noSelf in [false, true] {
                 var calls = 0
-                let got = try Settle.knn(k: k, excluding: noSelf ? base.ids[queryRow] : nil, cap: 16_384) { limit, range in
+                let got = try Settle.knn(k: k, excluding: noSelf ? base.ids[queryRow] : nil, cap: 16_384) {
+                    limit, range in
                     base.search(q, limit: limit, range: range, rng: &rng, calls: &calls)
-                } distance: { base.exact(q, $0.row) }
+                } distance: {
+                    base.exact(q, $0.row)
+                }
                 let want = base.expected(q, k: k, excluding: noSelf ? queryRow : nil)
-                #expect(got.map { [$0.id, "\($0.distance.bitPattern)", "\($0.row)"] } == want.map { [$0.0, "\($0.1.bitPattern)", "\($0.2)"] })
+                #expect(
+                    got.map { [$0.id, "\($0.distance.bitPattern)", "\($0.row)"] }
+                        == want.map { [$0.0, "\($0.1.bitPattern)", "\($0.2)"] })
                 rangeSearches += calls - 1
                 var ignored = 0
                 let raw = base.search(q, limit: k, range: nil, rng: &rng, calls: &ignored)
@@ -84,7 +92,9 @@ import VicinitySearch
         for queryRow in stride(from: 0, to: 800, by: 13) {
             let q = codes[queryRow]
             let search: Settle.Search = { limit, range in
-                var hits = codes.indices.map { MilvusHit(id: "b\($0)", distance: hamming(q, codes[$0]), row: $0, label: 0) }
+                var hits = codes.indices.map {
+                    MilvusHit(id: "b\($0)", distance: hamming(q, codes[$0]), row: $0, label: 0)
+                }
                 if let range { hits = hits.filter { $0.distance < range.radius && $0.distance >= (range.filter ?? 0) } }
                 hits.shuffle(using: &rng)
                 hits.sort { $0.distance < $1.distance }
@@ -117,7 +127,9 @@ import VicinitySearch
             calls += 1
             #expect(range == nil && limit == Settle.firstLimit(2, cap: 100))
             return (0..<limit).map { MilvusHit(id: "r\($0)", distance: Float($0), row: 100 - $0, label: 0) }
-        } distance: { $0.distance }
+        } distance: {
+            $0.distance
+        }
         #expect(calls == 1 && hits.map(\.id) == ["r0", "r1"])
     }
 }
