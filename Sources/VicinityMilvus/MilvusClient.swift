@@ -38,7 +38,7 @@ public final class MilvusClient: Sendable {
 
     /// Runs one RPC and waits for it: `what` names it in errors. The call's own deadline is
     /// `timeout`; the wait gives up a second later whatever the transport does. A call that finds
-    /// the connection gone is tried again (three times at most), waiting (up to 5 s) for the next connection:
+    /// the connection gone is tried again (three times at most), waiting (up to 1 s each) for the next connection:
     /// grpc-swift's HTTP/2 client drops a connection that receives 200 RST_STREAM frames in
     /// 10 s, and Milvus's gRPC server sends one after many replies, so under load connections
     /// turn over every few hundred calls. Every call Vicinity makes may run twice: reads, upserts,
@@ -57,7 +57,7 @@ public final class MilvusClient: Sendable {
             guard case .failure(let error as RPCError) = outcome, error.code == .unavailable else { break }
             usleep(UInt32(20_000 << retry))  // the transport notices the closed connection meanwhile
             options.waitForReady = true
-            options.timeout = min(limit, .seconds(5))
+            options.timeout = min(limit, .seconds(1))  // a fresh connection takes milliseconds; a dead server, all of it
             outcome = try attempt(what, options, body)
         }
         switch outcome {

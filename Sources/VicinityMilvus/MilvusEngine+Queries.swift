@@ -83,7 +83,7 @@ extension MilvusEngine {
             guard let code = found.map({ $0.floats(MilvusLayout.codeField) }) else { throw EngineError.notFound(id) }
             return (code, id)
         case .row(let row):
-            let found = try lookUp(url.codesCollection, row: row, field: MilvusLayout.codeField)
+            let found = try lookUp(url.codesCollection, row: row, fields: [MilvusLayout.codeField])
             return (found.floats(MilvusLayout.codeField), found.strings(MilvusLayout.idField).first)
         case .vector(let v):
             guard v.count == layout.codeDims else {
@@ -105,7 +105,7 @@ extension MilvusEngine {
             }
             return (found.bytes(MilvusLayout.bitsField), id)
         case .row(let row):
-            let found = try lookUp(url.bitsCollection, row: row, field: MilvusLayout.bitsField)
+            let found = try lookUp(url.bitsCollection, row: row, fields: [MilvusLayout.bitsField])
             return (found.bytes(MilvusLayout.bitsField), found.strings(MilvusLayout.idField).first)
         case .hex(let text):
             do { return (try BinaryCodes(hex: text, bits: layout.bits).toBytes(), nil) } catch {
@@ -134,15 +134,15 @@ extension MilvusEngine {
         return found.strings(MilvusLayout.idField).isEmpty ? nil : found
     }
 
-    /// The item at a row, with its id and vector field; NOTFOUND as the local engine words it.
-    func lookUp(_ collection: String, row: Int, field: String) throws -> Columns {
+    /// The item at a row, with its id and the fields asked for; NOTFOUND as the local engine words it.
+    func lookUp(_ collection: String, row: Int, fields: [String]) throws -> Columns {
         let count = count()
         guard row >= 0 && row < count else {
             throw EngineError("NOTFOUND", "no row \(row); the store has rows 0..<\(count)")
         }
         let expr = "\(MilvusLayout.rowField) == \(row)"
         let found = try milvus {
-            try client.query(collection, where: expr, fields: ["id", field], guarantee: guarantee)
+            try client.query(collection, where: expr, fields: ["id"] + fields, guarantee: guarantee)
         }
         guard found.strings(MilvusLayout.idField).count == 1 else {
             throw EngineError(

@@ -73,23 +73,20 @@ extension MilvusEngine {
     }
 
     private func item(atRow row: Int) throws -> MovedItem {
-        let codes = try lookUp(url.codesCollection, row: row, field: MilvusLayout.codeField)
-        let labels = try milvus {
-            try client.query(
-                url.codesCollection, where: "\(MilvusLayout.rowField) == \(row)", fields: ["label"],
-                guarantee: guarantee)
-        }
+        let codes = try lookUp(
+            url.codesCollection, row: row, fields: [MilvusLayout.labelField, MilvusLayout.codeField])
         let id = codes.strings(MilvusLayout.idField)[0]
         var bits: [UInt8] = []
         if layout.bits > 0 {
-            let found = try lookUp(url.bitsCollection, row: row, field: MilvusLayout.bitsField)
+            let found = try lookUp(url.bitsCollection, row: row, fields: [MilvusLayout.bitsField])
             guard found.strings(MilvusLayout.idField).first == id else {
                 throw EngineError("BACKEND", "\(url.codesCollection) and \(url.bitsCollection) disagree at row \(row)")
             }
             bits = found.bytes(MilvusLayout.bitsField)
         }
         return MovedItem(
-            id: id, label: labels.longs("label").first ?? -1, code: codes.floats(MilvusLayout.codeField), bits: bits)
+            id: id, label: codes.longs(MilvusLayout.labelField).first ?? -1, code: codes.floats(MilvusLayout.codeField),
+            bits: bits)
     }
 
     /// Writes (upserts) an item at a row into both collections; returns the later write's timestamp.

@@ -54,7 +54,7 @@ public final class MilvusEngine: SearchEngine {
                     "\(url) has \(url.codesCollection) but not \(url.bitsCollection); export the store again with --replace"
                 )
             }
-            try loadCollections()
+            try Self.load(client, url, layout)
             let start = try client.allocTimestamp()
             let count = try client.count(url.codesCollection, guarantee: .upTo(start))
             tracking = Mutex(Tracking(count: count, seen: start))
@@ -75,7 +75,9 @@ public final class MilvusEngine: SearchEngine {
     }
 
     /// Loads both collections (a no-op when they are loaded), waiting until they are searchable.
-    func loadCollections() throws(MilvusError) {
+    func loadCollections() throws(MilvusError) { try Self.load(client, url, layout) }
+
+    static func load(_ client: MilvusClient, _ url: MilvusURL, _ layout: MilvusLayout) throws(MilvusError) {
         try client.load(url.codesCollection, waitingUpTo: .seconds(60))
         if layout.bits > 0 { try client.load(url.bitsCollection, waitingUpTo: .seconds(60)) }
     }

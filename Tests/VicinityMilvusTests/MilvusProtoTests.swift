@@ -57,7 +57,7 @@ import Testing
         #expect(schema.name == "f_codes" && schema.fields.map(\.name) == ["id", "label", "row", "code"])
         #expect(schema.fields[0].isPrimaryKey && schema.fields[0].dataType == .varChar)
         #expect(layout.bitsSchema(url).fields[3].typeParams == [.pair("dim", "64")])
-        #expect(try MilvusLayout(description: schema.description, collection: "f_codes") == layout)
+        #expect(try MilvusLayout(description: schema.description_p, collection: "f_codes") == layout)
         #expect(throws: MilvusError.self) { try MilvusLayout(description: "bits of f_codes", collection: "f_bits") }
     }
 }

@@ -45,21 +45,22 @@ import VicinitySearch
         }
     }
 
-    /// Small integer coordinates make many exact ties; a few random-valued rows make rounding matter.
+    /// Small integer coordinates make many exact ties, a quarter of the rows one vector (more ties
+    /// than a first search holds), and random-valued rows make rounding matter.
     static func base(_ count: Int, dims: Int, seed: UInt64) -> Base {
         var rng = SeededRNG(seed: seed)
         return Base(
             vectors: (0..<count).map { i in
-                (0..<dims).map { _ in i % 5 == 0 ? rng.uniform() * 3 : Float(rng.below(3)) }
+                (0..<dims).map { _ in i % 4 == 0 ? 0 : i % 5 == 0 ? rng.uniform() * 2 : Float(rng.below(2)) }
             })
     }
 
     @Test(arguments: [1, 5, 10, 40])
     func knnEqualsBruteForce(k: Int) throws {
-        let base = Self.base(600, dims: 4, seed: UInt64(k))
+        let base = Self.base(300, dims: 4, seed: UInt64(k))
         var rng = SeededRNG(seed: 99)
         var rangeSearches = 0, rawDiffers = 0
-        for queryRow in stride(from: 0, to: 600, by: 7) {
+        for queryRow in stride(from: 0, to: 300, by: 9) {
             let q = base.vectors[queryRow]
             for noSelf in [false, true] {
                 var calls = 0
@@ -80,7 +81,7 @@ import VicinitySearch
             }
         }
         // The data is hard: Milvus's own top k is often not the answer, and ties need range searches.
-        #expect(rawDiffers > 20)
+        #expect(rawDiffers > 10)
         #expect(rangeSearches > 0)
     }
 

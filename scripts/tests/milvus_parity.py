@@ -66,6 +66,10 @@ def queries(ids, dims, bits, rng, rows):
     q += [["RADIUS", str(rng.choice([0, 1, 2, 3, 4, 6, 8])), "ID", i] for i in pick(16)]
     q += [["RADIUS", "3", "ID", i, "NOSELF"] for i in pick(4)]
     q += [["KNN", "5", "ID", "no-such-item"], ["HAMMING", "5", "ROW", str(rows + 5)]]
+    # The store key's vector-set commands go through the same engine.
+    q += [["VSIM", "parity", "ELE", i, "COUNT", "5", "WITHSCORES"] for i in pick(4)]
+    q += [["VEMB", "parity", i] for i in pick(2)] + [["VISMEMBER", "parity", i] for i in pick(2)]
+    q += [["VCARD", "parity"], ["VDIM", "parity"]]
     rng.shuffle(q)
     return q
 
@@ -100,11 +104,14 @@ def main():
         answered += not (a.startswith(b"ERR") or a.startswith(b"-"))
 
     rows = len(ids)
+    images = training_pixels(16)
     for words in queries(ids, dims, args.bits, rng, rows):
         check(words)
+    for pixels in images[12:16]:  # queries embedded by each server's model
+        check(["KNN", "10", "RAW", pixels], "plain")
+        check(["CLASSIFY", "5", "RAW", pixels], "plain")
     # Writes, each followed by requests that see it: ADDs take the next rows; a DEL moves the
     # last row into the hole, so ROW queries and ties ordered by row must follow on both sides.
-    images = training_pixels(12)
     for n, pixels in enumerate(images[:10]):
         check(["ADD", f"new-{n}", str(n % 10), "RAW", pixels], "plain")
         rows += 1
