@@ -57,7 +57,8 @@ public final class MilvusClient: Sendable {
             guard case .failure(let error as RPCError) = outcome, error.code == .unavailable else { break }
             usleep(UInt32(20_000 << retry))  // the transport notices the closed connection meanwhile
             options.waitForReady = true
-            options.timeout = min(limit, .seconds(1))  // a fresh connection takes milliseconds; a dead server, all of it
+            // A fresh connection takes milliseconds; a dead server takes the whole second.
+            options.timeout = min(limit, .seconds(1))
             outcome = try attempt(what, options, body)
         }
         switch outcome {
@@ -97,7 +98,7 @@ public final class MilvusClient: Sendable {
         case .unavailable, .cancelled:
             return .unreachable("cannot reach Milvus at \(place) (\(rpc.message)); is it running there?")
         case .deadlineExceeded:
-            return .unreachable("Milvus at \(place) did not answer \(what) within \(timeout)")
+            return .unreachable("Milvus at \(place) did not answer \(what) in time; is it running there?")
         default:
             return .server("Milvus at \(place) failed \(what): \(rpc.code): \(rpc.message)")
         }

@@ -7,7 +7,7 @@ import argparse, csv, random, socket, sys, threading, time
 
 
 def run(port, kind, ids, clients, seconds):
-    latencies, lock = [], threading.Lock()
+    latencies, failures, lock = [], [], threading.Lock()
     stop = time.time() + seconds
 
     def client(seed):
@@ -20,8 +20,11 @@ def run(port, kind, ids, clients, seconds):
             began = time.perf_counter()
             s.sendall(f"{words} {rng.choice(ids)}\n".encode())
             line = f.readline()
-            if line.startswith(b"ERR"):
-                sys.exit(f"milvus-bench: {line.decode().strip()}")
+            if line.startswith(b"ERR NOTFOUND"):  # an item the parity check deleted
+                continue
+            if line.startswith(b"ERR") or not line:
+                failures.append(line.decode().strip() or "connection closed")
+                break
             while line != b"END\n":
                 line = f.readline()
             mine.append(time.perf_counter() - began)
@@ -33,6 +36,8 @@ def run(port, kind, ids, clients, seconds):
     for t in threads: t.start()
     for t in threads: t.join()
     elapsed = time.time() - began
+    if failures or not latencies:
+        sys.exit(f"milvus-bench: {kind} on port {port}: {failures[:1] or 'no replies'}")
     latencies.sort()
     return len(latencies) / elapsed, latencies[int(0.99 * (len(latencies) - 1))] * 1000, latencies[len(latencies) // 2] * 1000
 
