@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "VicinityServer", targets: ["VicinityServer"]),
         .library(name: "VicinityClient", targets: ["VicinityClient"]),
         .library(name: "VicinityPlot", targets: ["VicinityPlot"]),
+        .library(name: "VicinityMilvus", targets: ["VicinityMilvus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,6 +39,11 @@ let package = Package(
         // Operations: the Prometheus endpoint's registry and the server's log lines.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The Milvus engine's client: Milvus's gRPC API (code generated once from proto/milvus, committed).
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System-library shims: a module map and one header each, nothing else.
@@ -73,6 +79,17 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: kernels),
+        // Milvus behind the engine protocol (issue 19): export a store to it, serve from it.
+        .target(
+            name: "VicinityMilvus",
+            dependencies: [
+                "VicinityMath", "VicinityCodes", "VicinityLearning", "VicinitySearch", "VicinityStore",
+                "VicinityPipeline", "VicinityServer",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ], swiftSettings: kernels),
         .target(name: "VicinityClient", dependencies: [], swiftSettings: kernels),
         .target(name: "VicinityPlot", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),
         .executableTarget(
@@ -81,6 +98,7 @@ let package = Package(
                 "VicinityMath", "VicinityData", "VicinityCodes", "VicinityLearning", "VicinityHashers",
                 "VicinitySearch",
                 "VicinityStore", "VicinityPipeline", "VicinityServer", "VicinityClient", "VicinityPlot",
+                "VicinityMilvus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ], swiftSettings: kernels),
 
@@ -124,6 +142,12 @@ let package = Package(
             name: "VicinityPlotTests",
             dependencies: ["VicinityTestSupport", "VicinityPlot", "VicinityData", "VicinityMath"],
             swiftSettings: kernels),
+        .testTarget(
+            name: "VicinityMilvusTests",
+            dependencies: [
+                "VicinityTestSupport", "VicinityMilvus", "VicinityServer", "VicinityStore", "VicinityCodes",
+                "VicinityMath", "VicinitySearch",
+            ], swiftSettings: kernels),
         .testTarget(
             name: "VicinityCLITests",
             dependencies: [

@@ -99,6 +99,8 @@ extension CommandTable {
                 guard parseAttributes(w[6]) != nil else { throw EngineError("BADARG", "ATTRS must be a JSON object") }
                 json = w[6]
             }
+            // An engine without attributes refuses them (its setAttributes throws) before the item is written.
+            if json != nil && !ctx.engine.supportsAttributes { _ = try ctx.engine.setAttributes(w[1], json) }
             try ctx.engine.add(id: w[1], label: label, pixels: image)
             if let json { _ = try ctx.engine.setAttributes(w[1], json) }
             return .ok

@@ -22,6 +22,10 @@ public struct ItemView: Sendable, Equatable {
     public var code: [Float]
     /// Packed bits as hex (docs/PROTOCOL.md gives the bit order); empty when the store has no bits.
     public var bitsHex: String
+
+    public init(id: String, label: Int, className: String? = nil, code: [Float], bitsHex: String) {
+        (self.id, self.label, self.className, self.code, self.bitsHex) = (id, label, className, code, bitsHex)
+    }
 }
 
 /// The query of a KNN request.
@@ -100,10 +104,14 @@ public protocol SearchEngine: Sendable {
     func snapshot(to directory: String) throws -> Int
     /// Bytes the store's files take on disk (the metrics' `vicinity_store_bytes`).
     func storeBytes() -> Int
+    /// Whether items may carry attributes; ADD … ATTRS and VADD … SETATTR are refused before the
+    /// item is written when not, so a refusal never leaves half a write.
+    var supportsAttributes: Bool { get }
 }
 
 extension SearchEngine {
     public func storeBytes() -> Int { 0 }
+    public var supportsAttributes: Bool { true }
     public func knn(k: Int, query: VectorQuery) throws -> [Hit] {
         try knn(k: k, query: query, options: SearchOptions())
     }

@@ -96,6 +96,9 @@ extension CommandTable {
     static func vadd(_ ctx: inout CommandContext, _ w: [String]) throws -> Reply {
         let args = try VectorSetGrammar.vadd(w, ctx.request.bytes)
         if case .store = try target(ctx, args.key) {
+            if case .some(.some(let json)) = args.attributes, !ctx.engine.supportsAttributes {
+                _ = try ctx.engine.setAttributes(args.element, json)  // refused before the item is written
+            }
             switch args.input {
             case .values(let v):
                 try checkDims(v.count, ctx.engine.codeDims)

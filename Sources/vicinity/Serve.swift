@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VicinityMilvus
 import VicinityServer
 
 extension Vicinity {
@@ -12,7 +13,9 @@ extension Vicinity {
                 SIGTERM or Ctrl-C stops accepting, finishes the requests already read, and closes the store.
                 """)
 
-        @Option(help: "The store directory (made by vicinity embed).") var store: String
+        @Option(help: "The store directory (made by vicinity embed).") var store: String?
+        @Option(help: "Answer from Milvus instead: milvus://HOST:PORT/NAME (made by vicinity export --to).")
+        var backend: String?
         @Option(help: "The model the store was embedded with: enables KNN … RAW and ADD.") var model: String?
         @Option(help: "Address to listen on (a non-loopback address needs --auth-token).") var host = "127.0.0.1"
         @Option(help: "TCP port (0 picks a free one).") var port = 7878
@@ -31,6 +34,9 @@ extension Vicinity {
         var slowlogLogSlowerThan = 10_000
 
         func validate() throws {
+            guard (store == nil) != (backend == nil) else {
+                throw ValidationError("give --store stores/NAME or --backend milvus://HOST:PORT/NAME (one of them)")
+            }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
             guard maxConnections >= 1, idleTimeout >= 1, maxK >= 1 else {
                 throw ValidationError("--max-connections, --idle-timeout and --max-k must be positive")
@@ -74,18 +80,26 @@ extension Vicinity {
             let stop = StopSignal(announce: false)
             let stats = ServerStats(log: log)
             let server: NetworkServer
-            let engine: StoreEngine
+            let engine: any SearchEngine
             do {
-                engine = try StoreEngine(storePath: store, modelPath: model, readOnly: readOnly, stats: stats)
-                server = try NetworkServer(
-                    engine: engine, sets: try VectorSets(store: engine.store), configuration: config,
-                    stats: stats)
+                let sets: VectorSets
+                if let backend {
+                    // Client vector sets stay in memory, as with a read-only store.
+                    (engine, sets) = (
+                        try MilvusEngine(url: MilvusURL(parsing: backend), modelPath: model, stats: stats), VectorSets()
+                    )
+                } else {
+                    let local = try StoreEngine(
+                        storePath: store ?? "", modelPath: model, readOnly: readOnly, stats: stats)
+                    (engine, sets) = (local, try VectorSets(store: local.store))
+                }
+                server = try NetworkServer(engine: engine, sets: sets, configuration: config, stats: stats)
             } catch {
                 throw CLIError("\(error)")
             }
             let metricsHost = config.metricsHost ?? host
             log.started(
-                address: "\(host):\(server.port)", store: store, items: engine.count(),
+                address: "\(host):\(server.port)", store: store ?? backend ?? "", items: engine.count(),
                 seconds: Date().timeIntervalSince(began), metrics: server.metricsPort.map { "\(metricsHost):\($0)" },
                 auth: config.policy.authToken != nil, readOnly: readOnly)
             // Machine-readable lines on stdout, so scripts learn the ports (useful with port 0).
