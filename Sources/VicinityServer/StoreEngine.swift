@@ -245,23 +245,9 @@ public final class StoreEngine: SearchEngine {
         }
     }
 
-    public func embed(images: [[Float]]) throws -> [[Float]] {
-        guard let encoder else { throw EngineError("NOMODEL", "the server was started without --model; RAW needs one") }
-        let d = encoder.model.inputDims
-        guard images.allSatisfy({ $0.count == d }) else {
-            throw EngineError("DIM", "an image does not have \(d) pixels")
-        }
-        let codes = encoder.model.embed(Matrix(rows: images.count, cols: d, storage: images.flatMap { $0 }))
-        return (0..<codes.rows).map { codes.row($0) }
-    }
+    public func embed(images: [[Float]]) throws -> [[Float]] { try encoder.embedImages(images) }
 
-    func embed(_ pixels: [Float]) throws -> (codes: Matrix, bits: BinaryCodes) {
-        guard let encoder else { throw EngineError("NOMODEL", "the server was started without --model; RAW needs one") }
-        guard pixels.count == encoder.model.inputDims else {
-            throw EngineError("DIM", "RAW has \(pixels.count) pixels; the model takes \(encoder.model.inputDims)")
-        }
-        return encoder.encode(Matrix(rows: 1, cols: pixels.count, storage: pixels))
-    }
+    func embed(_ pixels: [Float]) throws -> (codes: Matrix, bits: BinaryCodes) { try encoder.embedPixels(pixels) }
 
 }
 
