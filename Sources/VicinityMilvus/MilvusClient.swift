@@ -84,7 +84,8 @@ public final class MilvusClient: Sendable {
         let seconds = Double(limit.components.seconds) + Double(limit.components.attoseconds) / 1e18 + 1
         if done.wait(timeout: .now() + seconds) == .timedOut {
             task.cancel()
-            throw .unreachable("Milvus at \(url.host):\(url.port) did not answer \(what) within \(limit)")
+            throw .unreachable(
+                "Milvus at \(url.host):\(url.port) did not answer \(what) within \(limit); is it running there?")
         }
         return outcome.withLock { $0 }!
     }

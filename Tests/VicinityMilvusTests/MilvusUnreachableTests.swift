@@ -26,8 +26,10 @@ import VicinityServer
             Issue.record("expected unreachable, got \(String(describing: outcome))")
             return
         }
-        #expect(message.contains("127.0.0.1:1") && message.contains("is it running there?"))
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(message.contains("127.0.0.1:1") && message.contains("is it running there?"), "\(message)")
+        // Refused at once when the machine is idle; under a loaded test run the call's 5 s deadline
+        // (plus the 1 s grace) may be what ends it, and resuming this task waits for a free thread.
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func theEngineSaysWhatIsWrong() async {
