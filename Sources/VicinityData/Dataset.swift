@@ -23,6 +23,8 @@ public struct Dataset: Sendable {
     public let imageChannels: Int
     /// Class names by label, when the source names its classes (a folder of class folders); else empty.
     public let classNames: [String]
+    /// The words the features count, for a document set (docs/DOCUMENTS.md); nil for images.
+    public let vocabulary: Vocabulary?
     /// See `fingerprint(features:labels:)`: 16 hex digits of a word-wise
     /// FNV-1a 64-bit hash of the shape, feature bits and labels. Computed
     /// once here, since the stored properties are immutable.
@@ -33,7 +35,8 @@ public struct Dataset: Sendable {
 
     public init(
         name: String, features: Matrix, labels: [Int], ids: [String],
-        imageRows: Int, imageCols: Int, imageChannels: Int = 1, classNames: [String] = []
+        imageRows: Int, imageCols: Int, imageChannels: Int = 1, classNames: [String] = [],
+        vocabulary: Vocabulary? = nil
     ) {
         precondition(labels.count == features.rows, "\(name): \(labels.count) labels for \(features.rows) rows")
         precondition(ids.count == features.rows, "\(name): \(ids.count) ids for \(features.rows) rows")
@@ -48,6 +51,7 @@ public struct Dataset: Sendable {
         self.imageCols = imageCols
         self.imageChannels = imageChannels
         self.classNames = classNames
+        self.vocabulary = vocabulary
         self.fingerprint = VicinityData.fingerprint(features: features, labels: labels)
     }
 
@@ -57,7 +61,7 @@ public struct Dataset: Sendable {
         return Dataset(
             name: name, features: features.rows(idx), labels: idx.map { labels[$0] },
             ids: idx.map { ids[$0] }, imageRows: imageRows, imageCols: imageCols, imageChannels: imageChannels,
-            classNames: classNames)
+            classNames: classNames, vocabulary: vocabulary)
     }
 
     /// The input geometry of these images.

@@ -57,10 +57,19 @@ extension Dataset {
             existingVariant(directory, "\(split.rawValue).counts") ?? countsPath,
             vocabularySize: vocabulary.count, classCount: names.count)
         let v = vocabulary.count
+        // The stop list makes new texts countable (a model records both); sets without one still load.
+        let stopsPath = dir.appendingPathComponent("stopwords.txt")
+        let words: Vocabulary? =
+            FileManager.default.fileExists(atPath: stopsPath)
+            ? Vocabulary(
+                words: vocabulary,
+                tokenizer: Tokenizer(stopWords: try textLines(stopsPath).map { String($0.text) }.filter { !$0.isEmpty })
+            )
+            : nil
         return Dataset(
             name: "\(baseName(dir.standardizingPath))/\(split.rawValue)",
             features: Matrix(rows: counts.ids.count, cols: v, storage: counts.values),
-            labels: counts.labels, ids: counts.ids, imageRows: 1, imageCols: v, classNames: names)
+            labels: counts.labels, ids: counts.ids, imageRows: 1, imageCols: v, classNames: names, vocabulary: words)
     }
 }
 

@@ -21,6 +21,10 @@ public struct Architecture: Sendable, Codable, Equatable {
     public var headBits: Int?
     /// Sizes of the head's logistic hidden layers between code and bits; nil or empty: one layer.
     public var headHidden: [Int]?
+    /// For models of word counts: the vocabulary (input i counts word i) and the stop words of the
+    /// tokenizer that counted the training documents, so new texts are counted the same way.
+    public var vocabulary: [String]?
+    public var stopWords: [String]?
 
     public init(network: Network, encoderDepth: Int, imageRows: Int = 0, imageCols: Int = 0) {
         sizes = network.sizes
@@ -83,6 +87,12 @@ public struct EmbeddingModel: Embedding {
     public var inputDims: Int { network.inputDims }
     public var outputDims: Int { architecture.codeDims }
     public var encoderDepth: Int { architecture.encoderDepth }
+
+    /// What turns a text into this model's input, for models of word counts (nil for others).
+    public var textVocabulary: Vocabulary? {
+        guard let words = architecture.vocabulary, words.count == inputDims else { return nil }
+        return Vocabulary(words: words, tokenizer: Tokenizer(stopWords: architecture.stopWords ?? []))
+    }
 
     /// The binary head: logistic layers from the code to `headBits` units, thresholded at 0.5.
     public var head: Network? {

@@ -141,6 +141,8 @@ public final class Trainer {
             fingerprint: data.fingerprint, imageRows: data.imageRows, imageCols: data.imageCols)
         model.architecture.imageChannels = data.imageChannels == 1 ? nil : data.imageChannels
         model.architecture.classNames = data.classNames.isEmpty ? nil : data.classNames
+        model.architecture.vocabulary = data.vocabulary?.words
+        model.architecture.stopWords = data.vocabulary.map { $0.tokenizer.stopWords.sorted() }
         return settings.headBits > 0 ? try withBinaryHead(model, data: data) : model
     }
 

@@ -57,6 +57,10 @@ extension MilvusEngine {
         }
     }
 
+    public func shortlist(k: Int, radius: Int, query: VectorQuery, options: SearchOptions) throws -> [Hit] {
+        throw unsupported("SHORTLIST")
+    }
+
     private func bitsSpec(_ bytes: [UInt8]) -> SearchSpec {
         SearchSpec(
             collection: url.bitsCollection, field: MilvusLayout.bitsField, metric: "HAMMING", vector: .binary(bytes),

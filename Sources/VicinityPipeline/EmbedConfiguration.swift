@@ -14,6 +14,8 @@ public struct EmbedConfiguration {
         case dataset(String, split: EmbedSplit)
         /// An image folder, IDX file or CSV file, with `labels` (a labels file) replacing its own.
         case images(String, labels: String?, fit: ImageFit)
+        /// Texts as JSON lines (`id`, `text`, optional `label`), counted with a model's vocabulary.
+        case documents(String)
         /// `count` perturbed copies of a named data set's training images (`PerturbedImages`),
         /// made a batch at a time as they are embedded; ids `p00000000`, ….
         case perturbed(String, count: Int, seed: UInt64)

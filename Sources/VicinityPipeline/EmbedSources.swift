@@ -82,6 +82,15 @@ extension EmbedSource {
                 parts.append(EmbedPart(dataset: ds, source: { "\(base)#\($0)" }))
             }
             (source.dataName, source.skipped) = (base, bad)
+        case .documents(let path):
+            guard let vocabulary = net.textVocabulary else {
+                throw PipelineError(
+                    "\(model) was not trained on word counts (it records no vocabulary); --documents needs such a model"
+                )
+            }
+            let ds = try Dataset.loadDocumentLines(path, vocabulary: vocabulary)
+            parts.append(EmbedPart(dataset: ds, source: { [name = ds.name] in "\(name)#\($0)" }))
+            source.dataName = ds.name
         case .dataset(let spec, let split):
             let splits: [Split] = split == .all ? [.train, .test] : [split == .train ? .train : .test]
             for s in splits {

@@ -1,3 +1,4 @@
+import VicinityData
 import VicinityLearning
 import VicinityCodes
 import VicinityMath
@@ -21,6 +22,8 @@ public struct ItemEncoder: Sendable {
     public let bits: Int
     /// Bit j is set when code value j (or head output j) is above this.
     public let threshold: Float
+    /// Counts the words of a text as the model's input, for models of word counts.
+    public let vocabulary: Vocabulary?
 
     public init(model: EmbeddingModel, bits choice: BitsChoice) {
         self.model = model
@@ -32,6 +35,7 @@ public struct ItemEncoder: Sendable {
         case .threshold: bits = available
         }
         threshold = logistic ? 0.5 : 0
+        vocabulary = model.textVocabulary
     }
 
     /// A store's encoder: the bit count it was made with (0 or the model's bits).

@@ -38,7 +38,8 @@ extension CommandTable {
         },
         Command(
             "KNN", arity: 4, maxArity: 7,
-            usage: "KNN k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob [FILTER expr] [NOSELF]",
+            usage:
+                "KNN k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob | TEXT words [FILTER expr] [NOSELF]",
             summary: "k nearest by squared L2 in code space: rank id distance label", group: .search
         ) { ctx, w in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
@@ -47,7 +48,8 @@ extension CommandTable {
         },
         Command(
             "CLASSIFY", arity: 4, maxArity: 7,
-            usage: "CLASSIFY k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob [FILTER expr] [NOSELF]",
+            usage:
+                "CLASSIFY k ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob | TEXT words [FILTER expr] [NOSELF]",
             summary: "the label by a vote of the k nearest (eval's rule), the votes, the winner's share",
             group: .search
         ) { ctx, w in
@@ -56,7 +58,8 @@ extension CommandTable {
             return classification(try ctx.engine.knn(k: k, query: query, options: try searchOptions(w, "CLASSIFY k")))
         },
         Command(
-            "HAMMING", arity: 4, maxArity: 7, usage: "HAMMING k ID id | ROW r | BITS hex|bytes [FILTER expr] [NOSELF]",
+            "HAMMING", arity: 4, maxArity: 7,
+            usage: "HAMMING k ID id | ROW r | BITS hex|bytes | RAW p,p,… | U8 blob | TEXT words [FILTER expr] [NOSELF]",
             summary: "k nearest by Hamming distance: rank id distance label", group: .search
         ) { ctx, w in
             let k = try positive(w[1], "k", max: ctx.policy.maxK)
@@ -64,12 +67,11 @@ extension CommandTable {
             return hitRows(try ctx.engine.hamming(k: k, query: query, options: try searchOptions(w, "HAMMING k")))
         },
         Command(
-            "RADIUS", arity: 4, maxArity: 7, usage: "RADIUS r ID id | ROW r | BITS hex|bytes [FILTER expr] [NOSELF]",
+            "RADIUS", arity: 4, maxArity: 7,
+            usage: "RADIUS r ID id | ROW r | BITS hex|bytes | RAW p,p,… | U8 blob | TEXT words [FILTER expr] [NOSELF]",
             summary: "every item within Hamming radius r: rank id distance label", group: .search
         ) { ctx, w in
-            guard let r = Int(w[1]), r >= 0, r <= ctx.policy.maxRadius else {
-                throw EngineError("BADARG", "radius must be an integer in 0...\(ctx.policy.maxRadius), got '\(w[1])'")
-            }
+            let r = try radius(w[1], ctx.policy)
             let query = try bitsQuery(ctx, "RADIUS r")
             let hits = try ctx.engine.radius(r, query: query, options: try searchOptions(w, "RADIUS r"))
             guard hits.count <= ctx.policy.maxRadiusHits else {
@@ -77,6 +79,20 @@ extension CommandTable {
                     "TOOMANY", "\(hits.count) items within radius \(r); the limit is \(ctx.policy.maxRadiusHits)")
             }
             return hitRows(hits)
+        },
+        Command(
+            "SHORTLIST", arity: 5, maxArity: 8,
+            usage:
+                "SHORTLIST k r ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob | TEXT words [FILTER expr] [NOSELF]",
+            summary:
+                "the items within Hamming radius r of the query's bits, re-ranked by squared L2 in code space: the k best",
+            group: .search
+        ) { ctx, w in
+            let k = try positive(w[1], "k", max: ctx.policy.maxK)
+            let r = try radius(w[2], ctx.policy)
+            let query = try vectorQuery(ctx, "SHORTLIST k r", at: 3)
+            let options = try searchOptions(w, "SHORTLIST k r", from: 5)
+            return hitRows(try ctx.engine.shortlist(k: k, radius: r, query: query, options: options))
         },
         Command(
             "ADD", arity: 5, maxArity: 7, usage: "ADD id label RAW p,p,… | U8 blob [ATTRS json]",
@@ -120,28 +136,41 @@ func hitRows(_ hits: [Hit]) -> Reply {
         hits.enumerated().map { i, h in [.int(i + 1), .string(h.id), .string(formatFloat(h.distance)), .int(h.label)] })
 }
 
-/// The query of KNN and CLASSIFY: `w[2]` names the kind, `w[3]` holds it.
-func vectorQuery(_ ctx: CommandContext, _ usage: String) throws -> VectorQuery {
-    if let code = ctx.request.code { return .vector(code) }
-    return try imageOrVectorQuery(ctx.request, usage)
+func radius(_ text: String, _ policy: CommandPolicy) throws -> Int {
+    guard let r = Int(text), r >= 0, r <= policy.maxRadius else {
+        throw EngineError("BADARG", "radius must be an integer in 0...\(policy.maxRadius), got '\(text)'")
+    }
+    return r
 }
 
-func imageOrVectorQuery(_ request: Request, _ usage: String) throws -> VectorQuery {
+/// The query of KNN, CLASSIFY and SHORTLIST: `w[at]` names the kind, `w[at + 1]` holds it.
+func vectorQuery(_ ctx: CommandContext, _ usage: String, at i: Int = 2) throws -> VectorQuery {
+    if let code = ctx.request.code { return .vector(code) }
+    return try imageOrVectorQuery(ctx.request, usage, at: i, encoder: ctx.engine.encoder)
+}
+
+/// A query item, a code, or a model input: pixels, or a text counted with the model's vocabulary.
+func imageOrVectorQuery(_ request: Request, _ usage: String, at i: Int = 2, encoder: ItemEncoder?) throws
+    -> VectorQuery
+{
     let w = request.words
-    switch w[2].uppercased() {
-    case "ID": return .id(w[3])
-    case "ROW": return .row(try row(w[3]))
-    case "VEC": return .vector(try numbers(w[3], "VEC"))
-    case "RAW": return .raw(try pixels(w[3]))
-    case "FP32": return .vector(try float32s(request.bytes[3], "FP32"))
-    case "U8": return .raw(request.bytes[3].map { Float($0) / 255 })
+    switch w[i].uppercased() {
+    case "ID": return .id(w[i + 1])
+    case "ROW": return .row(try row(w[i + 1]))
+    case "VEC": return .vector(try numbers(w[i + 1], "VEC"))
+    case "RAW": return .raw(try pixels(w[i + 1]))
+    case "FP32": return .vector(try float32s(request.bytes[i + 1], "FP32"))
+    case "U8": return .raw(request.bytes[i + 1].map { Float($0) / 255 })
+    case "TEXT": return .raw(try encoder.input(ofText: w[i + 1]))
     default:
         throw EngineError(
-            "SYNTAX", "\(usage) ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob (got '\(w[2])')")
+            "SYNTAX",
+            "\(usage) ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob | TEXT words (got '\(w[i])')")
     }
 }
 
-/// The query of HAMMING and RADIUS; BITS is hex text or the packed bytes themselves.
+/// The query of HAMMING and RADIUS; BITS is hex text or the packed bytes themselves; a model
+/// input (pixels or a text) becomes the bits the model gives it.
 func bitsQuery(_ ctx: CommandContext, _ usage: String) throws -> BitsQuery {
     let w = ctx.request.words
     switch w[2].uppercased() {
@@ -149,7 +178,14 @@ func bitsQuery(_ ctx: CommandContext, _ usage: String) throws -> BitsQuery {
     case "ROW": return .row(try row(w[3]))
     // Plain lines carry hex; RESP may carry the packed bytes themselves.
     case "BITS": return ctx.request.style == .inline ? .hex(w[3]) : .bytes(ctx.request.bytes[3])
-    default: throw EngineError("SYNTAX", "\(usage) ID id | ROW r | BITS hex|bytes (got '\(w[2])')")
+    case "RAW", "U8", "TEXT":
+        guard case .raw(let input) = try imageOrVectorQuery(ctx.request, usage, encoder: ctx.engine.encoder) else {
+            preconditionFailure("RAW, U8 and TEXT are model inputs")
+        }
+        return .bytes(try ctx.engine.encoder.bitsBytes(ofInput: input))
+    default:
+        throw EngineError(
+            "SYNTAX", "\(usage) ID id | ROW r | BITS hex|bytes | RAW p,p,… | U8 blob | TEXT words (got '\(w[2])')")
     }
 }
 
@@ -158,10 +194,10 @@ func row(_ text: String) throws -> Int {
     return r
 }
 
-/// `[FILTER expr] [NOSELF]` after a query's four words.
-func searchOptions(_ w: [String], _ usage: String) throws -> SearchOptions {
+/// `[FILTER expr] [NOSELF]` after a query's words (four, unless `from` says otherwise).
+func searchOptions(_ w: [String], _ usage: String, from start: Int = 4) throws -> SearchOptions {
     var options = SearchOptions()
-    var i = 4
+    var i = start
     while i < w.count {
         switch w[i].uppercased() {
         case "FILTER" where i + 1 < w.count && options.filter == nil:
@@ -202,7 +238,9 @@ extension CommandTable {
         var images: [[Float]] = [], owners: [Int] = []
         for (i, r) in batch.enumerated() where r.words.count >= 4 {
             let name = r.words[0].uppercased()
-            guard name == "KNN" || name == "CLASSIFY", case .raw(let pixels)? = try? imageOrVectorQuery(r, "") else {
+            guard name == "KNN" || name == "CLASSIFY",
+                case .raw(let pixels)? = try? imageOrVectorQuery(r, "", encoder: engine.encoder)
+            else {
                 continue
             }
             images.append(pixels)

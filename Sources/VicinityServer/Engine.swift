@@ -1,5 +1,7 @@
-import VicinityProtocol
 import VicinityCodes
+import VicinityPipeline
+import VicinityProtocol
+
 /// One neighbour in a reply.
 public struct Hit: Sendable, Equatable {
     public var id: String
@@ -83,6 +85,11 @@ public protocol SearchEngine: Sendable {
     func knn(k: Int, query: VectorQuery, options: SearchOptions) throws -> [Hit]
     func hamming(k: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit]
     func radius(_ r: Int, query: BitsQuery, options: SearchOptions) throws -> [Hit]
+    /// The items within Hamming radius r of the query's bits, ranked by squared L2 between float
+    /// codes (semantic hashing's short list, re-ranked); the first k.
+    func shortlist(k: Int, radius: Int, query: VectorQuery, options: SearchOptions) throws -> [Hit]
+    /// The served model's encoder (it counts TEXT and makes the bits of RAW, U8 and TEXT queries); nil without one.
+    var encoder: ItemEncoder? { get }
     /// Durable before it returns.
     func add(id: String, label: Int, pixels: [Float]) throws
     /// Adds an item given by its code (its bits, if the store keeps them, from the model). Durable before it returns.

@@ -38,22 +38,57 @@ extension StoreEngine {
         -> [Hit]
     {
         let (index, code, own) = try bitsQuery(s, query)
+        return try searchBits(index, code, own: own, options, k: k, radius: radius, s).map { hit(s, $0) }
+    }
+
+    private func searchBits(
+        _ index: MultiIndexHash, _ code: [UInt64], own: Int?, _ options: SearchOptions, k: Int?, radius: Int?,
+        _ s: State
+    ) throws -> [Neighbor] {
         let selected = try filter(options.filter, s)
         let excluded = options.noSelf ? own : nil
         if let selected, let bits = selected.bits {
             return scanHamming(
                 code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: k,
-                radius: radius, excluding: excluded
-            ).map { hit(s, $0) }
+                radius: radius, excluding: excluded)
         }
         let single = MultiIndexHash.single(code, bits: meta.bits)
-        let found =
-            if let radius {
-                index.search(single, radius: radius, filter: selected?.rows, excluding: excluded)[0]
+        return if let radius {
+            index.search(single, radius: radius, filter: selected?.rows, excluding: excluded)[0]
+        } else {
+            index.search(single, k: k ?? 0, filter: selected?.rows, excluding: excluded)[0]
+        }
+    }
+
+    /// Semantic hashing's short list: the items within Hamming radius r of the query's bits (for
+    /// codes of ≤ 32 bits, the rows at the addresses of that ball), ranked by the squared L2
+    /// distance of their float codes to the query's, ties by row; the first k.
+    public func shortlist(k: Int, radius r: Int, query: VectorQuery, options: SearchOptions) throws -> [Hit] {
+        let embedded = if case .raw(let input) = query { try embed(input) } else { nil as (Matrix, BinaryCodes)? }
+        return try reading { s in
+            guard let index = s.hamming else { throw EngineError("NOBITS", "this store keeps no binary codes") }
+            let (vector, own) = try queryVector(query, s, embedded: embedded?.0.row(0) ?? [])
+            let code: [UInt64]
+            if let own {
+                code = index.codes.code(own)
+            } else if let embedded {
+                code = embedded.1.code(0)
+            } else if let encoder {
+                code = encoder.bits(ofCodes: Matrix(rows: 1, cols: vector.count, storage: vector)).code(0)
             } else {
-                index.search(single, k: k ?? 0, filter: selected?.rows, excluding: excluded)[0]
+                throw EngineError("NOMODEL", "the server was started without --model; a VEC query's bits need one")
             }
-        return found.map { hit(s, $0) }
+            var ranked = try searchBits(index, code, own: own, options, k: nil, radius: r, s).map { n in
+                let d = vector.withUnsafeBufferPointer { q in
+                    s.codes.vector(n.index).withUnsafeBufferPointer {
+                        Kernels.squaredL2(q.baseAddress!, $0.baseAddress!, q.count)
+                    }
+                }
+                return Neighbor(distance: d, index: n.index)
+            }
+            ranked.sort { ($0.distance, $0.index) < ($1.distance, $1.index) }
+            return ranked.prefix(k).map { hit(s, $0) }
+        }
     }
 
     /// The query's code, and the query item's row when it is one.

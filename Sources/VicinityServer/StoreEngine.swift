@@ -78,7 +78,10 @@ public final class StoreEngine: SearchEngine {
         self.stats = stats
         var hamming: MultiIndexHash? = nil
         if meta.bits > 0 {
-            hamming = MultiIndexHash(try BinaryCodes(bits: meta.bits, words: snapshot.bits))
+            // Codes of at most 32 bits are addresses (semantic hashing): one table over the whole
+            // code, so RADIUS r enumerates the Hamming ball and reads only the rows stored there.
+            hamming = MultiIndexHash(
+                try BinaryCodes(bits: meta.bits, words: snapshot.bits), substrings: meta.bits <= 32 ? 1 : nil)
         }
         timings.append(lap("load_hamming_index_seconds"))
         let ids = IDTable(snapshot.ids)

@@ -63,49 +63,6 @@ extension Vicinity.Bench {
             ])
         }
     }
-
-    struct Hamming: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract:
-                "Exact Hamming k-NN: linear scan or multi-index hashing over byte codes (.bvecs); figures as JSON.")
-
-        @Option(help: "Database codes (.bvecs, 8 bits per byte).") var base: String
-        @Option(help: "Query codes (.bvecs).") var queries: String
-        @Option(help: "Neighbours per query.") var k = 10
-        @Option(help: "Threads (default: all cores).") var threads: Int?
-        @Flag(help: "Multi-index hashing instead of the linear scan.") var mih = false
-        @Option(help: "Substrings for --mih (default: chosen from count and bits).") var substrings: Int?
-        @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
-
-        func run() throws {
-            if let threads { try applyThreads(threads) }
-            let b = try readBvecs(base), q = try readBvecs(queries)
-            guard b.dim == q.dim else {
-                throw CLIError("\(base) has \(b.dim) bytes per code but \(queries) has \(q.dim)")
-            }
-            let bits = b.dim * 8
-            let baseCodes = try BinaryCodes(bytes: b.values, bits: bits)
-            let queryCodes = try BinaryCodes(bytes: q.values, bits: bits)
-            let t0 = Date()
-            let index: any HammingSearchIndex =
-                mih ? MultiIndexHash(baseCodes, substrings: substrings) : HammingIndex(baseCodes)
-            let build = Date().timeIntervalSince(t0)
-            let t1 = Date()
-            let hits = index.search(queryCodes, k: k)
-            let seconds = Date().timeIntervalSince(t1)
-            try writeResults(hits, k: k, to: out)
-            var figures: [String: Any] = [
-                "index": mih ? "mih" : "scan", "base": b.count, "queries": q.count, "bits": bits, "k": k,
-                "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
-                "queries_per_second": Double(q.count) / seconds, "raw_bytes": baseCodes.words.count * 8,
-            ]
-            if let m = index as? MultiIndexHash {
-                figures["substrings"] = m.substrings
-                figures["table_bytes"] = m.tableMemoryBytes
-            }
-            try printJSON(figures)
-        }
-    }
 }
 
 /// Restricts the worker threads; must run before any search touches `availableCores`.

@@ -8,11 +8,13 @@ extension Vicinity {
         static let configuration = CommandConfiguration(
             abstract: "Embed an image set in batches through a model and write every item's codes into an LMDB store.",
             discussion: """
-                Input: --data (fashion-mnist or an MNIST-layout folder; --split train by default, the
-                database half, or test, or all = train then test) or --images (an image folder, an IDX
-                file, or a CSV file, with --labels to supply labels). Ids come from the data set:
-                train-17 / test-3 for --data, the row number for IDX and CSV files, the file name
-                (3/x for labelled folders) for folders.
+                Input: --data (fashion-mnist, an MNIST-layout folder or a document set; --split train by
+                default, the database half, or test, or all = train then test), --images (an image
+                folder, an IDX file, or a CSV file, with --labels to supply labels), or --documents
+                (texts as JSON lines with id, text and optional label, counted with the vocabulary of
+                a model trained on word counts). Ids come from the data set: train-17 / test-3 for
+                --data, the row number for IDX and CSV files, the file name (3/x for labelled folders)
+                for folders, the id field for documents.
 
                 Items are written in id (byte) order, --batch per transaction, each durable when it
                 commits; rows follow that order. A finished run rewrites the store in canonical form, so
@@ -60,6 +62,11 @@ extension Vicinity {
         var images: String?
         @Option(
             help: ArgumentHelp(
+                "Texts to embed with a model of word counts: JSON lines with a string id, a string text and an optional integer label.",
+                valueName: "file.jsonl"))
+        var documents: String?
+        @Option(
+            help: ArgumentHelp(
                 "Put this before every id (global ids when several runs fill one store).", valueName: "P"))
         var idPrefix: String?
         @Option(
@@ -100,6 +107,8 @@ extension Vicinity {
                 input = .csvStream(FileHandle.standardInput)
             } else if let perturbed {
                 input = .perturbed(data ?? "fashion-mnist", count: perturbed, seed: seed)
+            } else if let documents {
+                input = .documents(documents)
             } else if let images {
                 input = .images(images, labels: labels, fit: fit)
             } else {

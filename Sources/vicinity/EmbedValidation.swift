@@ -13,7 +13,12 @@ extension Vicinity.Embed {
         if model != nil && ItemEncoder.BitsChoice(rawValue: bits) == nil {
             throw ValidationError("--bits must be auto, threshold or none with --model, got '\(bits)'")
         }
-        if images != nil && data != nil { throw ValidationError("give --data or --images, not both") }
+        if [images, data, documents].compactMap({ $0 }).count > 1 {
+            throw ValidationError("give one input: --data, --images or --documents")
+        }
+        if documents != nil && (vectors != nil || split != nil) {
+            throw ValidationError("--documents are embedded by a model: no --vectors or --split")
+        }
         if images == "-" && labels != nil {
             throw ValidationError("--images - carries its labels in each line; no --labels")
         }
@@ -24,7 +29,7 @@ extension Vicinity.Embed {
             throw ValidationError("--labels goes with --images or --vectors")
         }
         if images != nil && split != nil { throw ValidationError("--split goes with --data") }
-        if let perturbed, perturbed < 1 || images != nil || split != nil {
+        if let perturbed, perturbed < 1 || images != nil || documents != nil || split != nil {
             throw ValidationError(
                 "--perturbed N needs N ≥ 1 and --data (its training images), not --images or --split")
         }

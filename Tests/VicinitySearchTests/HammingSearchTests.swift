@@ -197,36 +197,42 @@ func expectMatchesOracle(
     }
 }
 
-@Suite struct AddressLookupTests {
-    @Test(arguments: [(0, 12), (1, 8), (2, 16), (100, 10), (5000, 12), (3000, 32), (2000, 24)])
-    func lookupMatchesTheOracle(count: Int, bits: Int) {
+/// Codes of at most 32 bits as addresses (semantic hashing): one table over the whole code, so a
+/// radius query enumerates the Hamming ball around the query's address. The server's index for such stores.
+@Suite struct AddressTableTests {
+    @Test(arguments: [(0, 12), (1, 8), (2, 16), (100, 10), (5000, 12), (3000, 32), (2000, 24), (4000, 20)])
+    func ballsMatchTheScan(count: Int, bits: Int) {
         var rng = SeededRNG(seed: UInt64(count + bits))
         let base =
             count >= 100
             ? clusteredCodes(count, bits: bits, centres: 30, flips: 2, rng: &rng)
             : uniformCodes(count, bits: bits, rng: &rng)
-        let queries = mixedQueries(base, 8, rng: &rng)
-        let oracle = BruteForceHamming(base)
-        let index = AddressLookup(base)
-        expectMatchesOracle(index, oracle, queries, radii: [0, 1, 3])
-        for q in 0..<queries.count {
-            let address = UInt32(queries.code(q)[0])
-            #expect(index.lookup(address, radius: 2) == oracle.search(queries.codes([q]), radius: 2)[0])
-        }
-        if count >= 3000 { #expect(index.table.direct == (bits <= 16)) }
+        let index = MultiIndexHash(base, substrings: 1)
+        #expect(index.substrings == 1 && index.substringWidths == [bits])
+        expectMatchesOracle(index, BruteForceHamming(base), mixedQueries(base, 12, rng: &rng), radii: [0, 1, 2, 3, 4])
+        if count >= 3000 { #expect(index.tables[0].direct == (bits <= 16)) }
     }
 
-    @Test func removalAndPendingRows() {
+    @Test func removalsMovesAndPendingRows() {
         var rng = SeededRNG(seed: 77)
         let base = clusteredCodes(1000, bits: 20, centres: 20, flips: 3, rng: &rng)
         var oracle = BruteForceHamming(base.codes(0..<600))
-        var index = AddressLookup(base.codes(0..<600))
+        var index = MultiIndexHash(base.codes(0..<600), substrings: 1)
         for r in [0, 5, 599, 300] { oracle.remove(r); index.remove(r) }
-        oracle.add(base.codes(600..<800)); index.add(base.codes(600..<800))
-        oracle.remove(700); index.remove(700)
-        #expect(index.indexedRows == 600)
+        oracle.add(base.codes(600..<800))
+        index.add(base.codes(600..<800))
+        oracle.remove(700)
+        index.remove(700)
         expectMatchesOracle(index, oracle, mixedQueries(base, 10, rng: &rng), radii: [0, 2, 4])
-        index.rebuild()
-        expectMatchesOracle(index, oracle, mixedQueries(base, 10, rng: &rng), radii: [1])
+        // The server's delete: the last row moves into the removed one's place.
+        var moved = MultiIndexHash(base.codes(0..<800), substrings: 1)
+        var rows = Array(0..<800)
+        for r in [3, 0, 400, 795] {
+            moved.removeSwappingLast(r)
+            rows.swapAt(r, rows.count - 1)
+            rows.removeLast()
+        }
+        expectMatchesOracle(
+            moved, BruteForceHamming(base.codes(rows)), mixedQueries(base, 10, rng: &rng), radii: [0, 1, 2, 3, 4])
     }
 }
