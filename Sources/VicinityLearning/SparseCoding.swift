@@ -122,16 +122,4 @@ extension Matrix {
             }
         }
     }
-
-    /// Each row scaled to unit Euclidean norm (rows of zeros left alone): PSD's dictionary constraint.
-    mutating func normaliseRows() {
-        let norms = rowSquaredNorms()
-        let c = cols
-        storage.withUnsafeMutableBufferPointer { p in
-            for (r, n) in norms.enumerated() where n > 0 {
-                let s = 1 / n.squareRoot()
-                for j in (r * c)..<((r + 1) * c) { p[j] *= s }
-            }
-        }
-    }
 }
