@@ -10,6 +10,7 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
     case hashing
     case documents
     case semanticHashing = "semantic-hashing"
+    case psd
 
     public var summary: String {
         switch self {
@@ -25,6 +26,8 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
             "word counts: a constrained-Poisson RBM under logistic RBMs, V-500-500-128, unrolled and fine-tuned on the word distribution (softmax cross-entropy)"
         case .semanticHashing:
             "semantic hashing of word counts: as documents with a 32-bit logistic code layer (--bits 20 for addresses) under Gaussian noise, so codes become binary"
+        case .psd:
+            "predictive sparse decomposition: a 256-atom dictionary learnt by sparse coding (FISTA) and an encoder g·tanh(Wx+b) trained to predict the codes"
         }
     }
 
@@ -60,6 +63,14 @@ public enum Recipe: String, Sendable, Codable, CaseIterable {
             s.batch = 1000
         case .documents, .semanticHashing:
             s.applyDocumentDefaults(binary: self == .semanticHashing)
+        case .psd:
+            // Trained by Trainer.trainPSD; the objective only names what the decoder (the dictionary) does.
+            s.hidden = .tanh
+            s.objective = Objective(kind: .reconstruction)
+            s.objective.loss = .squaredError
+            s.psd = PSDSettings()
+            s.epochs = 20
+            s.batch = 100
         case .nca, .ncaRegularised:
             s.sizes = [inputDims, 500, 500, 2000, 30]
             s.pretrainEpochs = 10
@@ -119,6 +130,8 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
     /// Epochs without a better validation figure before training stops.
     public var patience = 5
     public var seed: UInt64 = 1
+    /// The psd recipe's energy and inference (nil for every other recipe; absent in older files).
+    public var psd: PSDSettings? = nil
 
     public init(recipe: Recipe, sizes: [Int]) {
         self.recipe = recipe
@@ -182,6 +195,14 @@ public struct TrainingSettings: Sendable, Codable, Equatable {
         }
         if let units = inputUnits, units != .binary && units != .counts {
             throw LearningError("input units must be binary or counts, not \(units.rawValue)")
+        }
+        if let psd {
+            guard psd.lambda >= 0, psd.alpha >= 0, psd.lambda.isFinite, psd.alpha.isFinite, psd.iterations >= 1 else {
+                throw LearningError("psd needs λ ≥ 0, α ≥ 0 and at least one FISTA step per batch")
+            }
+            guard sizes.count == 2, pretrainEpochs == 0 else {
+                throw LearningError("psd has one encoder layer (use --code N, not --layers) and no RBM pretraining")
+            }
         }
         if pretrainEpochs > 0 && hidden != .logistic {
             throw LearningError(

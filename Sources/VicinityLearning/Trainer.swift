@@ -115,6 +115,7 @@ public final class Trainer {
             throw LearningError(
                 "recipe \(settings.recipe.rawValue) needs class labels, and \(data.name) has unlabelled items")
         }
+        if settings.recipe == .psd { return try trainPSD(data) }
         let encoderDepth = settings.sizes.count - 1
         var rng = SeededRNG(seed: settings.seed)
         // The validation split is drawn first, so it is the same whatever happens later.

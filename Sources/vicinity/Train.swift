@@ -56,7 +56,10 @@ extension Vicinity {
         @Option(help: "CD learning rate for binary-hidden RBMs.") var rbmLr: Float?
         @Option(help: "Input corruption: none, mask:P, gauss:SIGMA, salt:P.") var noise: String?
         @Option(help: "Contractive penalty λ.") var contractive: Float?
-        @Option(help: "Weight of NCA against reconstruction (nca-regularised).") var lambda: Float?
+        @Option(help: "Weight of NCA against reconstruction (nca-regularised); psd: the L1 weight λ.") var lambda:
+            Float?
+        @Option(help: "psd: weight α of the encoder's prediction error in the energy.") var alpha: Float?
+        @Option(help: "psd: FISTA steps per mini-batch to infer the codes.") var fistaSteps: Int?
         @Option(name: .customLong("nca"), help: "NCA objective: expected (Σ P_i, the paper's) or log (Σ log P_i).")
         var ncaVariant: NCA.Variant?
         @Option(help: "Std of Gaussian noise on the code layer's input (semantic hashing).") var codeNoise: Float?
@@ -107,7 +110,8 @@ extension Vicinity {
             model.record.figures["train_seconds"] = Date().timeIntervalSince(start)
             // Test-set figures at save time, so the file says how good it is.
             try TestFigures.record(
-                in: &model, training: data, test: splits.test!, knn: settings.objective.needsLabels,
+                in: &model, training: data, test: splits.test!,
+                knn: settings.objective.needsLabels || settings.psd != nil,
                 dataName: dataOptions.data)
             try model.save(to: out)
             try? FileManager.default.removeItem(atPath: out + ".checkpoint")

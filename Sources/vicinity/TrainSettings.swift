@@ -31,7 +31,11 @@ extension Vicinity.Train {
         if let rbmLr { s.cd.learningRate = rbmLr }
         if let noise { s.objective.corruption = try Corruption(parsing: noise) }
         if let contractive { s.objective.contractive = contractive }
-        if let lambda { s.objective.ncaWeight = lambda }
+        if let lambda {
+            if s.psd != nil { s.psd!.lambda = lambda } else { s.objective.ncaWeight = lambda }
+        }
+        if let alpha { s.psd?.alpha = alpha }
+        if let fistaSteps { s.psd?.iterations = fistaSteps }
         if let ncaVariant { s.objective.ncaVariant = ncaVariant }
         if let codeNoise { s.objective.codeNoise = codeNoise }
         if let weightDecay { s.objective.weightDecay = weightDecay }
