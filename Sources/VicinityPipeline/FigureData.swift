@@ -117,8 +117,12 @@ public enum FigureData {
         return [("original", images), ("\(model.name)", decoded), ("PCA-\(k)", pcaImages)]
     }
 
-    /// d) The first-layer weights, inputs × units.
-    public static func filterWeights(_ model: EmbeddingModel) -> Matrix { model.network.layers[0].weights }
+    /// d) The first-layer weights (for PSD, the dictionary), inputs × units.
+    public static func filterWeights(_ model: EmbeddingModel) -> Matrix {
+        // PSD's dictionary atoms are what it learned to build images from; its encoder only predicts codes.
+        model.record.recipe == Recipe.psd.rawValue
+            ? PSD.dictionary(model.network).transposed : model.network.layers[0].weights
+    }
 
     /// e) One row per code unit 0..<units: `code` with that unit swept over `steps` values from its 1st to its
     /// 99th percentile over `referenceCodes`, decoded.
