@@ -96,10 +96,10 @@ public enum DocumentRetrieval {
     }
 }
 
-extension EvaluationRunner {
+extension DocumentRetrieval {
     /// Retrieval figures of `embedding` and, with `baselines`, of TF-IDF and LSA of its code size,
-    /// on the first `queries` test documents against the training split.
-    public func documentRetrieval(
+    /// on the first `queries` test documents against the training split (eval's table, plot pr's curves).
+    public static func withBaselines(
         _ embedding: any Embedding, name: String, train: Dataset, test: Dataset, queries: Int, baselines: Bool,
         reporter: any JobReporter
     ) throws -> [RetrievalReport] {

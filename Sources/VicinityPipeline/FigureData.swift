@@ -92,6 +92,22 @@ public enum FigureData {
         report.curve.map { (recall: $0.recall, precision: $0.precision) }
     }
 
+    /// Labels for a map legend that stays readable: the `count` most frequent classes keep a colour
+    /// each (numbered 0… by frequency), every other item becomes one "other" class after them.
+    /// Unchanged when there are at most `count + 1` classes.
+    public static func largestClasses(labels: [Int], names: [String], count: Int) -> (labels: [Int], names: [String]) {
+        var tally: [Int: Int] = [:]
+        for l in labels where l >= 0 { tally[l, default: 0] += 1 }
+        guard tally.count > count + 1 else { return (labels, names) }
+        let top = tally.keys.sorted { (tally[$0]!, -$0) > (tally[$1]!, -$1) }.prefix(count)
+        let rank = Dictionary(uniqueKeysWithValues: top.enumerated().map { ($1, $0) })
+        let kept = top.map { $0 < names.count ? names[$0] : String($0) }
+        return (
+            labels.map { $0 < 0 ? $0 : rank[$0] ?? count },
+            kept + ["other (\(tally.count - count) classes)"]
+        )
+    }
+
     /// Up to `count` example rows: the first item of each class in class order, then the next unused items.
     public static func exampleIndices(labels: [Int], count: Int) -> [Int] {
         var chosen: [Int] = [], seen = Set<Int>()

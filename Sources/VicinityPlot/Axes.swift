@@ -35,9 +35,16 @@ public struct Axes: Sendable {
     public var frame: PixelRect
     public var x: ClosedRange<Double>
     public var y: ClosedRange<Double>
+    /// Ticks of the x axis at these values with these labels, instead of evenly stepped numbers
+    /// (e.g. a log axis drawn in log units and labelled in the original ones).
+    public var xTicks: [(value: Double, label: String)]?
 
-    public init(frame: PixelRect, x: ClosedRange<Double>, y: ClosedRange<Double>) {
+    public init(
+        frame: PixelRect, x: ClosedRange<Double>, y: ClosedRange<Double>,
+        xTicks: [(value: Double, label: String)]? = nil
+    ) {
         self.frame = frame
+        self.xTicks = xTicks
         self.x = x.upperBound > x.lowerBound ? x : (x.lowerBound - 1)...(x.lowerBound + 1)
         self.y = y.upperBound > y.lowerBound ? y : (y.lowerBound - 1)...(y.lowerBound + 1)
     }
@@ -54,7 +61,9 @@ public struct Axes: Sendable {
 
     /// Light grid lines, the frame, ticks with numeric labels, and axis titles.
     public func draw(on canvas: inout Canvas, xLabel: String, yLabel: String, grid: Bool = true) {
-        let (xt, xs) = niceTicks(x.lowerBound, x.upperBound)
+        let (stepped, xs) = niceTicks(x.lowerBound, x.upperBound)
+        let xt = xTicks?.map(\.value) ?? stepped
+        let xLabels = xTicks?.map(\.label) ?? stepped.map { tickLabel($0, step: xs) }
         let (yt, ys) = niceTicks(y.lowerBound, y.upperBound)
         if grid {
             for t in xt {
@@ -68,11 +77,10 @@ public struct Axes: Sendable {
         }
         canvas.strokeRect(
             PixelRect(x: frame.x - 1, y: frame.y - 1, width: frame.width + 2, height: frame.height + 2), .black)
-        for t in xt {
+        for (t, label) in zip(xt, xLabels) {
             let p = Int(px(t).rounded(.down))
             canvas.fillRect(PixelRect(x: p, y: frame.maxY + 1, width: 1, height: 6), .black)
-            canvas.drawText(
-                tickLabel(t, step: xs), x: p, y: frame.maxY + 10, scale: 1, color: .textGray, anchor: .topCenter)
+            canvas.drawText(label, x: p, y: frame.maxY + 10, scale: 1, color: .textGray, anchor: .topCenter)
         }
         for t in yt {
             let p = Int(py(t).rounded(.down))

@@ -104,19 +104,23 @@ public struct Series: Sendable {
 
 /// Lines through each series' points, with small markers and a legend in the lower left of the frame.
 public enum LineChart {
-    public static func axes(x: ClosedRange<Double>, y: ClosedRange<Double>, width: Int, height: Int) -> Axes {
+    public static func axes(
+        x: ClosedRange<Double>, y: ClosedRange<Double>, width: Int, height: Int,
+        xTicks: [(value: Double, label: String)]? = nil
+    ) -> Axes {
         Axes(
             frame: PixelRect(
                 x: 90, y: ChartStyle.headerHeight + 8, width: width - 90 - 30,
-                height: height - ChartStyle.headerHeight - 8 - 64), x: x, y: y)
+                height: height - ChartStyle.headerHeight - 8 - 64), x: x, y: y, xTicks: xTicks)
     }
 
     public static func draw(
         _ series: [Series], x: ClosedRange<Double>, y: ClosedRange<Double>, title: String,
-        subtitle: String? = nil, xLabel: String, yLabel: String, width: Int, height: Int
+        subtitle: String? = nil, xLabel: String, yLabel: String, width: Int, height: Int,
+        xTicks: [(value: Double, label: String)]? = nil
     ) -> Canvas {
         var canvas = Canvas(width: width, height: height)
-        let axes = Self.axes(x: x, y: y, width: width, height: height)
+        let axes = Self.axes(x: x, y: y, width: width, height: height, xTicks: xTicks)
         canvas.drawTitle(title, subtitle: subtitle)
         axes.draw(on: &canvas, xLabel: xLabel, yLabel: yLabel)
         canvas.clip = PixelRect(

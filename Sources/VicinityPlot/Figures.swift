@@ -1,3 +1,4 @@
+import Foundation
 import VicinityMath
 
 /// The five figures of `vicinity plot`, each from plain data to a canvas.
@@ -39,6 +40,30 @@ public enum Figures {
         return LineChart.draw(
             series, x: 0...1, y: 0...1, title: title, subtitle: subtitle, xLabel: "recall",
             yLabel: "precision", width: precisionRecallSize.width, height: precisionRecallSize.height)
+    }
+
+    /// b') Document retrieval as the seed draws it: precision against recall on a log axis, one
+    /// point per recall level (fractions in (0, 1]).
+    public static func precisionAtRecall(
+        _ curves: [(name: String, points: [(recall: Double, precision: Double)])],
+        title: String, subtitle: String? = nil
+    ) -> Canvas {
+        let levels = Array(Set(curves.flatMap { $0.points.map(\.recall) })).filter { $0 > 0 }.sorted()
+        let series = curves.enumerated().map { i, c in
+            Series(
+                name: c.name, points: c.points.filter { $0.recall > 0 }.map { (x: log10($0.recall), y: $0.precision) },
+                color: Palette.color(i))
+        }
+        let lo = log10(levels.first ?? 0.001), hi = log10(levels.last ?? 1)
+        let ticks = levels.map { level in
+            let percent = 100 * level
+            let format = percent.rounded() == percent ? "%.0f %%" : "%.1f %%"
+            return (value: log10(level), label: String(format: format, percent))
+        }
+        return LineChart.draw(
+            series, x: (lo - 0.1)...(hi + 0.1), y: 0...1, title: title, subtitle: subtitle,
+            xLabel: "recall (log scale)", yLabel: "precision", width: precisionRecallSize.width,
+            height: precisionRecallSize.height, xTicks: ticks)
     }
 
     /// c) Reconstructions: each row is a label and images (rows of a matrix, values in [0, 1]) side by side,

@@ -95,22 +95,21 @@ extension CommandTable {
             return hitRows(try ctx.engine.shortlist(k: k, radius: r, query: query, options: options))
         },
         Command(
-            "ADD", arity: 5, maxArity: 7, usage: "ADD id label RAW p,p,… | U8 blob [ATTRS json]",
+            "ADD", arity: 5, maxArity: 7, usage: "ADD id label RAW p,p,… | U8 blob | TEXT words [ATTRS json]",
             summary: "embed and store an item (durable before the reply)", group: .search, writes: true
         ) { ctx, w in
             guard let label = Int(w[2]), label >= -1, label <= Int(Int32.max) else {
                 throw EngineError("BADARG", "label must be an integer ≥ -1, got '\(w[2])'")
             }
-            let image: [Float]
-            switch w[3].uppercased() {
-            case "RAW": image = try pixels(w[4])
-            case "U8": image = ctx.request.bytes[4].map { Float($0) / 255 }
-            default: throw EngineError("SYNTAX", "ADD id label RAW p,p,… | U8 blob [ATTRS json]")
+            guard ["RAW", "U8", "TEXT"].contains(w[3].uppercased()) else {
+                throw EngineError("SYNTAX", "ADD id label RAW p,p,… | U8 blob | TEXT words [ATTRS json]")
             }
+            let image = try modelInput(ctx.request, at: 3, encoder: ctx.engine.encoder)
             var json: String?
             if w.count > 5 {
                 guard w.count == 7, w[5].uppercased() == "ATTRS" else {
-                    throw EngineError("SYNTAX", "ADD id label RAW p,p,… | U8 blob [ATTRS json] (got '\(w[5])')")
+                    throw EngineError(
+                        "SYNTAX", "ADD id label RAW p,p,… | U8 blob | TEXT words [ATTRS json] (got '\(w[5])')")
                 }
                 guard parseAttributes(w[6]) != nil else { throw EngineError("BADARG", "ATTRS must be a JSON object") }
                 json = w[6]
@@ -158,14 +157,22 @@ func imageOrVectorQuery(_ request: Request, _ usage: String, at i: Int = 2, enco
     case "ID": return .id(w[i + 1])
     case "ROW": return .row(try row(w[i + 1]))
     case "VEC": return .vector(try numbers(w[i + 1], "VEC"))
-    case "RAW": return .raw(try pixels(w[i + 1]))
     case "FP32": return .vector(try float32s(request.bytes[i + 1], "FP32"))
-    case "U8": return .raw(request.bytes[i + 1].map { Float($0) / 255 })
-    case "TEXT": return .raw(try encoder.input(ofText: w[i + 1]))
+    case "RAW", "U8", "TEXT": return .raw(try modelInput(request, at: i, encoder: encoder))
     default:
         throw EngineError(
             "SYNTAX",
             "\(usage) ID id | ROW r | VEC f,f,… | RAW p,p,… | FP32 blob | U8 blob | TEXT words (got '\(w[i])')")
+    }
+}
+
+/// What the served model embeds for a `RAW p,p,…`, `U8 blob` or `TEXT words` query at `w[i]`.
+func modelInput(_ request: Request, at i: Int, encoder: ItemEncoder?) throws -> [Float] {
+    switch request.words[i].uppercased() {
+    case "RAW": return try pixels(request.words[i + 1])
+    case "U8": return request.bytes[i + 1].map { Float($0) / 255 }
+    case "TEXT": return try encoder.input(ofText: request.words[i + 1])
+    default: preconditionFailure("\(request.words[i]) is not a model input")
     }
 }
 
@@ -179,9 +186,7 @@ func bitsQuery(_ ctx: CommandContext, _ usage: String) throws -> BitsQuery {
     // Plain lines carry hex; RESP may carry the packed bytes themselves.
     case "BITS": return ctx.request.style == .inline ? .hex(w[3]) : .bytes(ctx.request.bytes[3])
     case "RAW", "U8", "TEXT":
-        guard case .raw(let input) = try imageOrVectorQuery(ctx.request, usage, encoder: ctx.engine.encoder) else {
-            preconditionFailure("RAW, U8 and TEXT are model inputs")
-        }
+        let input = try modelInput(ctx.request, at: 2, encoder: ctx.engine.encoder)
         return .bytes(try ctx.engine.encoder.bitsBytes(ofInput: input))
     default:
         throw EngineError(

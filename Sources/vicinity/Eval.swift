@@ -120,7 +120,7 @@ extension Vicinity {
                 ? nil : try modelFile.flatMap { try ReconstructionReport.run(model: $0, training: train, test: test) }
             let retrieval =
                 documents
-                ? try runner.documentRetrieval(
+                ? try DocumentRetrieval.withBaselines(
                     embedding, name: model, train: train, test: test, queries: retrievalQueries,
                     baselines: baselines && modelFile != nil, reporter: reporter) : []
             let report = EvalReport(

@@ -25,6 +25,9 @@ struct PlotContext {
                 "\(command.model) takes colour images (\(g)); `plot \(kind.rawValue)` draws grey images only (map and pr work)"
             )
         }
+        if Dataset.isDocumentSet(dataName), kind != .map && kind != .pr {
+            throw CLIError("\(dataName) is a document set; `plot \(kind.rawValue)` draws images (map and pr work)")
+        }
         switch kind {
         case .map: return try embeddingMap()
         case .pr: return try precisionRecall()
@@ -42,14 +45,18 @@ struct PlotContext {
             projected
             ? "Embedding map: \(name) (PCA of \(codes.cols)-D codes)" : "Embedding map: \(name) (\(codes.cols)-D codes)"
         let classes = (data.labels.max() ?? -1) + 1
+        // Document sets have dozens of sections: the largest keep colours, the rest are "other".
+        let (labels, classNames) = FigureData.largestClasses(
+            labels: data.labels, names: names(data, count: classes), count: 10)
         return Figures.embeddingMap(
-            points: points, labels: data.labels, classNames: names(data, count: classes), title: title,
+            points: points, labels: labels, classNames: classNames, title: title,
             subtitle: "\(data.count) test items of \(dataName), coloured by class",
             xLabel: projected ? "principal component 1" : "code unit 1",
             yLabel: projected ? "principal component 2" : (codes.cols == 1 ? "" : "code unit 2"))
     }
 
     func precisionRecall() throws -> Canvas {
+        if Dataset.isDocumentSet(dataName) { return try documentPrecisionRecall() }
         let train = try inputs.trainSet()
         let queries = try inputs.testSet().prefix(command.queries)
         note("precision-recall: \(queries.count) queries ranking \(train.count) training items…")
@@ -76,6 +83,23 @@ struct PlotContext {
             subtitle:
                 "\(queries.count) test queries ranking \(train.count) training items; one point per Hamming radius 0-\(bits)"
         )
+    }
+
+    /// The seed's document figure: precision at each recall level by cosine, beside TF-IDF and LSA.
+    func documentPrecisionRecall() throws -> Canvas {
+        let train = try inputs.trainSet(), test = try inputs.testSet()
+        let reports = try DocumentRetrieval.withBaselines(
+            model, name: name, train: train, test: test, queries: command.queries, baselines: true,
+            reporter: ProgressReporter())
+        let curves = reports.map { r in
+            (
+                name: String(format: "%@ (%d-D), mAP %.1f %%", r.name, r.dims, r.mapPercent),
+                points: zip(RetrievalReport.recallPoints, r.precisionPercent).map { (recall: $0, precision: $1 / 100) }
+            )
+        }
+        return Figures.precisionAtRecall(
+            curves, title: "Document retrieval: \(name) vs TF-IDF, LSA",
+            subtitle: "\(reports[0].queries) test documents ranking \(train.count) training documents by cosine")
     }
 
     func reconstructions() throws -> Canvas {

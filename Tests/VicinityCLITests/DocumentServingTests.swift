@@ -137,10 +137,28 @@ struct DocumentFixture {
                 #expect(hits(try c.call(["SHORTLIST", "5", "\(radius)", "TEXT", text])) == got)
             }
         }
+        // ADD … TEXT stores the text's code: the same as its document's.
+        let fifth = f.texts.first { $0.id == ids[5] }!.text
+        #expect(try c.call(["ADD", "copy-of-5", "2", "TEXT", fifth]).rendered() == "OK")
+        #expect(hits(try c.call(["RADIUS", "0", "ID", "copy-of-5"])).contains("\(ids[5]) 0"))
+        #expect(hits(try c.call(["KNN", "3", "ID", "copy-of-5"])).contains("\(ids[5]) 0"))
         let none = try c.call(["KNN", "3", "TEXT", "nothing here is known"])
         #expect(none.rendered().contains("none of the model's 40 vocabulary words"), "\(none.rendered())")
         let badRadius = try c.call(["SHORTLIST", "3", "x", "ID", ids[0]])
         #expect(badRadius.rendered().contains("radius must be an integer"))
+    }
+
+    @Test func documentFigures() throws {
+        let f = try DocumentFixture()
+        let out = try temporaryFolder()
+        for (kind, size) in [("pr", "800×600"), ("map", "960×720")] {
+            let path = out.appendingPathComponent("\(kind).png").path
+            let r = try runVicinity(["plot", kind, "--model", f.model, "--data", f.dir.path, "--out", path])
+            #expect(r.status == 0 && r.stdout.contains("\(path) \(size)"), "\(r.stderr)")
+            #expect(Set(try readPNG(path).pixels).count > 2, "\(kind) is (nearly) one colour")
+        }
+        let r = try runVicinity(["plot", "filters", "--model", f.model, "--data", f.dir.path])
+        #expect(r.status != 0 && r.stderr.contains("is a document set"), "\(r.stderr)")
     }
 
     @Test func textNeedsAModelOfWordCounts() throws {

@@ -7,6 +7,17 @@ import VicinityPlot
 
 /// The data behind the figures: traversals, map points, precision–recall curves.
 @Suite struct FigureDataTests {
+    @Test func largestClassesKeepTheirColoursTheRestBecomeOther() {
+        let labels = [3, 3, 3, 1, 1, 0, 2, -1, 4, 4]
+        let names = ["a", "b", "c", "d", "e"]
+        let (mapped, kept) = FigureData.largestClasses(labels: labels, names: names, count: 2)
+        // d (3 items), then b (2, tied with e: the lower label wins) → 0, 1; the rest → 2.
+        #expect(kept == ["d", "b", "other (3 classes)"])
+        #expect(mapped == [0, 0, 0, 1, 1, 2, 2, -1, 2, 2])
+        let few = FigureData.largestClasses(labels: labels, names: names, count: 4)
+        #expect(few.labels == labels && few.names == names)
+    }
+
     @Test func traversalFromATinyDecoder() throws {
         let model = tinyAutoencoder()
         let reference = Matrix(rows: 5, cols: 2, storage: [0, 0, 1, 2, 2, 4, 3, 6, 4, 8])
