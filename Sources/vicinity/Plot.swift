@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VicinityData
 import VicinityPipeline
 import VicinityLearning
 
@@ -103,6 +104,10 @@ extension Vicinity {
             for k in kinds {
                 if k.needsDecoder && !embedding.architecture.hasDecoder {
                     note("skipping \(k.rawValue): \(model) has no decoder")
+                    continue
+                }
+                if kind == .all, k != .map && k != .pr, Dataset.isDocumentSet(dataOptions.data) {
+                    note("skipping \(k.rawValue): \(dataOptions.data) is a document set and this figure draws images")
                     continue
                 }
                 if kind == .all, k != .map && k != .pr, let g = embedding.architecture.inputGeometry, g.channels != 1 {

@@ -102,8 +102,12 @@ extension Vicinity {
                 progress: reporter.handle, shouldStop: { stop.isRequested })
             trainer.pretrainedCache = pretrained
             if let headFor { return try trainHead(for: headFor, data: data, trainer: trainer) }
+            let items =
+                data.vocabulary != nil
+                ? "\(data.count) documents of \(data.dims) word counts" : "\(data.count) images of \(data.geometry)"
+            let tests = "\(splits.test?.count ?? 0) test \(data.vocabulary != nil ? "documents" : "images")"
             note(
-                "training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(data.count) images of \(data.geometry) (seed \(seed)), \(splits.test?.count ?? 0) test images"
+                "training \(settings.recipe.rawValue) \(settings.networkSizes.map(String.init).joined(separator: "-")) on \(items) (seed \(seed)), \(tests)"
             )
             let start = Date()
             var model = try trainer.train(data)

@@ -159,6 +159,9 @@ struct DocumentFixture {
         }
         let r = try runVicinity(["plot", "filters", "--model", f.model, "--data", f.dir.path])
         #expect(r.status != 0 && r.stderr.contains("is a document set"), "\(r.stderr)")
+        let all = try runVicinity(["plot", "all", "--model", f.model, "--data", f.dir.path, "--out-dir", out.path])
+        #expect(all.status == 0 && all.stdout.split(separator: "\n").count == 2, "\(all.stdout) \(all.stderr)")
+        #expect(all.stderr.contains("skipping reconstructions"), "\(all.stderr)")
     }
 
     @Test func textNeedsAModelOfWordCounts() throws {
