@@ -118,10 +118,11 @@ struct PlotContext {
     func filters() -> Canvas {
         let shape = FigureData.imageShape(model)
         let weights = FigureData.filterWeights(model)
+        let what = model.record.recipe == Recipe.psd.rawValue ? "Dictionary atoms" : "First-layer filters"
         return Figures.filters(
             weights: weights, count: command.count ?? 100, imageRows: shape.rows, imageCols: shape.cols,
             title:
-                "First-layer filters of \(name): units 0-\(min(command.count ?? 100, weights.cols) - 1) of \(weights.cols)"
+                "\(what) of \(name): units 0-\(min(command.count ?? 100, weights.cols) - 1) of \(weights.cols)"
         )
     }
 
