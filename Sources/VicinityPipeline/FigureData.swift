@@ -92,6 +92,18 @@ public enum FigureData {
         report.curve.map { (recall: $0.recall, precision: $0.precision) }
     }
 
+    /// Document retrieval reports as curves (precision in [0, 1] at each recall level), mAP in each name.
+    public static func precisionAtRecallCurves(_ reports: [RetrievalReport]) -> [(
+        name: String, points: [(recall: Double, precision: Double)]
+    )] {
+        reports.map { r in
+            (
+                name: String(format: "%@ (%d-D), mAP %.1f %%", r.name, r.dims, r.mapPercent),
+                points: zip(RetrievalReport.recallPoints, r.precisionPercent).map { (recall: $0, precision: $1 / 100) }
+            )
+        }
+    }
+
     /// Labels for a map legend that stays readable: the `count` most frequent classes keep a colour
     /// each (numbered 0… by frequency), every other item becomes one "other" class after them.
     /// Unchanged when there are at most `count + 1` classes.

@@ -91,14 +91,8 @@ struct PlotContext {
         let reports = try DocumentRetrieval.withBaselines(
             model, name: name, train: train, test: test, queries: command.queries, baselines: true,
             reporter: ProgressReporter())
-        let curves = reports.map { r in
-            (
-                name: String(format: "%@ (%d-D), mAP %.1f %%", r.name, r.dims, r.mapPercent),
-                points: zip(RetrievalReport.recallPoints, r.precisionPercent).map { (recall: $0, precision: $1 / 100) }
-            )
-        }
         return Figures.precisionAtRecall(
-            curves, title: "Document retrieval: \(name) vs TF-IDF, LSA",
+            FigureData.precisionAtRecallCurves(reports), title: "Document retrieval: \(name) vs TF-IDF, LSA",
             subtitle: "\(reports[0].queries) test documents ranking \(train.count) training documents by cosine")
     }
 
