@@ -42,7 +42,7 @@ extension StoreEngine {
     }
 
     private func searchBits(
-        _ index: MultiIndexHash, _ code: [UInt64], own: Int?, _ options: SearchOptions, k: Int?, radius: Int?,
+        _ index: GroupedHammingIndex, _ code: [UInt64], own: Int?, _ options: SearchOptions, k: Int?, radius: Int?,
         _ s: State
     ) throws -> [Neighbor] {
         let selected = try filter(options.filter, s)
@@ -52,11 +52,10 @@ extension StoreEngine {
                 code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: k,
                 radius: radius, excluding: excluded)
         }
-        let single = MultiIndexHash.single(code, bits: meta.bits)
         return if let radius {
-            index.search(single, radius: radius, filter: selected?.rows, excluding: excluded)[0]
+            index.search(code, radius: radius, filter: selected?.rows, excluding: excluded)
         } else {
-            index.search(single, k: k ?? 0, filter: selected?.rows, excluding: excluded)[0]
+            index.search(code, k: k ?? 0, filter: selected?.rows, excluding: excluded)
         }
     }
 
@@ -116,7 +115,7 @@ extension StoreEngine {
         }
     }
 
-    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> (MultiIndexHash, [UInt64], Int?) {
+    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> (GroupedHammingIndex, [UInt64], Int?) {
         guard let index = s.hamming else { throw EngineError("NOBITS", "this store keeps no binary codes") }
         switch query {
         case .id(let id):

@@ -16,7 +16,7 @@ public final class StoreEngine: SearchEngine {
     /// The served data, rows as in the store; read under `lock` shared, changed under it alone.
     final class State: @unchecked Sendable {
         var codes: ClusteredFlatIndex
-        var hamming: MultiIndexHash?
+        var hamming: GroupedHammingIndex?
         var ids: IDTable
         var labels: [Int32]
         /// Each row's attributes, parsed for filters (nil: none).
@@ -25,7 +25,7 @@ public final class StoreEngine: SearchEngine {
         var version = 0
 
         init(
-            codes: ClusteredFlatIndex, hamming: MultiIndexHash?, ids: IDTable, labels: [Int32],
+            codes: ClusteredFlatIndex, hamming: GroupedHammingIndex?, ids: IDTable, labels: [Int32],
             attributes: [[String: FilterValue]?]
         ) {
             (self.codes, self.hamming, self.ids, self.labels, self.attributes) = (
@@ -76,11 +76,12 @@ public final class StoreEngine: SearchEngine {
         }
         self.modelPath = modelPath
         self.stats = stats
-        var hamming: MultiIndexHash? = nil
+        var hamming: GroupedHammingIndex? = nil
         if meta.bits > 0 {
+            // Each distinct code is checked once (learned heads give thousands of items one code).
             // Codes of at most 32 bits are addresses (semantic hashing): one table over the whole
             // code, so RADIUS r enumerates the Hamming ball and reads only the rows stored there.
-            hamming = MultiIndexHash(
+            hamming = GroupedHammingIndex(
                 try BinaryCodes(bits: meta.bits, words: snapshot.bits), substrings: meta.bits <= 32 ? 1 : nil)
         }
         timings.append(lap("load_hamming_index_seconds"))

@@ -19,6 +19,8 @@ extension Vicinity.Bench {
         var radius: Int?
         @Option(help: "Threads (default: all cores).") var threads: Int?
         @Flag(help: "Multi-index hashing instead of the linear scan.") var mih = false
+        @Flag(help: "Multi-index hashing over each distinct code once, rows chained beside it (what the server does).")
+        var grouped = false
         @Option(
             help:
                 "Substrings for --mih (default: chosen from count and bits); 1 makes a ≤ 32-bit code the address (what the server does)."
@@ -37,7 +39,13 @@ extension Vicinity.Bench {
             let queryCodes = try BinaryCodes(bytes: q.values, bits: bits)
             let t0 = Date()
             let index: any HammingSearchIndex =
-                mih ? MultiIndexHash(baseCodes, substrings: substrings) : HammingIndex(baseCodes)
+                if grouped {
+                    GroupedHammingIndex(baseCodes, substrings: substrings)
+                } else if mih {
+                    MultiIndexHash(baseCodes, substrings: substrings)
+                } else {
+                    HammingIndex(baseCodes)
+                }
             let build = Date().timeIntervalSince(t0)
             if let radius {
                 try printJSON(radiusFigures(index, queryCodes, radius: radius, build: build))
@@ -48,7 +56,7 @@ extension Vicinity.Bench {
             let seconds = Date().timeIntervalSince(t1)
             try writeResults(hits, k: k, to: out)
             var figures: [String: Any] = [
-                "index": mih ? "mih" : "scan", "base": b.count, "queries": q.count, "bits": bits, "k": k,
+                "index": name, "base": b.count, "queries": q.count, "bits": bits, "k": k,
                 "threads": availableCores, "build_seconds": build, "search_seconds": seconds,
                 "queries_per_second": Double(q.count) / seconds, "raw_bytes": baseCodes.words.count * 8,
             ]
@@ -56,8 +64,15 @@ extension Vicinity.Bench {
                 figures["substrings"] = m.substrings
                 figures["table_bytes"] = m.tableMemoryBytes
             }
+            if let g = index as? GroupedHammingIndex {
+                figures["distinct_codes"] = g.groups.rowCount
+                figures["substrings"] = g.groups.substrings
+                figures["table_bytes"] = g.memoryBytes
+            }
             try printJSON(figures)
         }
+
+        var name: String { grouped ? "grouped" : mih ? "mih" : "scan" }
 
         /// One query at a time, each timed: latency percentiles and the balls' sizes.
         func radiusFigures(_ index: any HammingSearchIndex, _ queries: BinaryCodes, radius: Int, build: Double)
@@ -77,7 +92,7 @@ extension Vicinity.Bench {
             seconds.sort()
             func ms(_ p: Double) -> Double { 1000 * seconds[min(seconds.count - 1, Int(p * Double(seconds.count)))] }
             var figures: [String: Any] = [
-                "index": mih ? "mih" : "scan", "base": index.rowCount, "queries": queries.count, "bits": queries.bits,
+                "index": name, "base": index.rowCount, "queries": queries.count, "bits": queries.bits,
                 "radius": radius, "build_seconds": build, "queries_per_second": Double(queries.count) / total,
                 "mean_hits": Double(hits) / Double(max(1, queries.count)),
                 "p50_ms": ms(0.5), "p99_ms": ms(0.99), "mean_ms": 1000 * total / Double(max(1, queries.count)),

@@ -91,6 +91,7 @@ func expectMatchesOracle(
         let radii = [0, 2, bits / 8, bits / 3]
         expectMatchesOracle(HammingIndex(base), oracle, radii: radii)
         expectMatchesOracle(MultiIndexHash(base), oracle, radii: radii)
+        expectMatchesOracle(GroupedHammingIndex(base), oracle, radii: radii)
         let minM = (bits + 31) / 32
         for m in Set(count >= 2000 ? [minM, 4] : [minM, minM + 1, 4, bits / 10 + 1]) where m >= minM && m <= bits {
             let mih = MultiIndexHash(base, substrings: m)
@@ -98,6 +99,7 @@ func expectMatchesOracle(
                 mih.substrings == m && mih.substringWidths.reduce(0, +) == bits
                     && mih.substringWidths.allSatisfy { $0 <= 32 })
             expectMatchesOracle(mih, oracle, radii: radii)
+            expectMatchesOracle(GroupedHammingIndex(base, substrings: m), oracle, radii: radii)
         }
     }
 
@@ -133,6 +135,8 @@ func expectMatchesOracle(
         expectMatchesOracle(HammingIndex(base), oracle, queries, radii: [0, 64])
         expectMatchesOracle(MultiIndexHash(base), oracle, queries, radii: [0, 64])
         expectMatchesOracle(MultiIndexHash(base, substrings: 2), oracle, queries, radii: [0, 5])
+        expectMatchesOracle(GroupedHammingIndex(base), oracle, queries, radii: [0, 64])
+        #expect(GroupedHammingIndex(base).groups.rowCount == 2)
         let hits = MultiIndexHash(base, substrings: 3).search(one, k: 5)
         #expect(hits[0].map(\.index) == [1, 2, 3, 4, 5] && hits[0].allSatisfy { $0.distance == 0 })
         #expect(hits[1].map(\.index) == [0, 7, 14, 21, 28] && hits[1].allSatisfy { $0.distance == 0 })
@@ -148,20 +152,23 @@ func expectMatchesOracle(
         var flat = HammingIndex(first)
         var mih = MultiIndexHash(first)
         var mih4 = MultiIndexHash(first, substrings: 4)
+        var grouped = GroupedHammingIndex(first)
         let removals = (0..<400).map { _ in rng.below(3000) }
-        for r in removals { oracle.remove(r); flat.remove(r); mih.remove(r); mih4.remove(r) }
+        for r in removals { oracle.remove(r); flat.remove(r); mih.remove(r); mih4.remove(r); grouped.remove(r) }
+        grouped.remove(removals[0])
         mih.remove(removals[0])  // removing twice changes nothing
         // A small add stays pending (scanned); then a large one triggers a rebuild.
         let small = second.codes(0..<100), large = second.codes(100..<second.count)
         for more in [small, large] {
-            oracle.add(more); flat.add(more); mih.add(more); mih4.add(more)
+            oracle.add(more); flat.add(more); mih.add(more); mih4.add(more); grouped.add(more)
             let queries = mixedQueries(oracle.codes, 6, rng: &rng)
             for r in [3005, 3001 + rng.below(oracle.rowCount - 3001)] {
-                oracle.remove(r); flat.remove(r); mih.remove(r); mih4.remove(r)
+                oracle.remove(r); flat.remove(r); mih.remove(r); mih4.remove(r); grouped.remove(r)
             }
             #expect(mih.isRemoved(3005) && !mih.isRemoved(oracle.rowCount - 1))
+            #expect(grouped.isRemoved(3005) && !grouped.isRemoved(oracle.rowCount - 1))
             let truth = Ranked(oracle, queries)
-            for index in [flat, mih, mih4] as [any HammingSearchIndex] {
+            for index in [flat, mih, mih4, grouped] as [any HammingSearchIndex] {
                 expectMatchesOracle(index, truth, radii: [0, 4, 12])
             }
         }
@@ -179,9 +186,11 @@ func expectMatchesOracle(
     @Test func everythingRemoved() {
         var rng = SeededRNG(seed: 11)
         let base = uniformCodes(300, bits: 64, rng: &rng)
-        var flat = HammingIndex(base), mih = MultiIndexHash(base)
-        for r in 0..<300 { flat.remove(r); mih.remove(r) }
-        #expect(flat.count == 0 && mih.count == 0)
+        var flat = HammingIndex(base), mih = MultiIndexHash(base), grouped = GroupedHammingIndex(base)
+        for r in 0..<300 { flat.remove(r); mih.remove(r); grouped.remove(r) }
+        #expect(flat.count == 0 && mih.count == 0 && grouped.count == 0)
+        #expect(
+            grouped.search(base, k: 5).allSatisfy(\.isEmpty) && grouped.search(base, radius: 64).allSatisfy(\.isEmpty))
         #expect(flat.search(base, k: 5).allSatisfy(\.isEmpty) && mih.search(base, k: 5).allSatisfy(\.isEmpty))
         #expect(mih.search(base, radius: 64).allSatisfy { $0.isEmpty })
     }
