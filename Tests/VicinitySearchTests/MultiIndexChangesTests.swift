@@ -3,6 +3,31 @@ import VicinityCodes
 import VicinityMath
 @testable import VicinitySearch
 
+/// The indexes whose rows follow the store's on DEL (the last row moves into the hole).
+protocol SwappingRemoval: HammingSearchIndex {
+    var codes: BinaryCodes { get }
+    mutating func removeSwappingLast(_ row: Int)
+}
+extension MultiIndexHash: SwappingRemoval {}
+extension GroupedHammingIndex: SwappingRemoval {}
+
+/// One write on the index and the oracle alike: one time in three an ADD of up to `adding`
+/// clustered codes, else a DEL of a random row; then both hold the same codes.
+func write(
+    _ index: inout some SwappingRemoval, _ oracle: inout BinaryCodes, adding: Int, flips: Int, rng: inout SeededRNG
+) {
+    if rng.below(3) == 0 {
+        let more = clusteredCodes(1 + rng.below(adding), bits: oracle.bits, centres: 40, flips: flips, rng: &rng)
+        index.add(more)
+        oracle.append(contentsOf: more)
+    } else {
+        let row = rng.below(oracle.count)
+        index.removeSwappingLast(row)
+        oracle.swapRemove(row)
+    }
+    #expect(index.codes == oracle)
+}
+
 /// DEL as the store does it (the last row moves into the hole), on the multi-index hash
 /// without a rebuild, against a linear scan over the same rows after every step.
 @Suite struct MultiIndexChangesTests {
@@ -14,17 +39,8 @@ import VicinityMath
         var oracle = start
         let queries = mixedQueries(start, 30, rng: &rng)
         for step in 0..<400 {
-            if rng.below(3) == 0 {
-                // Adds stay pending (scanned) until the next rebuild; removes then make loose rows.
-                let more = clusteredCodes(1 + rng.below(40), bits: bits, centres: 40, flips: 6, rng: &rng)
-                index.add(more)
-                oracle.append(contentsOf: more)
-            } else {
-                let row = rng.below(oracle.count)
-                index.removeSwappingLast(row)
-                oracle.swapRemove(row)
-            }
-            #expect(index.codes == oracle)
+            // Adds stay pending (scanned) until the next rebuild; removes then make loose rows.
+            write(&index, &oracle, adding: 40, flips: 6, rng: &rng)
             if step % 25 == 0 || step == 399 {
                 expectMatchesOracle(index, BruteForceHamming(oracle), queries, radii: [0, 3, 9])
             }
@@ -50,16 +66,7 @@ import VicinityMath
         var oracle = start
         let queries = mixedQueries(start, 24, rng: &rng)
         for step in 0..<300 {
-            if rng.below(3) == 0 {
-                let more = clusteredCodes(1 + rng.below(30), bits: bits, centres: 60, flips: flips, rng: &rng)
-                index.add(more)
-                oracle.append(contentsOf: more)
-            } else {
-                let row = rng.below(oracle.count)
-                index.removeSwappingLast(row)
-                oracle.swapRemove(row)
-            }
-            #expect(index.codes == oracle)
+            write(&index, &oracle, adding: 30, flips: flips, rng: &rng)
             if step % 30 == 0 || step == 299 {
                 let scan = BruteForceHamming(oracle)
                 expectMatchesOracle(index, scan, queries, radii: [0, 3, 9])
