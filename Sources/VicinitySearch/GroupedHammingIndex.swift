@@ -23,6 +23,7 @@ public struct GroupedHammingIndex: HammingSearchIndex {
     private var next: [Int32]
     /// Each group's first and last row; −1 when empty.
     private var head: [Int32], tail: [Int32]
+    /// Only for `isRemoved` and `count`: `remove` also takes the row out of its chain.
     private var removed = Tombstones()
 
     /// Groups `codes` and indexes the distinct ones (`substrings` as `MultiIndexHash` takes it).
@@ -145,8 +146,9 @@ public struct GroupedHammingIndex: HammingSearchIndex {
         return sortedNeighbors(hits)
     }
 
+    /// Removed rows are no longer in any chain, so only the query's own conditions remain.
     @inline(__always) private func live(_ row: Int, _ filter: RowFilter?, _ excluding: Int?) -> Bool {
-        row != excluding && !removed.contains(row) && (filter?.contains(row) ?? true)
+        row != excluding && (filter?.contains(row) ?? true)
     }
 
     /// Offers a group's rows in ascending order until one does not enter.

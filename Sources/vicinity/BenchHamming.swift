@@ -23,7 +23,7 @@ extension Vicinity.Bench {
         var grouped = false
         @Option(
             help:
-                "Substrings for --mih (default: chosen from count and bits); 1 makes a ≤ 32-bit code the address (what the server does)."
+                "Substrings for --mih or --grouped (default: chosen from count and bits); 1 makes a ≤ 32-bit code the address (what the server does)."
         )
         var substrings: Int?
         @Option(help: "Write the neighbour ids here (.ivecs).") var out: String?
