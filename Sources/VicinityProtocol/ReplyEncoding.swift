@@ -57,60 +57,150 @@ extension Reply {
 
     private func writeRESP(_ b: inout ByteBuffer, resp3: Bool) {
         switch self {
-        case .status(let s): b.writeString("+\(s)\r\n")
+        case .status(let s): b.writeString("+"); b.writeString(s); b.writeCRLF()
         case .error(let code, let message): b.writeString("-\(Self.respCode(code)) \(scrubbed(message))\r\n")
-        case .integer(let i): b.writeString(":\(i)\r\n")
-        case .text(let s): Self.writeBulk(Array(s.utf8), &b)
-        case .blob(let bytes): Self.writeBulk(bytes, &b)
+        case .integer(let i): b.writeHeader(":", i)
+        case .text(let s): Self.writeBulk(s, &b)
+        case .blob(let bytes):
+            b.writeHeader("$", bytes.count)
+            b.writeBytes(bytes)
+            b.writeCRLF()
         case .double(let d):
             if resp3 {
                 b.writeString(",\(formatDouble(d))\r\n")
             } else {
-                Self.writeBulk(Array(formatDouble(d).utf8), &b)
+                Self.writeBulk(formatDouble(d), &b)
             }
         case .boolean(let v): b.writeString(resp3 ? (v ? "#t\r\n" : "#f\r\n") : (v ? ":1\r\n" : ":0\r\n"))
         case .null: b.writeString(resp3 ? "_\r\n" : "$-1\r\n")
         case .verbatim(let s):
             if resp3 {
-                b.writeString("=\(s.utf8.count + 4)\r\ntxt:")
+                b.writeHeader("=", s.utf8.count + 4)
+                b.writeString("txt:")
                 b.writeString(s)
-                b.writeString("\r\n")
+                b.writeCRLF()
             } else {
-                Self.writeBulk(Array(s.utf8), &b)
+                Self.writeBulk(s, &b)
             }
         case .lines(let lines):
-            b.writeString("*\(lines.count)\r\n")
-            for l in lines { Self.writeBulk(Array(l.utf8), &b) }
-        case .rows(let rows):
-            b.writeString("*\(rows.count)\r\n")
-            for row in rows {
-                b.writeString("*\(row.count)\r\n")
-                for field in row {
-                    switch field {
-                    case .int(let i): b.writeString(":\(i)\r\n")
-                    case .string(let s): Self.writeBulk(Array(s.utf8), &b)
-                    }
-                }
-            }
+            b.writeHeader("*", lines.count)
+            for l in lines { Self.writeBulk(l, &b) }
+        case .rows(let rows): Self.writeRESPRows(rows, &b)
         case .array(let items):
-            b.writeString("*\(items.count)\r\n")
+            b.writeHeader("*", items.count)
             for item in items { item.writeRESP(&b, resp3: resp3) }
         case .set(let items):
-            b.writeString("\(resp3 ? "~" : "*")\(items.count)\r\n")
+            b.writeHeader(resp3 ? "~" : "*", items.count)
             for item in items { item.writeRESP(&b, resp3: resp3) }
         case .map(let entries):
-            b.writeString(resp3 ? "%\(entries.count)\r\n" : "*\(2 * entries.count)\r\n")
+            if resp3 { b.writeHeader("%", entries.count) } else { b.writeHeader("*", 2 * entries.count) }
             for e in entries {
-                Self.writeBulk(Array(e.key.utf8), &b)
+                Self.writeBulk(e.key, &b)
                 e.value.writeRESP(&b, resp3: resp3)
             }
         }
     }
 
-    private static func writeBulk(_ bytes: [UInt8], _ b: inout ByteBuffer) {
-        b.writeString("$\(bytes.count)\r\n")
-        b.writeBytes(bytes)
-        b.writeString("\r\n")
+    /// Search replies are rows: written straight into one reservation of their largest size,
+    /// as a handful of ByteBuffer calls per field cost more than the search behind them.
+    private static func writeRESPRows(_ rows: [[Field]], _ b: inout ByteBuffer) {
+        var bound = 24
+        for row in rows {
+            bound += 24
+            for field in row {
+                if case .string(let s) = field { bound += s.utf8.count + 24 } else { bound += 24 }
+            }
+        }
+        b.writeWithUnsafeMutableBytes(minimumWritableBytes: bound) { raw in
+            var w = RawWriter(base: raw.baseAddress!)
+            w.header(UInt8(ascii: "*"), rows.count)
+            for row in rows {
+                w.header(UInt8(ascii: "*"), row.count)
+                for field in row {
+                    switch field {
+                    case .int(let i): w.header(UInt8(ascii: ":"), i)
+                    case .string(let s):
+                        var s = s
+                        s.withUTF8 { text in
+                            w.header(UInt8(ascii: "$"), text.count)
+                            w.bytes(UnsafeRawBufferPointer(text))
+                            w.crlf()
+                        }
+                    }
+                }
+            }
+            return w.count
+        }
+    }
+
+    private static func writeBulk(_ s: String, _ b: inout ByteBuffer) {
+        b.writeHeader("$", s.utf8.count)
+        b.writeString(s)
+        b.writeCRLF()
+    }
+}
+
+extension ByteBuffer {
+    /// `<kind><decimal n>\r\n` in one reservation: replies are mostly such headers, and
+    /// building each as a String cost more than the search behind it.
+    mutating func writeHeader(_ kind: Unicode.Scalar, _ n: Int) {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 24) { raw in
+            var w = RawWriter(base: raw.baseAddress!)
+            w.header(UInt8(ascii: kind), n)
+            return w.count
+        }
+    }
+
+    mutating func writeCRLF() { writeInteger(UInt16(0x0D0A)) }  // big-endian: CR then LF
+}
+
+/// Bytes written through a pointer into space reserved beforehand (the caller's bound).
+struct RawWriter {
+    let base: UnsafeMutableRawPointer
+    var count = 0
+
+    @inline(__always)
+    mutating func byte(_ b: UInt8) {
+        base.storeBytes(of: b, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    @inline(__always)
+    mutating func crlf() {
+        byte(0x0D)
+        byte(0x0A)
+    }
+
+    @inline(__always)
+    mutating func bytes(_ b: UnsafeRawBufferPointer) {
+        if b.count > 0 { (base + count).copyMemory(from: b.baseAddress!, byteCount: b.count) }
+        count += b.count
+    }
+
+    @inline(__always)
+    mutating func header(_ kind: UInt8, _ n: Int) {
+        byte(kind)
+        decimal(n)
+        crlf()
+    }
+
+    /// At most 20 bytes.
+    mutating func decimal(_ n: Int) {
+        var magnitude = n.magnitude
+        var digits = 0
+        var probe = magnitude
+        repeat {
+            digits += 1
+            probe /= 10
+        } while probe > 0
+        if n < 0 { byte(UInt8(ascii: "-")) }
+        var at = count + digits
+        count = at
+        repeat {
+            at -= 1
+            base.storeBytes(of: UInt8(ascii: "0") + UInt8(magnitude % 10), toByteOffset: at, as: UInt8.self)
+            magnitude /= 10
+        } while magnitude > 0
     }
 }
 

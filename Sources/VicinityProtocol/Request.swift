@@ -10,23 +10,39 @@ public struct Request: Sendable, Equatable {
     }
     /// The arguments as text (invalid UTF-8 replaced), for every command that takes words.
     public var words: [String]
-    /// The arguments exactly as sent, for binary payloads such as `VADD … FP32 blob`.
-    public var bytes: [[UInt8]]
+    /// The arguments exactly as sent, when one of them is not valid UTF-8 (a binary payload);
+    /// nil when `words` hold every byte, as for nearly every request.
+    private var raw: [[UInt8]]?
     public var style: Style
     /// The code of this request's image query, when the server embedded it together with
     /// other requests that arrived with it (`CommandTable.embedTogether`).
     public var code: [Float]? = nil
 
+    /// The arguments exactly as sent, for binary payloads such as `VADD … FP32 blob`.
+    public var bytes: [[UInt8]] { raw ?? words.map { Array($0.utf8) } }
+
     public init(bytes: [[UInt8]], style: Style) {
-        self.bytes = bytes
-        words = bytes.map { String(decoding: $0, as: UTF8.self) }
-        self.style = style
+        var request = Request(words: [], style: style)
+        request.words.reserveCapacity(bytes.count)
+        for word in bytes { word.withUnsafeBytes { request.append($0) } }
+        self = request
     }
 
     public init(words: [String], style: Style) {
         self.words = words
-        bytes = words.map { Array($0.utf8) }
         self.style = style
+    }
+
+    /// Adds the next argument, as it was sent.
+    mutating func append(_ argument: UnsafeRawBufferPointer) {
+        if let text = String(validating: argument, as: UTF8.self) {
+            words.append(text)
+            raw?.append(Array(text.utf8))
+        } else {
+            if raw == nil { raw = words.map { Array($0.utf8) } }
+            words.append(String(decoding: argument, as: UTF8.self))
+            raw!.append(Array(argument))
+        }
     }
 }
 

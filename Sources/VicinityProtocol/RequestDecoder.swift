@@ -127,16 +127,16 @@ public struct RequestDecoder: Sendable {
     /// `*N\r\n` then N × `$len\r\n<bytes>\r\n`.
     private func nextRESP(_ buffer: inout ByteBuffer) throws -> Request? {
         var cursor = buffer  // parse on a copy; commit only when the request is complete
-        guard let header = try headerLine(&cursor, prefix: "*") else { return nil }
+        guard let header = try headerLine(&cursor, prefix: UInt8(ascii: "*")) else { return nil }
         guard header >= 0 else { throw malformed("negative array length") }
         guard header <= limits.maxArguments else {
             throw ProtocolError(kind: .tooManyArguments, message: "more than \(limits.maxArguments) arguments")
         }
-        var words: [[UInt8]] = []
-        words.reserveCapacity(header)
+        var request = Request(words: [], style: .resp)
+        request.words.reserveCapacity(header)
         var total = 0
         for _ in 0..<header {
-            guard let length = try headerLine(&cursor, prefix: "$") else { return nil }
+            guard let length = try headerLine(&cursor, prefix: UInt8(ascii: "$")) else { return nil }
             guard length >= 0 else { throw malformed("null or negative bulk length in a request") }
             guard length <= limits.maxLineBytes else {
                 throw ProtocolError(kind: .lineTooLong, message: "argument longer than \(limits.maxLineBytes) bytes")
@@ -147,46 +147,60 @@ public struct RequestDecoder: Sendable {
                     kind: .requestTooLarge, message: "request larger than \(limits.maxRequestBytes) bytes")
             }
             guard cursor.readableBytes >= length + 2 else { return nil }
-            let bytes = cursor.readBytes(length: length)!
-            guard cursor.readInteger(as: UInt8.self) == Self.cr, cursor.readInteger(as: UInt8.self) == Self.lf else {
-                throw malformed("bulk string not followed by CRLF")
+            let terminated = cursor.withUnsafeReadableBytes { bytes in
+                request.append(UnsafeRawBufferPointer(rebasing: bytes[..<length]))
+                return bytes[length] == Self.cr && bytes[length + 1] == Self.lf
             }
-            words.append(bytes)
+            guard terminated else { throw malformed("bulk string not followed by CRLF") }
+            cursor.moveReaderIndex(forwardBy: length + 2)
         }
         buffer = cursor
         // An empty array is a no-op, like an empty line.
-        return Request(bytes: words, style: .resp)
+        return request
     }
 
     /// Reads `<prefix><integer>\r\n`; nil when incomplete. A wrong byte is refused as soon as it
     /// arrives, so the error does not depend on how the bytes were split into reads.
-    private func headerLine(_ buffer: inout ByteBuffer, prefix: Character) throws -> Int? {
-        let view = buffer.readableBytesView
-        let expected = malformed("expected '\(prefix)<number>\\r\\n'")
-        var end: Int?
-        for (position, byte) in view.prefix(33).enumerated() {
-            if byte == Self.lf {
-                guard position >= 3, view[view.startIndex + position - 1] == Self.cr else { throw expected }
-                end = position
-                break
+    private func headerLine(_ buffer: inout ByteBuffer, prefix: UInt8) throws -> Int? {
+        // Every request has one such line per argument: parsed in place, without allocating.
+        let parsed: (value: Int?, length: Int)? = try buffer.withUnsafeReadableBytes { view in
+            var value = 0, negative = false, digits = 0, overflow = false
+            for position in 0..<min(view.count, 33) {
+                let byte = view[position]
+                if byte == Self.lf {
+                    guard position >= 3, view[position - 1] == Self.cr else { throw expected(prefix) }
+                    return (digits == 0 || overflow ? nil : negative ? -value : value, position + 1)
+                }
+                let previousIsCR = position > 0 && view[position - 1] == Self.cr
+                if position == 0 {
+                    guard byte == prefix else { throw expected(prefix) }
+                } else if previousIsCR {
+                    throw expected(prefix)
+                } else if byte == Self.cr {
+                    guard position >= 2 else { throw expected(prefix) }
+                } else if byte >= 0x30 && byte <= 0x39 {
+                    let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (sum, o2) = times10.addingReportingOverflow(Int(byte - 0x30))
+                    overflow = overflow || o1 || o2
+                    value = sum
+                    digits += 1
+                } else if byte == 0x2D && position == 1 {
+                    negative = true
+                } else {
+                    throw expected(prefix)
+                }
             }
-            let previousIsCR = position > 0 && view[view.startIndex + position - 1] == Self.cr
-            let valid =
-                position == 0
-                ? byte == prefix.asciiValue!
-                : !previousIsCR
-                    && (byte == Self.cr
-                        ? position >= 2 : (byte >= 0x30 && byte <= 0x39) || (byte == 0x2D && position == 1))
-            if !valid { throw expected }
-        }
-        guard let end else {
             if view.count > 32 { throw malformed("RESP header too long") }
             return nil
         }
-        let line = Array(view[view.startIndex..<(view.startIndex + end)])
-        guard let value = Int(String(decoding: line[1..<(line.count - 1)], as: UTF8.self)) else { throw expected }
-        buffer.moveReaderIndex(forwardBy: line.count + 1)
+        guard let parsed else { return nil }
+        guard let value = parsed.value else { throw expected(prefix) }
+        buffer.moveReaderIndex(forwardBy: parsed.length)
         return value
+    }
+
+    private func expected(_ prefix: UInt8) -> ProtocolError {
+        malformed("expected '\(Character(Unicode.Scalar(prefix)))<number>\\r\\n'")
     }
 
     private func malformed(_ what: String) -> ProtocolError {

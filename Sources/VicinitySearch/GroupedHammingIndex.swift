@@ -12,13 +12,13 @@ import VicinityMath
 /// does not enter (the rest of the chain cannot: same distance, higher rows), so answers are
 /// the linear scan's, tie order (distance, row) included.
 ///
-/// Memory beyond the codes: 8 bytes a row (its group, the next row of its chain), 8 a group
-/// (its chain's ends) and the multi-index tables over the distinct codes only.
+/// Memory beyond the codes: 4 bytes a row (the next row of its chain), 8 a group (its chain's
+/// ends) and the multi-index tables over the distinct codes only. A row's group is not kept:
+/// the rare change that needs it looks its code up in those tables (the one live group with it).
 public struct GroupedHammingIndex: HammingSearchIndex {
     public private(set) var codes: BinaryCodes
     /// One row per group; a group whose rows are all gone is removed there (a tombstone).
     public private(set) var groups: MultiIndexHash
-    private var groupOf: [Int32]
     /// The next row of the same group, ascending; −1 ends the chain.
     private var next: [Int32]
     /// Each group's first and last row; −1 when empty.
@@ -31,7 +31,6 @@ public struct GroupedHammingIndex: HammingSearchIndex {
         precondition(codes.count < Int(Int32.max), "GroupedHammingIndex: at most 2^31 - 1 rows")
         self.codes = codes
         let (distinct, groupOf) = Self.group(codes)
-        self.groupOf = groupOf
         next = [Int32](repeating: -1, count: codes.count)
         head = [Int32](repeating: -1, count: distinct.count)
         tail = head
@@ -46,7 +45,7 @@ public struct GroupedHammingIndex: HammingSearchIndex {
 
     /// Bytes held beyond the row codes: the chains, the distinct codes and their tables.
     public var memoryBytes: Int {
-        4 * (groupOf.count + next.count + head.count + tail.count) + groups.codes.words.count * 8
+        4 * (next.count + head.count + tail.count) + groups.codes.words.count * 8
             + groups.tableMemoryBytes
     }
 
@@ -108,8 +107,10 @@ public struct GroupedHammingIndex: HammingSearchIndex {
         let k = Swift.min(k, filter?.count ?? count)
         guard k > 0 else { return [] }
         let single = MultiIndexHash.single(query, bits: bits)
-        // The k nearest groups hold at least k rows unless filtered; ask for more until they do.
-        var wanted = k
+        // Groups hold hundreds of rows, so the nearest one alone usually fills the k (a query
+        // from the store: its own code, found by the first probe of each table); ask for four
+        // times as many until they hold k rows that pass.
+        var wanted = 1
         while true {
             var top = HammingTopK(k: k)
             let near = groups.search(single, k: wanted)[0]
@@ -117,9 +118,10 @@ public struct GroupedHammingIndex: HammingSearchIndex {
             let exhausted = near.count < wanted
             if top.isFull {
                 // Every group nearer than the worst kept row was offered; so were those at its
-                // distance unless the walk stopped among them: then take the rest of that ball.
+                // distance unless the walk stopped among them: then take the rest of that ball
+                // (not at distance 0: one code, one group, and it was offered).
                 let worst = top.worstDistance
-                if !exhausted && Int(near[near.count - 1].distance) == worst {
+                if !exhausted && worst > 0 && Int(near[near.count - 1].distance) == worst {
                     for g in groups.search(single, radius: worst)[0].dropFirst(near.count) {
                         offer(g, to: &top, filter, excluding)
                     }
@@ -183,7 +185,6 @@ public struct GroupedHammingIndex: HammingSearchIndex {
                 tail.append(-1)
             }
             codes.append(code)
-            groupOf.append(Int32(g))
             next.append(-1)
             chainAtEnd(row, g)
         }
@@ -203,14 +204,17 @@ public struct GroupedHammingIndex: HammingSearchIndex {
         let last = rowCount - 1
         unchain(row)
         if row != last {
-            let g = Int(groupOf[last])
+            let g = group(of: last)
             unchain(last, keepingGroup: true)
-            groupOf[row] = Int32(g)
             chainInOrder(row, g)
         }
-        groupOf.removeLast()
         next.removeLast()
         codes.swapRemove(row)
+    }
+
+    /// The live group holding `row`'s code (a radius-0 lookup; `row` must still be chained).
+    private func group(of row: Int) -> Int {
+        groups.search(MultiIndexHash.single(codes.code(row), bits: bits), radius: 0)[0].first!.index
     }
 
     private mutating func chainAtEnd(_ row: Int, _ g: Int) {
@@ -237,7 +241,7 @@ public struct GroupedHammingIndex: HammingSearchIndex {
     /// Unlinks `row` from its group's chain; a group left empty leaves the distinct tables
     /// unless it is about to take a row again.
     private mutating func unchain(_ row: Int, keepingGroup: Bool = false) {
-        let g = Int(groupOf[row]), r = Int32(row)
+        let g = group(of: row), r = Int32(row)
         var previous: Int32 = -1
         var p = head[g]
         while p != r {

@@ -219,10 +219,18 @@ public struct MultiIndexHash: HammingSearchIndex {
 
     /// Unsafe views of every table, valid inside `body`.
     private func withTableViews<R>(_ any: Bool, _ body: ([SubstringTable.View]) -> R) -> R {
-        func go(_ i: Int, _ views: [SubstringTable.View]) -> R {
-            i == tables.count ? body(views) : tables[i].withView { go(i + 1, views + [$0]) }
+        guard any else { return body([]) }
+        // One array filled in place: a fresh one per table cost a copy each on every query.
+        var views: [SubstringTable.View] = []
+        views.reserveCapacity(tables.count)
+        func go(_ i: Int) -> R {
+            guard i < tables.count else { return body(views) }
+            return tables[i].withView {
+                views.append($0)
+                return go(i + 1)
+            }
         }
-        return any ? go(0, []) : body([])
+        return go(0)
     }
 }
 

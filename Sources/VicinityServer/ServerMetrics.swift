@@ -59,8 +59,9 @@ public final class ServerMetrics: Sendable {
         return word.lowercased()
     }
 
-    func recordRequest(_ word: String?, nanoseconds: UInt64, failed: Bool) {
-        let series = series(Self.label(word))
+    /// Counts a request under `label` (`label(_:)` of its first word).
+    func recordRequest(label: String, nanoseconds: UInt64, failed: Bool) {
+        let series = series(label)
         series.requests.increment()
         if failed { series.errors.increment() }
         series.latency.record(Double(nanoseconds) / 1e9)

@@ -15,6 +15,12 @@ public final class ServerStats: Sendable {
         var connected: Date
         var lastActive: Date
         var lastCommand = "NULL"
+
+        mutating func touch(_ now: Session, command: String, at time: Date) {
+            session = now
+            lastActive = time
+            lastCommand = command
+        }
     }
     /// One slow request (SLOWLOG GET).
     struct SlowEntry: Sendable {
@@ -52,26 +58,22 @@ public final class ServerStats: Sendable {
         _ words: [String], nanoseconds: Int64, failed: Bool, session: Session, slowMicroseconds: Int = -1,
         slowLength: Int = 128
     ) {
-        let name = words.first?.lowercased() ?? ""
+        let label = ServerMetrics.label(words.first)
+        let name = label != ServerMetrics.otherLabel ? label : words.first?.lowercased() ?? ""
         let ns = UInt64(max(0, nanoseconds))
-        metrics.recordRequest(words.first, nanoseconds: ns, failed: failed)
+        metrics.recordRequest(label: label, nanoseconds: ns, failed: failed)
         let us = Int(ns / 1000)
         if slowMicroseconds >= 0 && us >= slowMicroseconds {
-            log.slowRequest(command: ServerMetrics.label(words.first), microseconds: us, peer: session.peer)
+            log.slowRequest(command: label, microseconds: us, peer: session.peer)
         }
+        let now = Date()
         counts.withLock {
             $0.requests += 1
             $0.nanoseconds &+= ns
             if failed { $0.errors += 1 }
-            $0.perCommand[name, default: CommandCounts()].calls += 1
-            $0.perCommand[name]!.nanoseconds &+= ns
-            if failed { $0.perCommand[name]!.failed += 1 }
-            if var client = $0.clients[session.clientID] {
-                client.session = session
-                client.lastActive = Date()
-                client.lastCommand = name
-                $0.clients[session.clientID] = client
-            }
+            Self.count(&$0.perCommand[name, default: CommandCounts()], ns, failed)
+            // Changed in place: copying the record out and back cost a retain per field.
+            $0.clients[session.clientID]?.touch(session, command: name, at: now)
             if slowMicroseconds >= 0 && us >= slowMicroseconds && slowLength > 0 {
                 let args = words.prefix(32).map {
                     $0.count > 128 ? String($0.prefix(128)) + "... (\($0.count - 128) more bytes)" : $0
@@ -84,6 +86,12 @@ public final class ServerStats: Sendable {
                 if $0.slowlog.count > slowLength { $0.slowlog.removeLast($0.slowlog.count - slowLength) }
             }
         }
+    }
+
+    private static func count(_ c: inout CommandCounts, _ ns: UInt64, _ failed: Bool) {
+        c.calls += 1
+        c.nanoseconds &+= ns
+        if failed { c.failed += 1 }
     }
 
     func recordProtocolError() {

@@ -154,7 +154,7 @@ extension StoreEngine {
         do { expression = try FilterExpression.parse(text) } catch { throw EngineError("BADARG", "\(error)") }
         let rows = RowFilter(rowCount: s.ids.count) { row in
             expression.matches { name in
-                name == "label" ? .number(Double(s.labels[row])) : s.attributes[row]?[name]
+                name == "label" ? .number(Double(s.labels[row])) : s.attributes[Int32(row)]?[name]
             }
         }
         var entry = FilterCache.Entry(version: s.version, rows: rows)
@@ -169,7 +169,7 @@ extension StoreEngine {
     }
 
     func hit(_ s: State, _ n: Neighbor) -> Hit {
-        Hit(id: s.ids.id(n.index), distance: n.distance, label: Int(s.labels[n.index]))
+        Hit(id: s.ids.id(n.index), distance: n.distance, label: s.labels[n.index])
     }
 }
 

@@ -18,15 +18,16 @@ public final class StoreEngine: SearchEngine {
         var codes: ClusteredFlatIndex
         var hamming: GroupedHammingIndex?
         var ids: IDTable
-        var labels: [Int32]
-        /// Each row's attributes, parsed for filters (nil: none).
-        var attributes: [[String: FilterValue]?]
+        var labels: LabelColumn
+        /// The attributes of the rows that have any, parsed for filters, by row (a sparse
+        /// table: most stores have none, and a slot per row cost 80 MB at 10M).
+        var attributes: [Int32: [String: FilterValue]]
         /// Bumped by every write, so cached filters know they are stale.
         var version = 0
 
         init(
-            codes: ClusteredFlatIndex, hamming: GroupedHammingIndex?, ids: IDTable, labels: [Int32],
-            attributes: [[String: FilterValue]?]
+            codes: ClusteredFlatIndex, hamming: GroupedHammingIndex?, ids: IDTable, labels: LabelColumn,
+            attributes: [Int32: [String: FilterValue]]
         ) {
             (self.codes, self.hamming, self.ids, self.labels, self.attributes) = (
                 codes, hamming, ids, labels, attributes
@@ -86,9 +87,9 @@ public final class StoreEngine: SearchEngine {
         }
         timings.append(lap("load_hamming_index_seconds"))
         let ids = IDTable(snapshot.ids)
-        var attributes = [[String: FilterValue]?](repeating: nil, count: snapshot.ids.count)
+        var attributes: [Int32: [String: FilterValue]] = [:]
         for (id, json) in try store.allAttributes() {
-            if let row = ids.row(of: id) { attributes[row] = parseAttributes(json) }
+            if let row = ids.row(of: id) { attributes[Int32(row)] = parseAttributes(json) }
         }
         timings.append(lap("load_ids_seconds"))
         // The clustering `vicinity embed` saved, when no write came since; else k-means now, saved
@@ -102,7 +103,7 @@ public final class StoreEngine: SearchEngine {
         timings.append(lap("load_knn_index_seconds"))
         loadTimings = timings
         state = State(
-            codes: codes, hamming: hamming, ids: ids, labels: snapshot.labels.map { Int32(clamping: $0) },
+            codes: codes, hamming: hamming, ids: ids, labels: LabelColumn(snapshot.labels),
             attributes: attributes)
         // Everything is in memory now: neither the load's pass over the file nor its scratch stays resident.
         store.releaseMappedPages()
@@ -137,7 +138,7 @@ public final class StoreEngine: SearchEngine {
         reading { s in
             guard let row = s.ids.row(of: id) else { return nil }
             let hex = s.hamming.map { $0.codes.hex(row) } ?? ""
-            let label = Int(s.labels[row])
+            let label = s.labels[row]
             let names = encoder?.model.architecture.classNames ?? []
             return ItemView(
                 id: id, label: label, className: names.indices.contains(label) ? names[label] : nil,
@@ -183,8 +184,7 @@ public final class StoreEngine: SearchEngine {
                 state.codes.add(codes)
                 if meta.bits > 0 { state.hamming?.add(bits) }
                 state.ids.append(id)
-                state.labels.append(Int32(clamping: label))
-                state.attributes.append(nil)
+                state.labels.append(label)
                 state.version += 1
             }
         }
@@ -198,7 +198,7 @@ public final class StoreEngine: SearchEngine {
             guard try store.setAttributes(of: id, json) else { return false }
             let parsed = json.flatMap(parseAttributes)
             lock.writing {
-                if let row = state.ids.row(of: id) { state.attributes[row] = parsed }
+                if let row = state.ids.row(of: id) { state.attributes[Int32(row)] = parsed }
                 state.version += 1
             }
             return true
@@ -239,10 +239,9 @@ public final class StoreEngine: SearchEngine {
                 state.codes.removeSwappingLast(row)
                 state.hamming?.removeSwappingLast(row)
                 state.ids.removeSwappingLast(row)
-                state.labels.swapAt(row, last)
-                state.labels.removeLast()
-                state.attributes.swapAt(row, last)
-                state.attributes.removeLast()
+                state.labels.removeSwappingLast(row)
+                let moved = state.attributes.removeValue(forKey: Int32(last))
+                state.attributes[Int32(row)] = row == last ? nil : moved
                 state.version += 1
             }
             return true

@@ -27,6 +27,23 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
         Request(words: [], style: .resp),
     ]
 
+    /// Binary arguments keep every byte; text arguments are words; both views agree.
+    @Test(arguments: [1, 5, 1000])
+    func binaryArgumentsKeepTheirBytes(chunk: Int) throws {
+        let blob: [UInt8] = [0xFF, 0x00, 0xC3, 0x28, 13, 10, 0x80]  // not UTF-8
+        let text = Array("héllo".utf8)
+        var stream = Array("*3\r\n$4\r\nVADD\r\n$\(blob.count)\r\n".utf8) + blob
+        stream += Array("\r\n$\(text.count)\r\n".utf8) + text + Array("\r\n".utf8)
+        stream += Array("*2\r\n$3\r\nGET\r\n$\(text.count)\r\n".utf8) + text + Array("\r\n".utf8)
+        let got = try decodeAll(stream, chunk: chunk)
+        #expect(got.count == 2)
+        #expect(got[0].bytes == [Array("VADD".utf8), blob, text])
+        #expect(got[0].words[0] == "VADD" && got[0].words[2] == "héllo")
+        #expect(got[1].bytes == [Array("GET".utf8), text] && got[1].words == ["GET", "héllo"])
+        #expect(got[1] == Request(words: ["GET", "héllo"], style: .resp))
+        #expect(Request(bytes: [blob], style: .inline).bytes == [blob])
+    }
+
     @Test(arguments: [1, 2, 3, 7, 1000])
     func sameRequestsWhateverTheChunking(chunk: Int) throws {
         #expect(try decodeAll(Self.stream, chunk: chunk) == Self.expected)
@@ -142,6 +159,46 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
         #expect(encode(.blob([0, 255, 13]), .resp2) == "$3\r\n\u{0}\u{FF}\r\r\n" || true)
         #expect(encode(.blob([0, 255, 10]), .plain) == "00ff0a\n")
         #expect(encode(.array([.integer(1), .array([.text("a"), .text("b")])]), .plain) == "1\na b\nEND\n")
+    }
+
+    /// The RESP writer (headers written in place, rows in one reservation) against the
+    /// format written out plainly, on random rows, integers at their extremes and long text.
+    @Test func respWriterMatchesThePlainFormat() {
+        func bulk(_ s: String) -> String { "$\(s.utf8.count)\r\n\(s)\r\n" }
+        var rng = SystemRandomNumberGenerator()
+        let words = ["", "a", "héllo", "train-59999", String(repeating: "x", count: 300), "0.31054887", "日本"]
+        let extremes = [0, -1, 1, 9, 10, -10, 99, 100, Int.max, Int.min, Int(Int32.max), -123_456_789]
+        for _ in 0..<300 {
+            let rows: [[Reply.Field]] = (0..<Int.random(in: 0...40, using: &rng)).map { _ in
+                (0..<Int.random(in: 0...6, using: &rng)).map { _ in
+                    Bool.random(using: &rng)
+                        ? .int(Bool.random(using: &rng) ? extremes.randomElement()! : Int.random(in: -1_000_000...1_000_000))
+                        : .string(words.randomElement()!)
+                }
+            }
+            var expected = "*\(rows.count)\r\n"
+            for row in rows {
+                expected += "*\(row.count)\r\n"
+                for field in row {
+                    switch field {
+                    case .int(let i): expected += ":\(i)\r\n"
+                    case .string(let s): expected += bulk(s)
+                    }
+                }
+            }
+            #expect(encode(.rows(rows), .resp2) == expected)
+            #expect(encode(.rows(rows), .resp3) == expected)
+        }
+        for i in extremes {
+            #expect(encode(.integer(i), .resp2) == ":\(i)\r\n")
+            #expect(encode(.lines(Array(repeating: "v\(i)", count: 3)), .resp2) == "*3\r\n" + String(repeating: bulk("v\(i)"), count: 3))
+        }
+        // Written after other bytes in the same buffer, as a pipelined burst's replies are.
+        var b = ByteBuffer()
+        Reply.status("OK").write(to: &b, .resp2)
+        Reply.rows([[.int(-5), .string("é")]]).write(to: &b, .resp2)
+        Reply.integer(12).write(to: &b, .resp3)
+        #expect(b.readString(length: b.readableBytes)! == "+OK\r\n*1\r\n*2\r\n:-5\r\n$2\r\né\r\n:12\r\n")
     }
 
     @Test func errorRepliesCannotBeSplitByClientText() {
