@@ -27,16 +27,18 @@ public struct DenseLayer: Sendable, Equatable {
     public var inputs: Int { weights.rows }
     public var outputs: Int { weights.cols }
 
-    /// z = x·W + b (before the nonlinearity); `serial`: one sgemm call on this thread.
+    /// z = x·W + b (before the nonlinearity). `serial`: on this thread, through the fixed-order
+    /// product, so a row's result does not depend on the other rows or its place among them.
     public func preActivation(_ x: Matrix, serial: Bool = false) -> Matrix {
         precondition(x.cols == inputs, "DenseLayer: input has \(x.cols) columns, layer takes \(inputs)")
+        if serial { return Matrix.fixedOrderProduct(x, weights, bias: bias.storage) }
         var z = Matrix(rows: x.rows, cols: outputs)
         z.addToRows(bias.storage)
         Matrix.gemm(x, .none, weights, .none, beta: 1, serial: serial, into: &z)
         return z
     }
 
-    /// y = f(x·W + b); `serial`: one sgemm call on this thread.
+    /// y = f(x·W + b); `serial` as for `preActivation`.
     public func forward(_ x: Matrix, serial: Bool = false) -> Matrix {
         var y = preActivation(x, serial: serial)
         activation.apply(&y)

@@ -236,8 +236,8 @@ func classification(_ hits: [Hit]) -> Reply {
 
 extension CommandTable {
     /// Embeds the images of the KNN and CLASSIFY requests in `batch` in one pass of the
-    /// model, each row's code exactly what it would get alone (the model embeds in
-    /// fixed row blocks), and attaches the codes; requests it cannot parse are left for
+    /// model, each row's code exactly what it would get alone (`RowBlocks`: a row's result
+    /// does not depend on its company), and attaches the codes; requests it cannot parse are left for
     /// dispatch to refuse with the usual error.
     static func embedTogether(_ batch: inout [Request], engine: any SearchEngine) {
         var images: [[Float]] = [], owners: [Int] = []

@@ -172,7 +172,9 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
             let rows: [[Reply.Field]] = (0..<Int.random(in: 0...40, using: &rng)).map { _ in
                 (0..<Int.random(in: 0...6, using: &rng)).map { _ in
                     Bool.random(using: &rng)
-                        ? .int(Bool.random(using: &rng) ? extremes.randomElement()! : Int.random(in: -1_000_000...1_000_000))
+                        ? .int(
+                            Bool.random(using: &rng)
+                                ? extremes.randomElement()! : Int.random(in: -1_000_000...1_000_000))
                         : .string(words.randomElement()!)
                 }
             }
@@ -191,7 +193,9 @@ func decodeAll(_ bytes: [UInt8], chunk: Int, limits: ProtocolLimits = ProtocolLi
         }
         for i in extremes {
             #expect(encode(.integer(i), .resp2) == ":\(i)\r\n")
-            #expect(encode(.lines(Array(repeating: "v\(i)", count: 3)), .resp2) == "*3\r\n" + String(repeating: bulk("v\(i)"), count: 3))
+            #expect(
+                encode(.lines(Array(repeating: "v\(i)", count: 3)), .resp2) == "*3\r\n"
+                    + String(repeating: bulk("v\(i)"), count: 3))
         }
         // Written after other bytes in the same buffer, as a pipelined burst's replies are.
         var b = ByteBuffer()
