@@ -13,6 +13,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     private let sets: VectorSets
     private let policy: CommandPolicy
     private let stats: ServerStats
+    private let batcher: EmbedBatcher
     private var decoder: RequestDecoder
     private var session: Session
     private var pending: ByteBuffer?
@@ -22,8 +23,9 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     init(
         engine: any SearchEngine, sets: VectorSets, policy: CommandPolicy, limits: ProtocolLimits, stats: ServerStats,
-        clientID: Int
+        batcher: EmbedBatcher, clientID: Int
     ) {
+        self.batcher = batcher
         self.engine = engine
         self.sets = sets
         self.policy = policy
@@ -61,52 +63,102 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     /// Runs every complete request in the buffer, pausing while the client is not
-    /// reading its replies (the BackPressureHandler then stops reading from it too).
+    /// reading its replies (the BackPressureHandler then stops reading from it too),
+    /// and while the event loop's batcher embeds the image queries of the requests taken.
     private func processPending(context: ChannelHandlerContext) {
-        guard var buffer = pending else { return }
+        guard waiting == nil, var buffer = pending else { return }
         defer { pending = buffer.readableBytes > 0 ? buffer : nil }
         var out = context.channel.allocator.buffer(capacity: 256)
         while !closing && context.channel.isWritable {
             // Take what has arrived (up to a window), so that image queries pipelined
             // together are embedded in one pass; none waits for requests not yet here.
             var batch: [Request] = []
-            var failure: ProtocolError?
+            var failure: Failure?
             do {
                 while batch.count < Self.window, let request = try decoder.next(&buffer) {
                     if !request.words.isEmpty { batch.append(request) }
                 }
             } catch let error as ProtocolError {
-                failure = error
+                // The reply's style is that of the request the error is in.
+                let resp = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*")
+                failure = Failure(error: error, style: resp ? .resp : .inline)
             } catch {
                 closing = true
                 context.close(promise: nil)
                 return
             }
-            CommandTable.embedTogether(&batch, engine: engine)
-            for request in batch where !closing {
-                let started = NIODeadline.now()
-                let reply = CommandTable.dispatch(
-                    request, engine: engine, sets: sets, policy: policy, stats: stats,
-                    session: &session)
-                finished(reply, request: request, started: started, into: &out)
-                if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
-                    context.write(wrapOutboundOut(out), promise: nil)
-                    out = context.channel.allocator.buffer(capacity: 256)
+            let images = CommandTable.imageQueries(in: batch, engine: engine)
+            if !images.isEmpty {
+                // Replies stay in order: nothing after this batch runs until its codes are back.
+                waiting = Waiting(batch: batch, owners: images.map(\.request), failure: failure)
+                let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+                let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+                batcher.submit(images.map(\.pixels)) { codes in
+                    bound.value.resume(codes, context: boundContext.value)
                 }
-                if session.closeAfterReply {
-                    closing = true
-                    let channel = context.channel
-                    context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
-                    return
-                }
+                break
             }
-            if let failure {
-                fail(failure, buffer: buffer, out: &out, context: context)
-                return
-            }
+            guard run(batch, failure: failure, into: &out, context: context) else { return }
             if batch.count < Self.window { break }
         }
         if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
+    }
+
+    /// Requests read and held while their image queries are being embedded.
+    private struct Waiting {
+        var batch: [Request]
+        var owners: [Int]
+        var failure: Failure?
+    }
+
+    /// A framing error met after a batch's requests, answered after them.
+    private struct Failure {
+        var error: ProtocolError
+        var style: Request.Style
+    }
+    private var waiting: Waiting?
+
+    /// The codes of the waiting batch are back: answer it, then carry on with what has arrived since.
+    private func resume(_ codes: [[Float]]?, context: ChannelHandlerContext) {
+        guard var w = waiting else { return }
+        waiting = nil
+        guard !closing, context.channel.isActive else { return }
+        if let codes { for (i, code) in zip(w.owners, codes) { w.batch[i].code = code } }
+        var out = context.channel.allocator.buffer(capacity: 256)
+        guard run(w.batch, failure: w.failure, into: &out, context: context) else { return }
+        if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
+        processPending(context: context)
+        context.flush()
+        closeIfDone(context: context)
+    }
+
+    /// Answers the requests of one batch into `out`, then its framing error if it ended in one.
+    /// Returns false when the connection is closing.
+    private func run(
+        _ batch: [Request], failure: Failure?, into out: inout ByteBuffer, context: ChannelHandlerContext
+    ) -> Bool {
+        for request in batch where !closing {
+            let started = NIODeadline.now()
+            let reply = CommandTable.dispatch(
+                request, engine: engine, sets: sets, policy: policy, stats: stats,
+                session: &session)
+            finished(reply, request: request, started: started, into: &out)
+            if out.readableBytes > 64 * 1024 {  // keep replies to pipelined bursts moving
+                context.write(wrapOutboundOut(out), promise: nil)
+                out = context.channel.allocator.buffer(capacity: 256)
+            }
+            if session.closeAfterReply {
+                closing = true
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+                return false
+            }
+        }
+        if let failure {
+            fail(failure.error, style: failure.style, out: &out, context: context)
+            return false
+        }
+        return true
     }
 
     /// Most requests taken from the buffer at once.
@@ -122,20 +174,19 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     /// After a half-close, closes once every request received has been answered.
     private func closeIfDone(context: ChannelHandlerContext) {
-        guard inputClosed, !closing else { return }
+        guard inputClosed, !closing, waiting == nil else { return }
         closing = true
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)))
             .whenComplete { _ in channel.close(promise: nil) }
     }
 
-    private func fail(_ error: ProtocolError, buffer: ByteBuffer, out: inout ByteBuffer, context: ChannelHandlerContext)
-    {
+    private func fail(
+        _ error: ProtocolError, style: Request.Style, out: inout ByteBuffer, context: ChannelHandlerContext
+    ) {
         closing = true
         stats.recordProtocolError()
         if error.kind != .httpRequest {
-            let style: Request.Style =
-                buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "*") ? .resp : .inline
             Reply.err("PROTOCOL", error.message + "; closing the connection")
                 .write(to: &out, ReplyEncoding(style: style, protocolVersion: session.protocolVersion))
         }

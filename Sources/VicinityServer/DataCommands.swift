@@ -235,24 +235,22 @@ func classification(_ hits: [Hit]) -> Reply {
 }
 
 extension CommandTable {
-    /// Embeds the images of the KNN and CLASSIFY requests in `batch` in one pass of the
-    /// model, each row's code exactly what it would get alone (`RowBlocks`: a row's result
-    /// does not depend on its company), and attaches the codes; requests it cannot parse are left for
+    /// The KNN and CLASSIFY requests of `batch` that ask about an image the model takes, with
+    /// its pixels, for `EmbedBatcher` to embed together; requests it cannot parse are left for
     /// dispatch to refuse with the usual error.
-    static func embedTogether(_ batch: inout [Request], engine: any SearchEngine) {
-        var images: [[Float]] = [], owners: [Int] = []
+    static func imageQueries(in batch: [Request], engine: any SearchEngine) -> [(request: Int, pixels: [Float])] {
+        guard let inputDims = engine.encoder?.model.inputDims else { return [] }
+        var found: [(request: Int, pixels: [Float])] = []
         for (i, r) in batch.enumerated() where r.words.count >= 4 {
             let name = r.words[0].uppercased()
             guard name == "KNN" || name == "CLASSIFY",
-                case .raw(let pixels)? = try? imageOrVectorQuery(r, "", encoder: engine.encoder)
+                case .raw(let pixels)? = try? imageOrVectorQuery(r, "", encoder: engine.encoder),
+                pixels.count == inputDims
             else {
                 continue
             }
-            images.append(pixels)
-            owners.append(i)
+            found.append((i, pixels))
         }
-        // A lone image too, so that dispatch does not parse its pixels a second time.
-        guard !images.isEmpty, let codes = try? engine.embed(images: images) else { return }
-        for (i, code) in zip(owners, codes) { batch[i].code = code }
+        return found
     }
 }

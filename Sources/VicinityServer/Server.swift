@@ -16,6 +16,9 @@ public struct ServerConfiguration: Sendable {
     /// Where `GET /metrics` is served (Prometheus text); no port: not served. The host defaults to `host`.
     public var metricsHost: String?
     public var metricsPort: Int?
+    /// How long an image query may wait for others to be embedded with (zero: only those
+    /// read in the same turn of its event loop).
+    public var embedWaitMicroseconds = 0
     public init() {}
 
     /// Whether `host` is a loopback address (binding elsewhere needs a token).
@@ -56,6 +59,8 @@ public final class NetworkServer: Sendable {
         self.configuration = configuration
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let config = configuration
+        let batchers = EmbedBatchers(
+            group: group, engine: engine, stats: stats, wait: .microseconds(Int64(configuration.embedWaitMicroseconds)))
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -66,7 +71,9 @@ public final class NetworkServer: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.accept(channel, config: config, engine: engine, sets: sets, stats: stats)
+                    try Self.accept(
+                        channel, config: config, engine: engine, sets: sets, stats: stats,
+                        batcher: batchers.batcher(for: channel.eventLoop))
                 }
             }
         do {
@@ -93,7 +100,7 @@ public final class NetworkServer: Sendable {
     /// Sets up a new connection, or refuses it with MAXCLIENTS when `maxConnections` are open.
     private static func accept(
         _ channel: any Channel, config: ServerConfiguration, engine: any SearchEngine, sets: VectorSets,
-        stats: ServerStats
+        stats: ServerStats, batcher: EmbedBatcher
     ) throws {
         guard let clientID = stats.admit(limit: config.maxConnections) else {
             stats.log.refused(peer: channel.remoteAddress.map(Self.text(of:)) ?? "", limit: config.maxConnections)
@@ -109,7 +116,7 @@ public final class NetworkServer: Sendable {
             BackPressureHandler(),
             ConnectionHandler(
                 engine: engine, sets: sets, policy: config.policy, limits: config.limits, stats: stats,
-                clientID: clientID),
+                batcher: batcher, clientID: clientID),
         ])
     }
 

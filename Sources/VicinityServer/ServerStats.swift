@@ -35,6 +35,8 @@ public final class ServerStats: Sendable {
         var requests = 0
         var errors = 0
         var protocolErrors = 0
+        var embedPasses = 0
+        var imagesEmbedded = 0
         var nanoseconds: UInt64 = 0
         var perCommand: [String: CommandCounts] = [:]
         var connections = 0
@@ -92,6 +94,14 @@ public final class ServerStats: Sendable {
         c.calls += 1
         c.nanoseconds &+= ns
         if failed { c.failed += 1 }
+    }
+
+    /// One pass of the model over image queries that arrived together.
+    func recordEmbedPass(images: Int) {
+        counts.withLock {
+            $0.embedPasses += 1
+            $0.imagesEmbedded += images
+        }
     }
 
     func recordProtocolError() {
@@ -172,6 +182,7 @@ public final class ServerStats: Sendable {
             ("protocol_errors", "\(c.protocolErrors)"),
             ("mean_request_microseconds", String(format: "%.1f", mean)),
             ("requests_by_command", byCommand.joined(separator: ",")),
+            ("image_queries_embedded", "\(c.imagesEmbedded)"), ("embed_passes", "\(c.embedPasses)"),
         ]
     }
 }

@@ -25,6 +25,11 @@ extension Vicinity {
         @Option(help: "Seconds a connection may stay idle.") var idleTimeout: Int64 = 300
         @Option(help: "Largest k a query may ask for.") var maxK = 1000
         @Option(help: "Event-loop threads (default: one per core).") var threads: Int?
+        @Option(
+            help:
+                "Microseconds an image query (RAW, U8) may wait for others to embed with (default 0: those read in the same turn of the event loop)."
+        )
+        var embedWaitUs = 0
         @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (0 picks a free port; default: none).")
         var metricsPort: Int?
         @Option(help: "Address of the metrics endpoint (default: --host); it takes no AUTH.") var metricsHost: String?
@@ -38,6 +43,9 @@ extension Vicinity {
                 throw ValidationError("give --store stores/NAME or --backend milvus://HOST:PORT/NAME (one of them)")
             }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0–65535") }
+            guard (0...1_000_000).contains(embedWaitUs) else {
+                throw ValidationError("--embed-wait-us must be 0–1000000 (microseconds)")
+            }
             guard maxConnections >= 1, idleTimeout >= 1, maxK >= 1 else {
                 throw ValidationError("--max-connections, --idle-timeout and --max-k must be positive")
             }
@@ -65,6 +73,7 @@ extension Vicinity {
             config.metricsHost = metricsHost
             config.metricsPort = metricsPort
             if let threads { config.threads = max(1, threads) }
+            config.embedWaitMicroseconds = embedWaitUs
             return config
         }
 

@@ -12,10 +12,14 @@ import VicinityProtocol
     func connect(token: String? = nil) throws -> EmbeddedChannel {
         let fixture = try Self.fixture.get()
         let engine = try StoreEngine(storePath: fixture.store, modelPath: fixture.model, readOnly: true)
+        let channel = EmbeddedChannel()
+        let stats = ServerStats()
         let handler = ConnectionHandler(
             engine: engine, sets: VectorSets(), policy: CommandPolicy(authToken: token),
-            limits: ProtocolLimits(), stats: ServerStats(), clientID: 1)
-        return EmbeddedChannel(handler: handler)
+            limits: ProtocolLimits(), stats: stats,
+            batcher: EmbedBatcher(loop: channel.eventLoop, engine: engine, stats: stats, wait: .zero), clientID: 1)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        return channel
     }
 
     /// Feeds `chunks` as separate reads and returns everything written back.
@@ -23,6 +27,7 @@ import VicinityProtocol
         var out = ""
         for chunk in chunks {
             try channel.writeInbound(ByteBuffer(string: chunk))
+            channel.embeddedEventLoop.run()  // the batcher's pass over image queries
             while let reply = try channel.readOutbound(as: ByteBuffer.self) { out += String(buffer: reply) }
         }
         return out

@@ -192,4 +192,22 @@ struct AttributedStore {
             vote.count == 3 && vote[0].hasPrefix("label ") && vote[1].hasPrefix("share ") && vote[2].hasPrefix("votes ")
         )
     }
+
+    /// Image queries from several connections that arrive together are embedded in one pass
+    /// (within --embed-wait-us), each answering exactly as alone.
+    @Test func imageQueriesFromSeveralConnectionsShareOnePass() throws {
+        let fixture = try AttributedStore()
+        let server = try ServerProcess([
+            "--store", fixture.store, "--model", fixture.model, "--threads", "1", "--embed-wait-us", "200000",
+        ])
+        let images = Array(fixture.test.prefix(6))
+        func query(_ image: [UInt8]) -> [[UInt8]] { [Array("KNN".utf8), Array("7".utf8), Array("U8".utf8), image] }
+        let lone = try server.client()
+        let alone = try images.map { try lone.callBytes(query($0)) }
+        let clients = try images.map { _ in try server.client() }
+        for (c, image) in zip(clients, images) { try c.send(bytes: query(image)) }
+        #expect(try clients.map { try $0.readValue() } == alone)
+        let info = try lone.plainRows("INFO")
+        #expect(info.contains("image_queries_embedded: 12") && info.contains("embed_passes: 7"), "\(info)")
+    }
 }
