@@ -159,21 +159,40 @@ public struct ClusteredFlatIndex: Sendable {
         query.withUnsafeBufferPointer { q in
             let q = q.baseAddress!
             let toCentre = distancesToCentres(q)
-            let bounds = clusters.indices.map { j in
-                ClusteredFlatIndex.bound(toCentre[j] - clusters[j].radius, toCentre[j], clusters[j].radius)
-            }
-            // The nearest cluster first sets a tight k-th distance; then only the
-            // clusters within it are sorted and visited, nearest first.
-            // Many clusters can have bound 0 (the query inside their ball): the nearest centre breaks the tie.
-            let first = bounds.indices.min { (bounds[$0], toCentre[$0]) < (bounds[$1], toCentre[$1]) }!
-            scored += scan(cluster: first, toCentre[first], q, into: &heap, filter: filter, excluding: excluding)
-            var rest = bounds.indices.filter { $0 != first && bounds[$0] <= heap.threshold }
-            rest.sort { (bounds[$0], toCentre[$0]) < (bounds[$1], toCentre[$1]) }
-            for j in rest where bounds[j] <= heap.threshold {
-                scored += scan(cluster: j, toCentre[j], q, into: &heap, filter: filter, excluding: excluding)
+            clusters.withUnsafeBufferPointer { clusters in
+                // The nearest cluster first sets a tight k-th distance; then only the
+                // clusters within it are visited, nearest bound first. Many clusters can
+                // have bound 0 (the query inside their ball): the nearer centre goes first.
+                // Order only decides how soon the k-th distance tightens, never the answer.
+                @inline(__always) func key(_ j: Int) -> UInt64 {
+                    let bound = ClusteredFlatIndex.bound(
+                        toCentre[j] - clusters[j].radius, toCentre[j], clusters[j].radius)
+                    return ClusteredFlatIndex.visitKey(bound: bound, toCentre: toCentre[j], cluster: j)
+                }
+                let first = Int(clusters.indices.lazy.map(key).min()! & 0xFFFF)
+                scored += scan(clusters[first], toCentre[first], q, into: &heap, filter: filter, excluding: excluding)
+                let threshold = heap.threshold
+                var keys = [UInt64]()
+                for j in clusters.indices where j != first {
+                    let key = key(j)
+                    if Float(bitPattern: UInt32(key >> 32)) <= threshold { keys.append(key) }
+                }
+                keys.sort()
+                for key in keys {
+                    let j = Int(key & 0xFFFF)
+                    if Float(bitPattern: UInt32(key >> 32)) > heap.threshold { break }
+                    scored += scan(clusters[j], toCentre[j], q, into: &heap, filter: filter, excluding: excluding)
+                }
             }
         }
         return (heap.sorted(), scored)
+    }
+
+    /// Orders clusters by bound, then (to 7 bits of mantissa) by distance to
+    /// the centre, as one integer: non-negative floats sort as their bit patterns.
+    @inline(__always)
+    static func visitKey(bound: Float, toCentre: Float, cluster j: Int) -> UInt64 {
+        UInt64(bound.bitPattern) << 32 | UInt64(toCentre.bitPattern >> 16) << 16 | UInt64(j)
     }
 
     static func transposed(_ centres: Matrix) -> [Float] {
@@ -217,40 +236,50 @@ public struct ClusteredFlatIndex: Sendable {
         return g > 0 ? g * g : 0
     }
 
-    /// Scores the members of cluster j with FlatIndex's per-pair kernel, except
+    /// The rings `bound` leaves in for a query at `toCentre` from the centre and
+    /// k-th distance `worst`: bound(|toCentre − ring|, toCentre, ring) ≤ worst solved
+    /// for ring, so a walk compares one number a row. A query whose distances
+    /// overflow (∞ or NaN) leaves every ring in, as `bound` does.
+    @inline(__always)
+    static func ringWindow(_ toCentre: Float, _ worst: Float) -> (low: Float, high: Float) {
+        guard toCentre.isFinite else { return (-.infinity, .infinity) }
+        let reach = worst.squareRoot()
+        return ((0.999 * toCentre - reach) / 1.001, (reach + 1.001 * toCentre) / 0.999)
+    }
+
+    /// Scores the members of a cluster with FlatIndex's per-pair kernel, except
     /// those the ring around the centre rules out: |‖q − c‖ − ‖x − c‖| ≤ ‖q − x‖.
     /// Members are in ring order and the bound grows with the gap between rings,
     /// so the members left in are one run: walk up from the query's own ring, then
     /// down, each until the bound exceeds the k-th distance. Returns how many it scored.
     @inline(__always)
     func scan(
-        cluster j: Int, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
+        _ cluster: borrowing Cluster, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
         filter: RowFilter?, excluding: Int?
     ) -> Int {
-        let cluster = clusters[j]
         let split = cluster.firstSlot(atLeast: toCentre)
         var scored = 0
         cluster.rows.withUnsafeBufferPointer { rows in
             cluster.vectors.withUnsafeBufferPointer { x in
                 cluster.rings.withUnsafeBufferPointer { ring in
                     var worst = heap.threshold
-                    @inline(__always) func visit(_ s: Int) -> Bool {
-                        if ClusteredFlatIndex.bound(abs(toCentre - ring[s]), toCentre, ring[s]) > worst { return false }
+                    var window = ClusteredFlatIndex.ringWindow(toCentre, worst)
+                    @inline(__always) func visit(_ s: Int) {
                         let row = Int(rows[s])
-                        if let filter, !filter.contains(row) { return true }
-                        if row == excluding { return true }
+                        if let filter, !filter.contains(row) { return }
+                        if row == excluding { return }
                         scored += 1
                         let score = Kernels.squaredL2(q, x.baseAddress! + s * dims, dims)
                         if score <= worst {
                             heap.insert(score, row)
                             worst = heap.threshold
+                            window = ClusteredFlatIndex.ringWindow(toCentre, worst)
                         }
-                        return true
                     }
                     var s = split
-                    while s < rows.count && visit(s) { s += 1 }
+                    while s < rows.count && !(ring[s] > window.high) { visit(s); s += 1 }
                     s = split - 1
-                    while s >= 0 && visit(s) { s -= 1 }
+                    while s >= 0 && !(ring[s] < window.low) { visit(s); s -= 1 }
                 }
             }
         }

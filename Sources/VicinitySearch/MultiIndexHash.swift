@@ -200,13 +200,17 @@ public struct MultiIndexHash: HammingSearchIndex {
     ) -> [[Neighbor]] {
         let wpc = codes.wordsPerCode
         guard queries.count > 0, rowCount > 0 else { return [[Neighbor]](repeating: [], count: queries.count) }
+        // What the probe needs, read first: a closure that read it from `self` copied the index.
+        let (indexed, total, loose, removed, starts, widths) = (
+            indexedRows, rowCount, looseRows, removed, substringStarts, substringWidths
+        )
         return codes.words.withUnsafeBufferPointer { base in
             queries.words.withUnsafeBufferPointer { qs in
-                withTableViews(indexedRows > 0) { views in
+                withTableViews(indexed > 0) { views in
                     let probe = Probe(
-                        base: base.baseAddress!, wordsPerCode: wpc, indexed: indexedRows, total: rowCount,
-                        loose: looseRows,
-                        removed: removed, tables: views, starts: substringStarts, widths: substringWidths,
+                        base: base.baseAddress!, wordsPerCode: wpc, indexed: indexed, total: total,
+                        loose: loose,
+                        removed: removed, tables: views, starts: starts, widths: widths,
                         filter: filter, excluding: excluding)
                     let shared = UnsafeSendable((probe, qs.baseAddress!))
                     return forEachQuery(queries.count, makeScratch: { () }) { q, _ in
@@ -220,17 +224,22 @@ public struct MultiIndexHash: HammingSearchIndex {
     /// Unsafe views of every table, valid inside `body`.
     private func withTableViews<R>(_ any: Bool, _ body: ([SubstringTable.View]) -> R) -> R {
         guard any else { return body([]) }
-        // One array filled in place: a fresh one per table cost a copy each on every query.
+        // One array filled in place, and nothing captured: a nested function that
+        // captured `self` copied the whole index (a retain per array) on every query.
         var views: [SubstringTable.View] = []
         views.reserveCapacity(tables.count)
-        func go(_ i: Int) -> R {
-            guard i < tables.count else { return body(views) }
-            return tables[i].withView {
-                views.append($0)
-                return go(i + 1)
-            }
+        return tables.withUnsafeBufferPointer { Self.withViews(of: $0, from: 0, into: &views, body) }
+    }
+
+    private static func withViews<R>(
+        of tables: UnsafeBufferPointer<SubstringTable>, from i: Int, into views: inout [SubstringTable.View],
+        _ body: ([SubstringTable.View]) -> R
+    ) -> R {
+        guard i < tables.count else { return body(views) }
+        return tables[i].withView { view in
+            views.append(view)
+            return withViews(of: tables, from: i + 1, into: &views, body)
         }
-        return go(0)
     }
 }
 

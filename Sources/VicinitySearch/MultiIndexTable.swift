@@ -122,7 +122,9 @@ struct SubstringTable: Sendable {
     /// loop; the pointers are valid only inside `body`, and the table must hold rows. for the probe loop (no retain, no bounds check),
     /// valid only inside `body`.
     func withView<R>(_ body: (View) -> R) -> R {
-        offsets.withUnsafeBufferPointer { o in
+        // Plain values read first: a closure that read them from `self` copied the table.
+        let (direct, shift, slotMask) = (direct, shift, slots.count - 1)
+        return offsets.withUnsafeBufferPointer { o in
             rows.withUnsafeBufferPointer { r in
                 keys.withUnsafeBufferPointer { k in
                     slots.withUnsafeBufferPointer { s in
@@ -130,7 +132,7 @@ struct SubstringTable: Sendable {
                             body(
                                 View(
                                     direct: direct, offsets: o.baseAddress!, rows: r.baseAddress!, codes: c.baseAddress,
-                                    keys: k.baseAddress, slots: s.baseAddress, slotMask: slots.count - 1, shift: shift))
+                                    keys: k.baseAddress, slots: s.baseAddress, slotMask: slotMask, shift: shift))
                         }
                     }
                 }

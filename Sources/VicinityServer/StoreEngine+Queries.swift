@@ -37,13 +37,13 @@ extension StoreEngine {
     private func searchBits(_ query: BitsQuery, _ options: SearchOptions, k: Int?, radius: Int?, _ s: State) throws
         -> [Hit]
     {
-        let (index, code, own) = try bitsQuery(s, query)
-        return try searchBits(index, code, own: own, options, k: k, radius: radius, s).map { hit(s, $0) }
+        let (code, own) = try bitsQuery(s, query)
+        return try searchBits(code, own: own, options, k: k, radius: radius, s).map { hit(s, $0) }
     }
 
+    /// Reads the index in place through `s` (a copy of it would retain each of its arrays).
     private func searchBits(
-        _ index: GroupedHammingIndex, _ code: [UInt64], own: Int?, _ options: SearchOptions, k: Int?, radius: Int?,
-        _ s: State
+        _ code: [UInt64], own: Int?, _ options: SearchOptions, k: Int?, radius: Int?, _ s: State
     ) throws -> [Neighbor] {
         let selected = try filter(options.filter, s)
         let excluded = options.noSelf ? own : nil
@@ -52,10 +52,11 @@ extension StoreEngine {
                 code, rows: selected.rows.members, codes: bits, wordsPerCode: meta.wordsPerItem, k: k,
                 radius: radius, excluding: excluded)
         }
+        guard s.hamming != nil else { throw EngineError("NOBITS", "this store keeps no binary codes") }
         return if let radius {
-            index.search(code, radius: radius, filter: selected?.rows, excluding: excluded)
+            s.hamming!.search(code, radius: radius, filter: selected?.rows, excluding: excluded)
         } else {
-            index.search(code, k: k ?? 0, filter: selected?.rows, excluding: excluded)
+            s.hamming!.search(code, k: k ?? 0, filter: selected?.rows, excluding: excluded)
         }
     }
 
@@ -77,7 +78,7 @@ extension StoreEngine {
             } else {
                 throw EngineError("NOMODEL", "the server was started without --model; a VEC query's bits need one")
             }
-            var ranked = try searchBits(index, code, own: own, options, k: nil, radius: r, s).map { n in
+            var ranked = try searchBits(code, own: own, options, k: nil, radius: r, s).map { n in
                 let d = vector.withUnsafeBufferPointer { q in
                     s.codes.vector(n.index).withUnsafeBufferPointer {
                         Kernels.squaredL2(q.baseAddress!, $0.baseAddress!, q.count)
@@ -115,18 +116,18 @@ extension StoreEngine {
         }
     }
 
-    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> (GroupedHammingIndex, [UInt64], Int?) {
-        guard let index = s.hamming else { throw EngineError("NOBITS", "this store keeps no binary codes") }
+    private func bitsQuery(_ s: State, _ query: BitsQuery) throws -> ([UInt64], Int?) {
+        guard s.hamming != nil else { throw EngineError("NOBITS", "this store keeps no binary codes") }
         switch query {
         case .id(let id):
             guard let row = s.ids.row(of: id) else { throw EngineError.notFound(id) }
-            return (index, index.codes.code(row), row)
+            return (s.hamming!.codes.code(row), row)
         case .row(let row):
             try checkRow(row, s)
-            return (index, index.codes.code(row), row)
+            return (s.hamming!.codes.code(row), row)
         case .hex(let text):
             do {
-                return (index, try BinaryCodes(hex: text, bits: meta.bits).code(0), nil)
+                return (try BinaryCodes(hex: text, bits: meta.bits).code(0), nil)
             } catch {
                 throw EngineError("BADARG", "\(error)")
             }
@@ -142,7 +143,7 @@ extension StoreEngine {
             }
             var words = [UInt64](repeating: 0, count: meta.wordsPerItem)
             for (i, b) in bytes.enumerated() { words[i / 8] |= UInt64(b) << UInt64(8 * (i % 8)) }
-            return (index, words, nil)
+            return (words, nil)
         }
     }
 
