@@ -35,12 +35,16 @@ public struct Request: Sendable, Equatable {
 
     /// Adds the next argument, as it was sent.
     mutating func append(_ argument: UnsafeRawBufferPointer) {
-        if let text = String(validating: argument, as: UTF8.self) {
+        // Valid UTF-8 is what decodes and round-trips unchanged (String(validating:) ran
+        // unspecialized here: a runtime metadata lookup on every argument).
+        let bytes = argument.assumingMemoryBound(to: UInt8.self)
+        let text = String(decoding: bytes, as: UTF8.self)
+        if text.utf8.count == bytes.count && text.utf8.elementsEqual(bytes) {
             words.append(text)
             raw?.append(Array(text.utf8))
         } else {
             if raw == nil { raw = words.map { Array($0.utf8) } }
-            words.append(String(decoding: argument, as: UTF8.self))
+            words.append(text)
             raw!.append(Array(argument))
         }
     }

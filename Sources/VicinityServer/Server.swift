@@ -112,7 +112,9 @@ public final class NetworkServer: Sendable {
         }
         channel.closeFuture.whenComplete { _ in stats.release(clientID: clientID) }
         try channel.pipeline.syncOperations.addHandlers([
-            IdleStateHandler(allTimeout: .seconds(config.idleTimeout)),
+            // Idle as Redis's `timeout` means it: no command for that long. (Watching writes
+            // too cost a promise, an allocation, on every reply.)
+            IdleStateHandler(readTimeout: .seconds(config.idleTimeout)),
             BackPressureHandler(),
             ConnectionHandler(
                 engine: engine, sets: sets, policy: config.policy, limits: config.limits, stats: stats,

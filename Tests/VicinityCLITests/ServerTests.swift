@@ -184,6 +184,23 @@ struct ServedStore {
         }
     }
 
+    /// Idle means no command for --idle-timeout seconds (as Redis's `timeout`): a silent
+    /// client is closed, one that keeps asking stays, however long it has been connected.
+    @Test func idleClientsAreClosedBusyOnesStay() throws {
+        let fixture = try ServedStore()
+        let server = try fixture.serve(["--idle-timeout", "1"])
+        let silent = try server.client(), busy = try server.client()
+        let start = Date()
+        while Date().timeIntervalSince(start) < 2.5 {
+            #expect(try busy.plain("PING") == "PONG")
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        // Closed by now, so EOF comes at once (not after the client's 30 s receive timeout).
+        let asked = Date()
+        #expect(silent.readsEOF())
+        #expect(Date().timeIntervalSince(asked) < 1)
+    }
+
     @Test func authOnAndOffAndReadOnly() throws {
         let fixture = try ServedStore()
         let server = try fixture.serve(["--auth-token", "s3cret", "--read-only"])
