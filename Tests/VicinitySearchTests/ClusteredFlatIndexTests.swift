@@ -53,7 +53,7 @@ import VicinityMath
     @Test func skipsClustersAndFindsStoredItems() {
         let base = Self.clustered(4000, dims: 30, spread: 0.2, seed: 9)
         let index = ClusteredFlatIndex(base)
-        #expect(index.clusterCount == 126)
+        #expect(index.clusterCount == 63)
         for row in stride(from: 0, to: 4000, by: 397) {
             let (hits, scored) = index.searchCountingRows(base.row(row), k: 5)
             #expect(hits.first == Neighbor(distance: 0, index: row))
