@@ -44,7 +44,12 @@ public struct MultiIndexHash: HammingSearchIndex {
     /// Start bit and width of each substring in use (empty when scanning).
     public private(set) var substringStarts: [Int] = []
     public private(set) var substringWidths: [Int] = []
-    var tables: [SubstringTable] = []
+    var tables: [SubstringTable] = [] {
+        // A view stays valid while its table's memory is unchanged; a change may give the
+        // table new memory (a copy shared with another index), so views are made afresh.
+        didSet { views = tables.map(\.view) }
+    }
+    private var views: [SubstringTable.View] = []
     /// Rows 0..<indexedRows are in the tables (except `looseRows`); later rows are scanned.
     public private(set) var indexedRows = 0
     /// Rows below `indexedRows` that are not in the tables: a row not yet indexed that
@@ -221,25 +226,9 @@ public struct MultiIndexHash: HammingSearchIndex {
         }
     }
 
-    /// Unsafe views of every table, valid inside `body`.
+    /// Views of every table for the probe (kept in `views`), none before any row is indexed.
     private func withTableViews<R>(_ any: Bool, _ body: ([SubstringTable.View]) -> R) -> R {
-        guard any else { return body([]) }
-        // One array filled in place, and nothing captured: a nested function that
-        // captured `self` copied the whole index (a retain per array) on every query.
-        var views: [SubstringTable.View] = []
-        views.reserveCapacity(tables.count)
-        return tables.withUnsafeBufferPointer { Self.withViews(of: $0, from: 0, into: &views, body) }
-    }
-
-    private static func withViews<R>(
-        of tables: UnsafeBufferPointer<SubstringTable>, from i: Int, into views: inout [SubstringTable.View],
-        _ body: ([SubstringTable.View]) -> R
-    ) -> R {
-        guard i < tables.count else { return body(views) }
-        return tables[i].withView { view in
-            views.append(view)
-            return withViews(of: tables, from: i + 1, into: &views, body)
-        }
+        body(any ? views : [])
     }
 }
 

@@ -11,13 +11,12 @@ import VicinityMath
 struct SubstringTable: Sendable {
     let width: Int
     private(set) var direct: Bool
-    private(set) var keys: [UInt32] = []
-    private(set) var offsets: [UInt32] = []
-    private(set) var rows: [UInt32] = []
-    private(set) var slots: [UInt32] = []
-    /// Optional copy of each listed row's full code, in `rows` order (see `copyCodes`).
-    private(set) var codes: [UInt64] = []
+    /// The arrays, in memory of their own, so a `View` of them needs no closure scope
+    /// (one per array per query retained and copied the table); shared between copies
+    /// until one changes (`rename`).
+    private var memory: TableMemory
     private var shift: UInt32 = 0
+    private var rows: UnsafeMutableBufferPointer<UInt32> { memory.rows }
 
     /// Builds the table for `keys[r]` = substring value of row r, r in 0..<keys.count.
     init(width: Int, rowKeys: [UInt32]) {
@@ -46,7 +45,7 @@ struct SubstringTable: Sendable {
             }
         }
         tmp = []
-        rows = order
+        var keys: [UInt32] = [], offsets: [UInt32] = [], slots: [UInt32] = []
         var distinct = 0
         var previous: UInt32? = nil
         for r in order where rowKeys[Int(r)] != previous { distinct += 1; previous = rowKeys[Int(r)] }
@@ -76,6 +75,7 @@ struct SubstringTable: Sendable {
                 slots[h] = UInt32(s + 1)
             }
         }
+        memory = TableMemory(offsets: offsets, rows: order, keys: keys, slots: slots, codes: [])
     }
 
     /// Fibonacci hashing: the top bits of key × 2^32/φ pick the slot.
@@ -93,7 +93,9 @@ struct SubstringTable: Sendable {
                 for w in 0..<wpc { out[p * wpc + w] = base[Int(r) * wpc + w] }
             }
         }
-        codes = copy
+        memory = TableMemory(
+            offsets: Array(memory.offsets), rows: Array(memory.rows), keys: Array(memory.keys),
+            slots: Array(memory.slots), codes: copy)
     }
 
     /// Renames `row`'s entry in the bucket of `key` to `newRow`, or with nil marks it removed
@@ -103,11 +105,17 @@ struct SubstringTable: Sendable {
         guard let p = bucket.first(where: { rows[$0] == UInt32(row) }) else {
             preconditionFailure("row \(row) is not in its bucket")
         }
-        rows[p] = newRow.map { UInt32($0) } ?? UInt32.max
+        if !isKnownUniquelyReferenced(&memory) {
+            memory = TableMemory(
+                offsets: Array(memory.offsets), rows: Array(memory.rows), keys: Array(memory.keys),
+                slots: Array(memory.slots), codes: Array(memory.codes))
+        }
+        memory.rows[p] = newRow.map { UInt32($0) } ?? UInt32.max
     }
 
     /// Positions in `rows` of the rows whose substring equals `key` (empty if none).
     func lookup(_ key: UInt32) -> Range<Int> {
+        let (offsets, keys, slots) = (memory.offsets, memory.keys, memory.slots)
         if direct { return Int(offsets[Int(key)])..<Int(offsets[Int(key) + 1]) }
         var h = SubstringTable.hash(key, shift: shift)
         while true {
@@ -119,28 +127,17 @@ struct SubstringTable: Sendable {
     }
 
     /// The same lookup over raw pointers (no retain, no bounds check) for the probe
-    /// loop; the pointers are valid only inside `body`, and the table must hold rows. for the probe loop (no retain, no bounds check),
-    /// valid only inside `body`.
-    func withView<R>(_ body: (View) -> R) -> R {
-        // Plain values read first: a closure that read them from `self` copied the table.
-        let (direct, shift, slotMask) = (direct, shift, slots.count - 1)
-        return offsets.withUnsafeBufferPointer { o in
-            rows.withUnsafeBufferPointer { r in
-                keys.withUnsafeBufferPointer { k in
-                    slots.withUnsafeBufferPointer { s in
-                        codes.withUnsafeBufferPointer { c in
-                            body(
-                                View(
-                                    direct: direct, offsets: o.baseAddress!, rows: r.baseAddress!, codes: c.baseAddress,
-                                    keys: k.baseAddress, slots: s.baseAddress, slotMask: slotMask, shift: shift))
-                        }
-                    }
-                }
-            }
-        }
+    /// loop; valid while this table (or a copy sharing its memory) is unchanged.
+    var view: View {
+        View(
+            direct: direct, offsets: UnsafePointer(memory.offsets.baseAddress!),
+            rows: UnsafePointer(memory.rows.baseAddress!), codes: UnsafePointer(memory.codes.baseAddress!),
+            keys: UnsafePointer(memory.keys.baseAddress!), slots: UnsafePointer(memory.slots.baseAddress!),
+            slotMask: memory.slots.count - 1, shift: shift)
     }
 
-    struct View {
+    /// Read-only pointers into a `TableMemory` that the tables holding it keep alive.
+    struct View: @unchecked Sendable {
         let direct: Bool
         let offsets: UnsafePointer<UInt32>, rows: UnsafePointer<UInt32>
         /// The codes in `rows` order, when copied.
@@ -165,7 +162,34 @@ struct SubstringTable: Sendable {
     }
 
     /// Bytes held by the table's arrays.
-    var memoryBytes: Int { 4 * (keys.count + offsets.count + rows.count + slots.count) + 8 * codes.count }
+    var memoryBytes: Int {
+        4 * (memory.keys.count + memory.offsets.count + memory.rows.count + memory.slots.count)
+            + 8 * memory.codes.count
+    }
+}
+
+/// A table's arrays in memory allocated for them (never empty, so every base address
+/// exists), freed with the last table that shares it.
+final class TableMemory: @unchecked Sendable {
+    let offsets: UnsafeMutableBufferPointer<UInt32>, rows: UnsafeMutableBufferPointer<UInt32>
+    let keys: UnsafeMutableBufferPointer<UInt32>, slots: UnsafeMutableBufferPointer<UInt32>
+    let codes: UnsafeMutableBufferPointer<UInt64>
+
+    init(offsets: [UInt32], rows: [UInt32], keys: [UInt32], slots: [UInt32], codes: [UInt64]) {
+        func copy<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+            a.withUnsafeBufferPointer { if let base = $0.baseAddress { p.initialize(from: base, count: a.count) } }
+            return UnsafeMutableBufferPointer(start: p, count: a.count)
+        }
+        (self.offsets, self.rows, self.keys, self.slots, self.codes) = (
+            copy(offsets), copy(rows), copy(keys), copy(slots), copy(codes)
+        )
+    }
+
+    deinit {
+        for buffer in [offsets, rows, keys, slots] { buffer.baseAddress!.deallocate() }
+        codes.baseAddress!.deallocate()
+    }
 }
 
 /// Calls `body(mask)` for every `width`-bit mask with exactly `weight` bits set, in
