@@ -209,26 +209,19 @@ public struct MultiIndexHash: HammingSearchIndex {
         let (indexed, total, loose, removed, starts, widths) = (
             indexedRows, rowCount, looseRows, removed, substringStarts, substringWidths
         )
+        let views = indexed > 0 ? views : []
         return codes.words.withUnsafeBufferPointer { base in
             queries.words.withUnsafeBufferPointer { qs in
-                withTableViews(indexed > 0) { views in
-                    let probe = Probe(
-                        base: base.baseAddress!, wordsPerCode: wpc, indexed: indexed, total: total,
-                        loose: loose,
-                        removed: removed, tables: views, starts: starts, widths: widths,
-                        filter: filter, excluding: excluding)
-                    let shared = UnsafeSendable((probe, qs.baseAddress!))
-                    return forEachQuery(queries.count, makeScratch: { () }) { q, _ in
-                        body(shared.value.0, shared.value.1 + q * wpc)
-                    }
+                let probe = Probe(
+                    base: base.baseAddress!, wordsPerCode: wpc, indexed: indexed, total: total, loose: loose,
+                    removed: removed, tables: views, starts: starts, widths: widths,
+                    filter: filter, excluding: excluding)
+                let shared = UnsafeSendable((probe, qs.baseAddress!))
+                return forEachQuery(queries.count, makeScratch: { () }) { q, _ in
+                    body(shared.value.0, shared.value.1 + q * wpc)
                 }
             }
         }
-    }
-
-    /// Views of every table for the probe (kept in `views`), none before any row is indexed.
-    private func withTableViews<R>(_ any: Bool, _ body: ([SubstringTable.View]) -> R) -> R {
-        body(any ? views : [])
     }
 }
 

@@ -93,9 +93,7 @@ struct SubstringTable: Sendable {
                 for w in 0..<wpc { out[p * wpc + w] = base[Int(r) * wpc + w] }
             }
         }
-        memory = TableMemory(
-            offsets: Array(memory.offsets), rows: Array(memory.rows), keys: Array(memory.keys),
-            slots: Array(memory.slots), codes: copy)
+        memory = memory.copy(codes: copy)
     }
 
     /// Renames `row`'s entry in the bucket of `key` to `newRow`, or with nil marks it removed
@@ -105,11 +103,7 @@ struct SubstringTable: Sendable {
         guard let p = bucket.first(where: { rows[$0] == UInt32(row) }) else {
             preconditionFailure("row \(row) is not in its bucket")
         }
-        if !isKnownUniquelyReferenced(&memory) {
-            memory = TableMemory(
-                offsets: Array(memory.offsets), rows: Array(memory.rows), keys: Array(memory.keys),
-                slots: Array(memory.slots), codes: Array(memory.codes))
-        }
+        if !isKnownUniquelyReferenced(&memory) { memory = memory.copy() }
         memory.rows[p] = newRow.map { UInt32($0) } ?? UInt32.max
     }
 
@@ -184,6 +178,13 @@ final class TableMemory: @unchecked Sendable {
         (self.offsets, self.rows, self.keys, self.slots, self.codes) = (
             copy(offsets), copy(rows), copy(keys), copy(slots), copy(codes)
         )
+    }
+
+    /// A copy of its own, with other codes when given.
+    func copy(codes newCodes: [UInt64]? = nil) -> TableMemory {
+        TableMemory(
+            offsets: Array(offsets), rows: Array(rows), keys: Array(keys), slots: Array(slots),
+            codes: newCodes ?? Array(codes))
     }
 
     deinit {
