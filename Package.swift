@@ -52,6 +52,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        // No library: the compiler's prefetch hint, which Swift cannot spell.
+        .systemLibrary(name: "CPrefetch"),
 
         .target(name: "VicinityMath", dependencies: ["COpenBLAS"], swiftSettings: kernels),
         .target(
@@ -59,7 +61,9 @@ let package = Package(
         .target(name: "VicinityCodes", dependencies: ["VicinityMath"], swiftSettings: kernels),
         .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),
         .target(name: "VicinityHashers", dependencies: ["VicinityMath", "VicinityCodes"], swiftSettings: kernels),
-        .target(name: "VicinitySearch", dependencies: ["VicinityMath", "VicinityCodes"], swiftSettings: kernels),
+        .target(
+            name: "VicinitySearch", dependencies: ["CPrefetch", "VicinityMath", "VicinityCodes"], swiftSettings: kernels
+        ),
         .target(name: "VicinityStore", dependencies: ["CLMDB", "VicinityMath"], swiftSettings: kernels),
         .target(
             name: "VicinityPipeline",

@@ -26,7 +26,7 @@ extension ClusteredFlatIndex {
         clusterOf.removeLast()
     }
 
-    /// Appends a row to the cluster with the nearest centre, widening its radius.
+    /// Puts a row in the cluster with the nearest centre.
     mutating func place(_ v: [Float]) {
         if centres.rows == 0 {
             centres = Matrix(rows: 1, cols: dims, storage: v)
@@ -38,7 +38,16 @@ extension ClusteredFlatIndex {
             if d < best.distance { best = (d, j) }
         }
         let j = best.cluster
-        clusters[j].insert(row: count, v, ring: best.distance.squareRoot())
+        let (centre, d) = (centres.row(j), dims)
+        clusters[j].insert(row: count, v, ring: best.distance.squareRoot()) { all in
+            all.withUnsafeBufferPointer { x in
+                centre.withUnsafeBufferPointer { c in
+                    (0..<(all.count / d)).map {
+                        Kernels.squaredL2(x.baseAddress! + $0 * d, c.baseAddress!, d).squareRoot()
+                    }
+                }
+            }
+        }
         clusterOf.append(UInt16(j))
     }
 }

@@ -22,7 +22,7 @@ extension ClusteredFlatIndex {
     }
 
     /// Puts every row in its given cluster (centres set): members in ring order (ties by row),
-    /// each cluster's vectors stored in that order, exact radii.
+    /// each cluster's vectors stored in that order, exact inner and outer radii.
     mutating func place(_ all: Matrix, assignment: [Int]) {
         let wanted = centres.rows
         clusteredCount = all.rows
@@ -43,17 +43,8 @@ extension ClusteredFlatIndex {
         let (grouped, vectors, d) = (members, all, dims)
         clusters = parallelMap(wanted) { j in
             var cluster = Cluster()
-            let sorted = grouped[j].sorted { ($0.ring, $0.row) < ($1.ring, $1.row) }
-            cluster.rows = sorted.map(\.row)
-            cluster.rings = sorted.map(\.ring)
-            cluster.radius = sorted.last?.ring ?? 0
-            cluster.vectors = [Float](unsafeUninitializedCapacity: sorted.count * d) { out, initialized in
-                vectors.storage.withUnsafeBufferPointer { x in
-                    for (slot, m) in sorted.enumerated() {
-                        (out.baseAddress! + slot * d).initialize(from: x.baseAddress! + Int(m.row) * d, count: d)
-                    }
-                }
-                initialized = sorted.count * d
+            vectors.storage.withUnsafeBufferPointer { x in
+                cluster.fill(grouped[j].map { ($0.ring, $0.row, Int($0.row)) }, from: x.baseAddress!, dims: d)
             }
             return cluster
         }

@@ -11,54 +11,6 @@ import VicinityMath
 /// so answers are bit-identical to `FlatIndex.searchOne`; only fewer rows are
 /// read. Each row's vector is stored once, in its cluster's contiguous block.
 public struct ClusteredFlatIndex: Sendable {
-    /// One cluster's members, kept in ascending order of their distance to the
-    /// centre (their ring): their rows, their vectors stored contiguously in that
-    /// order, and the rings. A query then finds the members its ring bound leaves in
-    /// as one contiguous run around its own distance to the centre, read in sequence.
-    struct Cluster: Sendable {
-        var rows: [Int32] = []
-        var vectors: [Float] = []
-        var rings: [Float] = []
-        /// No member is farther from the centre (Euclidean, not squared).
-        var radius: Float = 0
-
-        /// The first slot whose ring is not below `ring`.
-        func firstSlot(atLeast ring: Float) -> Int {
-            // Branch-free halving (a conditional move a step): a query runs this once per
-            // cluster it reads, and a mispredicted branch a step cost more than the loads.
-            rings.withUnsafeBufferPointer { r in
-                var base = 0, n = r.count
-                while n > 1 {
-                    let half = n / 2
-                    base = r[base + half - 1] < ring ? base + half : base
-                    n -= half
-                }
-                return n == 1 && r[base] < ring ? base + 1 : base
-            }
-        }
-
-        /// Inserts a member at its place in ring order.
-        mutating func insert(row: Int, _ v: [Float], ring: Float) {
-            let s = firstSlot(atLeast: ring)
-            rows.insert(Int32(row), at: s)
-            rings.insert(ring, at: s)
-            vectors.insert(contentsOf: v, at: s * v.count)
-            radius = max(radius, ring)
-        }
-
-        /// Where `row` sits among the members (a short scan: clusters hold ~√n/2 rows).
-        func slot(of row: Int) -> Int {
-            rows.firstIndex(of: Int32(row))!
-        }
-
-        /// Removes the member in `slot`, keeping the others in ring order.
-        mutating func remove(slot s: Int, dims: Int) {
-            rows.remove(at: s)
-            rings.remove(at: s)
-            vectors.removeSubrange((s * dims)..<((s + 1) * dims))
-        }
-    }
-
     public let dims: Int
     var centres: Matrix {
         didSet { centresByDimension = ClusteredFlatIndex.transposed(centres) }
@@ -95,9 +47,9 @@ public struct ClusteredFlatIndex: Sendable {
     public var count: Int { clusterOf.count }
     public var clusterCount: Int { centres.rows }
 
-    /// Bytes held beyond the raw vectors: per row its number, its distance to the
-    /// centre and its cluster (10 bytes), and the centres.
-    public var overheadBytes: Int { count * 10 + centres.count * MemoryLayout<Float>.size }
+    /// Bytes held beyond the raw vectors: per row its number, its ring code and its
+    /// cluster (7 bytes), and the centres.
+    public var overheadBytes: Int { count * 7 + centres.count * MemoryLayout<Float>.size }
 
     /// The vector stored at `row`.
     public func vector(_ row: Int) -> [Float] {
@@ -172,12 +124,16 @@ public struct ClusteredFlatIndex: Sendable {
                 // have bound 0 (the query inside their ball): the nearer centre goes first.
                 // Order only decides how soon the k-th distance tightens, never the answer.
                 @inline(__always) func key(_ j: Int) -> UInt64 {
-                    let bound = ClusteredFlatIndex.bound(
-                        toCentre[j] - clusters[j].radius, toCentre[j], clusters[j].radius)
+                    // Outside the ball, or inside the hole within the innermost member.
+                    let gap = max(toCentre[j] - clusters[j].radius, clusters[j].inner - toCentre[j])
+                    let bound = ClusteredFlatIndex.bound(gap, toCentre[j], clusters[j].radius)
                     return ClusteredFlatIndex.visitKey(bound: bound, toCentre: toCentre[j], cluster: j)
                 }
                 let first = Int(clusters.indices.lazy.map(key).min()! & 0xFFFF)
-                scored += scan(clusters[first], toCentre[first], q, into: &heap, filter: filter, excluding: excluding)
+                scored += scan(
+                    clusters[first], toCentre[first], q,
+                    split: clusters[first].firstSlot(atLeast: clusters[first].step(toCentre[first], unknown: 0)),
+                    into: &heap, filter: filter, excluding: excluding)
                 let threshold = heap.threshold
                 var keys = [UInt64]()
                 for j in clusters.indices where j != first {
@@ -185,10 +141,26 @@ public struct ClusteredFlatIndex: Sendable {
                     if Float(bitPattern: UInt32(key >> 32)) <= threshold { keys.append(key) }
                 }
                 var pending = KeyHeap(keys)
-                while let key = pending.popMin() {
+                // A pipeline, as each cluster's members sit in memory of their own: the
+                // rings of the cluster two ahead are fetched, the run its window will
+                // read in the one next, while this one is scored.
+                var next = pending.popMin(), after = pending.popMin()
+                if let n = next { prefetchRings(clusters[Int(n & 0xFFFF)]) }
+                var nextSplit = next.map { n in
+                    prefetchWindow(clusters[Int(n & 0xFFFF)], toCentre[Int(n & 0xFFFF)], heap.threshold)
+                }
+                while let key = next {
+                    let split = nextSplit!
+                    next = after
+                    after = pending.popMin()
+                    if let a = after { prefetchRings(clusters[Int(a & 0xFFFF)]) }
+                    nextSplit = next.map { n in
+                        prefetchWindow(clusters[Int(n & 0xFFFF)], toCentre[Int(n & 0xFFFF)], heap.threshold)
+                    }
                     let j = Int(key & 0xFFFF)
                     if Float(bitPattern: UInt32(key >> 32)) > heap.threshold { break }
-                    scored += scan(clusters[j], toCentre[j], q, into: &heap, filter: filter, excluding: excluding)
+                    scored += scan(
+                        clusters[j], toCentre[j], q, split: split, into: &heap, filter: filter, excluding: excluding)
                 }
             }
         }
@@ -252,44 +224,5 @@ public struct ClusteredFlatIndex: Sendable {
         guard toCentre.isFinite else { return (-.infinity, .infinity) }
         let reach = worst.squareRoot()
         return ((0.999 * toCentre - reach) / 1.001, (reach + 1.001 * toCentre) / 0.999)
-    }
-
-    /// Scores the members of a cluster with FlatIndex's per-pair kernel, except
-    /// those the ring around the centre rules out: |‖q − c‖ − ‖x − c‖| ≤ ‖q − x‖.
-    /// Members are in ring order and the bound grows with the gap between rings,
-    /// so the members left in are one run: walk up from the query's own ring, then
-    /// down, each until the bound exceeds the k-th distance. Returns how many it scored.
-    @inline(__always)
-    func scan(
-        _ cluster: borrowing Cluster, _ toCentre: Float, _ q: UnsafePointer<Float>, into heap: inout TopK,
-        filter: RowFilter?, excluding: Int?
-    ) -> Int {
-        let split = cluster.firstSlot(atLeast: toCentre)
-        var scored = 0
-        cluster.rows.withUnsafeBufferPointer { rows in
-            cluster.vectors.withUnsafeBufferPointer { x in
-                cluster.rings.withUnsafeBufferPointer { ring in
-                    var worst = heap.threshold
-                    var window = ClusteredFlatIndex.ringWindow(toCentre, worst)
-                    @inline(__always) func visit(_ s: Int) {
-                        let row = Int(rows[s])
-                        if let filter, !filter.contains(row) { return }
-                        if row == excluding { return }
-                        scored += 1
-                        let score = Kernels.squaredL2(q, x.baseAddress! + s * dims, dims)
-                        if score <= worst {
-                            heap.insert(score, row)
-                            worst = heap.threshold
-                            window = ClusteredFlatIndex.ringWindow(toCentre, worst)
-                        }
-                    }
-                    var s = split
-                    while s < rows.count && !(ring[s] > window.high) { visit(s); s += 1 }
-                    s = split - 1
-                    while s >= 0 && !(ring[s] < window.low) { visit(s); s -= 1 }
-                }
-            }
-        }
-        return scored
     }
 }

@@ -96,6 +96,50 @@ import VicinityMath
         #expect(index.searchOne(queries.row(1), k: 3) == [Neighbor(distance: 0, index: 0)])
     }
 
+    /// Ring codes are made for the span of rings a cluster had: rows added nearer the centre
+    /// than its innermost member, beyond its radius, all on one ring (no span) or into a
+    /// cluster of one make the codes again, and answers stay those of a flat scan.
+    @Test func addsOutsideARingSpanMatchTheFlatScan() {
+        let base = Self.clustered(2000, dims: 8, spread: 1, seed: 31)
+        var index = ClusteredFlatIndex(base)
+        var flat = FlatIndex(base)
+        var rng = SeededRNG(seed: 9)
+        var added: [[Float]] = []
+        for step in 0..<600 {
+            let v: [Float]
+            switch step % 4 {
+            case 0: v = base.row(rng.below(base.rows)).map { $0 * 4 }  // far beyond the radius
+            case 1: v = index.centres.row(rng.below(index.clusterCount))  // on a centre: ring 0
+            case 2: v = base.row(7)  // one ring, many times
+            default: v = base.row(rng.below(base.rows)).map { $0 + 0.01 }
+            }
+            added.append(v)
+            index.add(Matrix(rows: 1, cols: 8, storage: v))
+            flat.add(Matrix(rows: 1, cols: 8, storage: v))
+            if step % 5 == 4 {
+                let row = rng.below(flat.count)
+                index.removeSwappingLast(row)
+                flat.removeSwappingLast(row)
+            }
+        }
+        #expect(index.clusteredCount == 2000)  // no reclustering: every row went to a cluster
+        for q in added.indices where q % 3 == 0 {
+            #expect(index.searchOne(added[q], k: 10) == flat.searchOne(added[q], k: 10))
+        }
+        for q in 0..<50 {
+            #expect(index.searchOne(base.row(q * 37), k: 10) == flat.searchOne(base.row(q * 37), k: 10))
+        }
+        // A cluster of one, then copies of its row (no span), then rows around it.
+        var small = ClusteredFlatIndex(Matrix(rows: 1, cols: 8, storage: base.row(0)))
+        var smallFlat = FlatIndex(Matrix(rows: 1, cols: 8, storage: base.row(0)))
+        for i in 0..<60 {
+            let v = i < 20 ? base.row(0) : base.row(i)
+            small.add(Matrix(rows: 1, cols: 8, storage: v))
+            smallFlat.add(Matrix(rows: 1, cols: 8, storage: v))
+            #expect(small.searchOne(base.row(i), k: 5) == smallFlat.searchOne(base.row(i), k: 5))
+        }
+    }
+
     /// Within the 10 % memory allowance at the server's code size, and every row's
     /// vector still reachable by row (its slot is found by scanning its cluster).
     @Test func memoryOverheadAtThirtyDims() {

@@ -14,6 +14,7 @@ import VicinityMath
         #expect(read.centresByDimension == built.centresByDimension)
         #expect(read.clusters.map(\.rows) == built.clusters.map(\.rows))
         #expect(read.clusters.map(\.rings) == built.clusters.map(\.rings))
+        #expect(read.clusters.map(\.inner) == built.clusters.map(\.inner))
         #expect(read.clusters.map(\.radius) == built.clusters.map(\.radius) && read.vectors == base)
         // And it reads as few rows: the bounds are the built index's.
         for q in 0..<min(count, 20) {
