@@ -52,8 +52,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
-        // No library: the compiler's prefetch hint, which Swift cannot spell.
-        .systemLibrary(name: "CPrefetch"),
+        // No library: the prefetch hint Swift cannot spell, and the L2 kernel in AVX2 intrinsics.
+        .systemLibrary(name: "CKernels"),
 
         .target(name: "VicinityMath", dependencies: ["COpenBLAS"], swiftSettings: kernels),
         .target(
@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "VicinityLearning", dependencies: ["VicinityMath", "VicinityData"], swiftSettings: kernels),
         .target(name: "VicinityHashers", dependencies: ["VicinityMath", "VicinityCodes"], swiftSettings: kernels),
         .target(
-            name: "VicinitySearch", dependencies: ["CPrefetch", "VicinityMath", "VicinityCodes"], swiftSettings: kernels
+            name: "VicinitySearch", dependencies: ["CKernels", "VicinityMath", "VicinityCodes"], swiftSettings: kernels
         ),
         .target(name: "VicinityStore", dependencies: ["CLMDB", "VicinityMath"], swiftSettings: kernels),
         .target(

@@ -1,4 +1,4 @@
-import CPrefetch
+import CKernels
 import VicinityMath
 
 /// Reading one cluster for a query, and asking ahead for what the next reads will need.
@@ -14,31 +14,37 @@ extension ClusteredFlatIndex {
         into heap: inout TopK, filter: RowFilter?, excluding: Int?
     ) -> Int {
         var scored = 0
+        let h = ClusteredFlatIndex.headDims(dims), t = dims - h
         cluster.rows.withUnsafeBufferPointer { rows in
-            cluster.vectors.withUnsafeBufferPointer { x in
-                cluster.rings.withUnsafeBufferPointer { ring in
-                    var worst = heap.threshold
-                    @inline(__always) func steps() -> (low: Int, high: Int) {
-                        let w = ClusteredFlatIndex.ringWindow(toCentre, worst)
-                        return (cluster.step(w.low, unknown: -1), cluster.step(w.high, unknown: 256))
-                    }
-                    var window = steps()
-                    @inline(__always) func visit(_ s: Int) {
-                        // The row's number is read only when needed: one stream less.
-                        if let filter, !filter.contains(Int(rows[s])) { return }
-                        scored += 1
-                        let v = x.baseAddress! + s * dims
-                        let score = Kernels.squaredL2(q, v, dims)
-                        if score <= worst, Int(rows[s]) != excluding {
-                            heap.insert(score, Int(rows[s]))
-                            worst = heap.threshold
-                            window = steps()
+            cluster.heads.withUnsafeBufferPointer { heads in
+                cluster.tails.withUnsafeBufferPointer { tails in
+                    cluster.rings.withUnsafeBufferPointer { ring in
+                        var worst = heap.threshold
+                        @inline(__always) func steps() -> (low: Int, high: Int) {
+                            let w = ClusteredFlatIndex.ringWindow(toCentre, worst)
+                            return (cluster.step(w.low, unknown: -1), cluster.step(w.high, unknown: 256))
                         }
+                        var window = steps()
+                        @inline(__always) func visit(_ s: Int) {
+                            // The row's number is read only when needed: one stream less.
+                            if let filter, !filter.contains(Int(rows[s])) { return }
+                            scored += 1
+                            // A member its first 16 dimensions rule out costs one line, not two.
+                            let head = heads.baseAddress! + s * h
+                            let score = Kernels.squaredL2(
+                                q, head: head, tail: tails.baseAddress.map { $0 + s * t } ?? head + h, dims,
+                                unlessAbove: worst)
+                            if score <= worst, Int(rows[s]) != excluding {
+                                heap.insert(score, Int(rows[s]))
+                                worst = heap.threshold
+                                window = steps()
+                            }
+                        }
+                        var s = split
+                        while s < rows.count && Int(ring[s]) <= window.high { visit(s); s += 1 }
+                        s = split - 1
+                        while s >= 0 && Int(ring[s]) >= window.low { visit(s); s -= 1 }
                     }
-                    var s = split
-                    while s < rows.count && Int(ring[s]) <= window.high { visit(s); s += 1 }
-                    s = split - 1
-                    while s >= 0 && Int(ring[s]) >= window.low { visit(s); s -= 1 }
                 }
             }
         }
@@ -54,7 +60,7 @@ extension ClusteredFlatIndex {
         }
     }
 
-    /// Finds the slot of the query's ring and asks for the vectors and row numbers of the
+    /// Finds the slot of the query's ring and asks for the heads and row numbers of the
     /// members the window for `worst` holds now (at most 256 lines: a hint, not a bound).
     @inline(__always)
     func prefetchWindow(_ cluster: borrowing Cluster, _ toCentre: Float, _ worst: Float) -> Int {
@@ -62,8 +68,8 @@ extension ClusteredFlatIndex {
         let w = ClusteredFlatIndex.ringWindow(toCentre, worst)
         let low = cluster.firstSlot(atLeast: cluster.step(w.low, unknown: -1))
         let high = cluster.firstSlot(atLeast: cluster.step(w.high, unknown: 256) + 1)
-        let rowBytes = dims * MemoryLayout<Float>.size
-        cluster.vectors.withUnsafeBufferPointer { x in
+        let rowBytes = ClusteredFlatIndex.headDims(dims) * MemoryLayout<Float>.size
+        cluster.heads.withUnsafeBufferPointer { x in
             guard let base = x.baseAddress else { return }
             let raw = UnsafeRawPointer(base)
             let end = min(high * rowBytes, low * rowBytes + 256 * 64)

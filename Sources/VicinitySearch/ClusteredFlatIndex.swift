@@ -35,6 +35,10 @@ public struct ClusteredFlatIndex: Sendable {
         n == 0 ? 0 : max(1, min(n / 8, 1 << 16, Int(Double(n).squareRoot().rounded())))
     }
     static let kMeansRounds = 8
+
+    /// Floats of each vector kept in its cluster's head block: 16 (one line) when at least
+    /// 8 more follow, else the whole vector (see `Kernels.squaredL2(_:head:tail:_:unlessAbove:)`).
+    static func headDims(_ dims: Int) -> Int { dims >= 24 ? 16 : dims }
     /// Lloyd's rounds run on a sample of this many rows per cluster; all rows are assigned once at the end.
     static let sampleRowsPerCluster = 32
 
@@ -53,8 +57,8 @@ public struct ClusteredFlatIndex: Sendable {
 
     /// The vector stored at `row`.
     public func vector(_ row: Int) -> [Float] {
-        let cluster = clusters[Int(clusterOf[row])], s = cluster.slot(of: row)
-        return Array(cluster.vectors[(s * dims)..<((s + 1) * dims)])
+        let cluster = clusters[Int(clusterOf[row])]
+        return Array(cluster.vector(slot: cluster.slot(of: row), dims: dims))
     }
 
     /// Every row's vector, in row order.
@@ -64,7 +68,7 @@ public struct ClusteredFlatIndex: Sendable {
             for (s, row) in cluster.rows.enumerated() {
                 out.storage.replaceSubrange(
                     Int(row) * dims..<(Int(row) + 1) * dims,
-                    with: cluster.vectors[s * dims..<(s + 1) * dims])
+                    with: cluster.vector(slot: s, dims: dims))
             }
         }
         return out
@@ -99,7 +103,7 @@ public struct ClusteredFlatIndex: Sendable {
         for cluster in clusters {
             for (s, row) in cluster.rows.enumerated() where position[Int(row)] >= 0 {
                 let i = Int(position[Int(row)])
-                out.replaceSubrange(i * dims..<(i + 1) * dims, with: cluster.vectors[s * dims..<(s + 1) * dims])
+                out.replaceSubrange(i * dims..<(i + 1) * dims, with: cluster.vector(slot: s, dims: dims))
             }
         }
         return out
