@@ -77,34 +77,20 @@ public final class StoreEngine: SearchEngine {
         }
         self.modelPath = modelPath
         self.stats = stats
-        var hamming: GroupedHammingIndex? = nil
-        if meta.bits > 0 {
-            // Each distinct code is checked once (learned heads give thousands of items one code).
-            // Codes of at most 32 bits are addresses (semantic hashing): one table over the whole
-            // code, so RADIUS r enumerates the Hamming ball and reads only the rows stored there.
-            hamming = GroupedHammingIndex(
-                try BinaryCodes(bits: meta.bits, words: snapshot.bits), substrings: meta.bits <= 32 ? 1 : nil)
+        let bits = meta.bits > 0 ? try BinaryCodes(bits: meta.bits, words: snapshot.bits) : nil
+        let loaded = LoadedIndexes.build(
+            snapshot, bits: bits, attributes: try store.allAttributes(), saved: try store.savedIndex(knnIndexName))
+        savedClustering = loaded.savedClustering
+        // A clustering made now is saved for the next start when the store is writable.
+        if !savedClustering && !readOnly {
+            try store.saveIndex(knnIndexName, loaded.codes.savedBytes, ifCount: snapshot.ids.count)
         }
-        timings.append(lap("load_hamming_index_seconds"))
-        let ids = IDTable(snapshot.ids)
-        var attributes: [Int32: [String: FilterValue]] = [:]
-        for (id, json) in try store.allAttributes() {
-            if let row = ids.row(of: id) { attributes[Int32(row)] = parseAttributes(json) }
-        }
-        timings.append(lap("load_ids_seconds"))
-        // The clustering `vicinity embed` saved, when no write came since; else k-means now, saved
-        // for the next start when the store is writable.
-        let saved = try store.savedIndex(knnIndexName).flatMap { ClusteredFlatIndex(snapshot.codes, saved: $0) }
-        savedClustering = saved != nil
-        let codes = saved ?? ClusteredFlatIndex(snapshot.codes)
-        if saved == nil && !readOnly {
-            try store.saveIndex(knnIndexName, codes.savedBytes, ifCount: snapshot.ids.count)
-        }
-        timings.append(lap("load_knn_index_seconds"))
+        timings.append(lap("load_indexes_seconds"))
+        timings += loaded.timings
         loadTimings = timings
         state = State(
-            codes: codes, hamming: hamming, ids: ids, labels: LabelColumn(snapshot.labels),
-            attributes: attributes)
+            codes: loaded.codes, hamming: loaded.hamming, ids: loaded.ids, labels: LabelColumn(snapshot.labels),
+            attributes: loaded.attributes)
         // Everything is in memory now: neither the load's pass over the file nor its scratch stays resident.
         store.releaseMappedPages()
         Runtime.releaseFreeMemory()
