@@ -39,7 +39,7 @@ extension ClusteredFlatIndex {
         }
         let j = best.cluster
         let (centre, d) = (centres.row(j), dims)
-        clusters[j].insert(row: count, v, ring: best.distance.squareRoot()) { all in
+        clusters[j].insert(row: count, v, ring: best.distance.squareRoot(), centre: centre) { all in
             all.withUnsafeBufferPointer { x in
                 centre.withUnsafeBufferPointer { c in
                     (0..<(all.count / d)).map {

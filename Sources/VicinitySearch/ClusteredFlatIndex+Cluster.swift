@@ -1,9 +1,9 @@
 /// A cluster's members as the index keeps them.
 extension ClusteredFlatIndex {
-    /// One cluster's members, kept in ascending order of their distance to the
-    /// centre (their ring): their rows, their vectors stored in that order, and the
-    /// rings, each as one byte. A query then finds the members its ring bound leaves in
-    /// as one contiguous run around its own distance to the centre.
+    /// One cluster's members, kept in bands of their distance to the centre (their ring):
+    /// their rows, their vectors stored in that order, their shape codes, and where each band
+    /// begins. A query then finds the members its ring bound leaves in as one contiguous run
+    /// of slots, in two reads of the band table.
     struct Cluster: Sendable {
         var rows: [Int32] = []
         /// Each member's first `headDims` floats, contiguous, and the rest of its vector
@@ -11,53 +11,72 @@ extension ClusteredFlatIndex {
         /// (96 % at 1M rows), and then the lines holding the rest are never read.
         var heads: [Float] = []
         var tails: [Float] = []
-        /// Each member's ring as a step of 1/255 of the span between the rings when the
-        /// codes were last made: ⌊(ring − inner)·scale⌋, ascending. Walks compare the
-        /// window's ends by the very same formula, which float rounding keeps monotone, so
-        /// no member whose ring is inside the window is left out. A byte, not a Float: 3
-        /// bytes less a row (30 MB at 10M rows) and a quarter of the lines to search.
-        var rings: [UInt8] = []
+        /// A member's band is ⌊(ring − inner)·scale⌋, a step of 1/`bands` of the span between
+        /// the rings when the cluster was last made; `stepStart[s]` is the first slot whose
+        /// band is at least s (`bands` + 1 entries, the last the member count). Windows are cut
+        /// by the very same formula, which float rounding keeps monotone, so no member whose
+        /// ring is inside a window is left out. No byte a member: the bands are the slots'.
+        var stepStart: [Int32] = [Int32](repeating: 0, count: bands + 1)
+        /// Bands of ring a cluster's span is cut into.
+        static let bands = 16
         /// No member is nearer the centre (Euclidean) than `inner` or farther than `radius`;
         /// removals leave both as they were (still bounds).
         var inner: Float = 0
         var radius: Float = 0
         var scale: Float = 0
+        /// The cluster's two principal axes (2·dims floats) and each member's three coordinates
+        /// on them as codes, 2 bytes a member in two planes (see ClusteredFlatIndex+Shape).
+        var axes: [Float] = []
+        var shape: [UInt8] = []
+        var shapeLow: (Float, Float, Float) = (0, 0, 0)
+        var shapeWidth: (Float, Float, Float) = (1, 1, 1)
+        var shapeUsable = false
 
-        /// A distance from the centre on the members' scale, −1 below every code and 256
+        /// A distance from the centre on the members' scale, −1 below every band and `bands`
         /// above; NaN (from distances that overflow) gives `unknown`.
         @inline(__always)
         func step(_ ring: Float, unknown: Int) -> Int {
             let x = ((ring - inner) * scale).rounded(.down)
-            return x >= 0 ? (x < 256 ? Int(x) : 256) : (x < 0 ? -1 : unknown)
+            return x >= 0 ? (x < Float(Self.bands) ? Int(x) : Self.bands) : (x < 0 ? -1 : unknown)
         }
 
-        /// The first slot whose ring code is not below `step`.
-        func firstSlot(atLeast step: Int) -> Int {
-            let step = UInt8(clamping: step)
-            // Branch-free halving (a conditional move a step): a query runs this once per
-            // cluster it reads, and a mispredicted branch a step cost more than the loads.
-            return rings.withUnsafeBufferPointer { r in
-                var base = 0, n = r.count
-                while n > 1 {
-                    let half = n / 2
-                    base = r[base + half - 1] < step ? base + half : base
-                    n -= half
-                }
-                return n == 1 && r[base] < step ? base + 1 : base
+        /// The slots whose ring steps lie from `low` through `high` (either may be −1 or `bands`).
+        @inline(__always)
+        func slots(steps low: Int, _ high: Int) -> Range<Int> {
+            stepStart.withUnsafeBufferPointer { t in
+                let from = Int(t[min(max(low, 0), Self.bands)]), to = Int(t[min(max(high + 1, 0), Self.bands)])
+                return from..<max(from, to)
             }
         }
 
-        /// Makes the cluster of `members`: ordered by (ring, row), each one's vector copied
-        /// from `x` at its `source` row (`dims` floats), ring codes over their span.
-        mutating func fill(_ members: [(ring: Float, row: Int32, source: Int)], from x: UnsafePointer<Float>, dims: Int)
-        {
-            let sorted = members.sorted { ($0.ring, $0.row) < ($1.ring, $1.row) }
-            inner = sorted.first?.ring ?? 0
-            radius = sorted.last?.ring ?? 0
+        /// Makes the cluster of `members`: ordered by ring band, then (so that the members a
+        /// query's coordinates leave in tend to sit side by side) by their offset along the first
+        /// axis, then by (ring, row); each one's vector copied from `x` at its `source` row
+        /// (`dims` floats), bands over the span of rings, shape codes over their spans.
+        mutating func fill(
+            _ members: [(ring: Float, row: Int32, source: Int)], from x: UnsafePointer<Float>, dims: Int,
+            centre: UnsafePointer<Float>
+        ) {
+            let byRing = members.sorted { ($0.ring, $0.row) < ($1.ring, $1.row) }
+            inner = byRing.first?.ring ?? 0
+            radius = byRing.last?.ring ?? 0
             let span = radius - inner
-            scale = span > 0 && span.isFinite ? 255 / span : 0
+            scale = span > 0 && span.isFinite ? Float(Self.bands) / span : 0
+            axes = ClusteredFlatIndex.principalAxes(of: byRing.map(\.source), from: x, centre: centre, dims: dims)
+            let measured = axes.withUnsafeBufferPointer { a in
+                byRing.map {
+                    ClusteredFlatIndex.shapeCoordinates(
+                        x + $0.source * dims, centre: centre, axes: a.baseAddress!, dims: dims)
+                }
+            }
+            let order = byRing.indices.sorted {
+                (band(byRing[$0].ring), measured[$0].0, $0) < (band(byRing[$1].ring), measured[$1].0, $1)
+            }
+            let sorted = order.map { byRing[$0] }
             rows = sorted.map(\.row)
-            rings = sorted.map { UInt8(clamping: step($0.ring, unknown: 0)) }
+            stepStart = [Int32](repeating: 0, count: Self.bands + 1)
+            for m in sorted { stepStart[band(m.ring) + 1] += 1 }
+            for s in 1...Self.bands { stepStart[s] += stepStart[s - 1] }
             let h = ClusteredFlatIndex.headDims(dims), t = dims - h
             heads = [Float](unsafeUninitializedCapacity: sorted.count * h) { out, initialized in
                 for (slot, m) in sorted.enumerated() {
@@ -71,7 +90,12 @@ extension ClusteredFlatIndex {
                 }
                 initialized = sorted.count * t
             }
+            setShape(order.map { measured[$0] })
         }
+
+        /// The band a member at `ring` is kept in.
+        @inline(__always)
+        func band(_ ring: Float) -> Int { min(Self.bands - 1, max(0, step(ring, unknown: 0))) }
 
         /// The vector of the member in `slot`.
         func vector(slot s: Int, dims: Int) -> ArraySlice<Float> {
@@ -84,20 +108,39 @@ extension ClusteredFlatIndex {
             (0..<rows.count).flatMap { vector(slot: $0, dims: dims) }
         }
 
-        /// Inserts a member at its place in ring order. A ring outside the span the codes
-        /// were made for makes the cluster again: `measure` gives the rings of vectors.
-        mutating func insert(row: Int, _ v: [Float], ring: Float, measure: ([Float]) -> [Float]) {
-            guard ring >= inner && ring <= radius && scale > 0 else {
+        /// Inserts a member at the end of its ring band. A ring or coordinate outside the span
+        /// the codes were made for makes the cluster again: `measure` gives the rings of vectors.
+        mutating func insert(
+            row: Int, _ v: [Float], ring: Float, centre: [Float], measure: ([Float]) -> [Float]
+        ) {
+            let coded = centre.withUnsafeBufferPointer { c in
+                v.withUnsafeBufferPointer { x in
+                    axes.withUnsafeBufferPointer { a in
+                        a.count == 2 * v.count
+                            ? codes(
+                                ClusteredFlatIndex.shapeCoordinates(
+                                    x.baseAddress!, centre: c.baseAddress!, axes: a.baseAddress!, dims: v.count))
+                            : nil
+                    }
+                }
+            }
+            guard ring >= inner && ring <= radius && scale > 0, let coded else {
                 let all = vectors(dims: v.count) + v
                 let members = zip(measure(all), rows + [Int32(row)]).enumerated().map {
                     (ring: $1.0, row: $1.1, source: $0)
                 }
-                all.withUnsafeBufferPointer { fill(members, from: $0.baseAddress!, dims: v.count) }
+                all.withUnsafeBufferPointer { x in
+                    centre.withUnsafeBufferPointer {
+                        fill(members, from: x.baseAddress!, dims: v.count, centre: $0.baseAddress!)
+                    }
+                }
                 return
             }
-            let code = step(ring, unknown: 0), s = firstSlot(atLeast: code)
+            let code = band(ring), s = Int(stepStart[code + 1])
             rows.insert(Int32(row), at: s)
-            rings.insert(UInt8(clamping: code), at: s)
+            for c in (code + 1)...Self.bands { stepStart[c] += 1 }
+            let n = rows.count - 1
+            for plane in [1, 0] { shape.insert(coded[plane], at: plane * n + s) }
             let h = ClusteredFlatIndex.headDims(v.count), t = v.count - h
             heads.insert(contentsOf: v[..<h], at: s * h)
             tails.insert(contentsOf: v[h...], at: s * t)
@@ -108,10 +151,14 @@ extension ClusteredFlatIndex {
             rows.firstIndex(of: Int32(row))!
         }
 
-        /// Removes the member in `slot`, keeping the others in ring order.
+        /// Removes the member in `slot`, keeping the others in their bands.
         mutating func remove(slot s: Int, dims: Int) {
             rows.remove(at: s)
-            rings.remove(at: s)
+            // The member's step is the last one that begins at or before its slot.
+            let code = stepStart.lastIndex { Int($0) <= s }!
+            for c in (code + 1)...Self.bands { stepStart[c] -= 1 }
+            let n = rows.count + 1
+            for plane in [1, 0] { shape.remove(at: plane * n + s) }
             let h = ClusteredFlatIndex.headDims(dims), t = dims - h
             heads.removeSubrange((s * h)..<((s + 1) * h))
             tails.removeSubrange((s * t)..<((s + 1) * t))

@@ -21,7 +21,7 @@ extension ClusteredFlatIndex {
         place(all, assignment: nearestCentres(of: all))
     }
 
-    /// Puts every row in its given cluster (centres set): members in ring order (ties by row),
+    /// Puts every row in its given cluster (centres set): members by ring band (see `Cluster.fill`),
     /// each cluster's vectors stored in that order, exact inner and outer radii.
     mutating func place(_ all: Matrix, assignment: [Int]) {
         let wanted = centres.rows
@@ -40,11 +40,15 @@ extension ClusteredFlatIndex {
                 }
             }
         }
-        let (grouped, vectors, d) = (members, all, dims)
+        let (grouped, vectors, d, means) = (members, all, dims, centres)
         clusters = parallelMap(wanted) { j in
             var cluster = Cluster()
             vectors.storage.withUnsafeBufferPointer { x in
-                cluster.fill(grouped[j].map { ($0.ring, $0.row, Int($0.row)) }, from: x.baseAddress!, dims: d)
+                means.storage.withUnsafeBufferPointer { c in
+                    cluster.fill(
+                        grouped[j].map { ($0.ring, $0.row, Int($0.row)) }, from: x.baseAddress!, dims: d,
+                        centre: c.baseAddress! + j * d)
+                }
             }
             return cluster
         }

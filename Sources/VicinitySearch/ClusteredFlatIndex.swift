@@ -1,3 +1,4 @@
+import CKernels
 import VicinityMath
 
 /// Exact squared-L2 k-NN that skips whole clusters it can prove hold no
@@ -6,7 +7,8 @@ import VicinityMath
 /// x obeys ‖q − x‖ ≥ ‖q − c‖ − r. Clusters are visited nearest bound first, and
 /// none whose bound lies beyond the current k-th distance is read; inside a
 /// cluster, each member's own distance to c rules out most rows the same way
-/// (|‖q − c‖ − ‖x − c‖| ≤ ‖q − x‖) before touching its vector. Visited
+/// (|‖q − c‖ − ‖x − c‖| ≤ ‖q − x‖), and its shape codes more tightly
+/// (ClusteredFlatIndex+Shape), before touching its vector. Visited
 /// rows are scored with FlatIndex's per-pair kernel and ranked by (score, row),
 /// so answers are bit-identical to `FlatIndex.searchOne`; only fewer rows are
 /// read. Each row's vector is stored once, in its cluster's contiguous block.
@@ -19,7 +21,10 @@ public struct ClusteredFlatIndex: Sendable {
     /// measures eight centres per vector operation (the bounds' margin covers the
     /// different rounding of that order).
     var centresByDimension: [Float] = []
-    var clusters: [Cluster] = []
+    var clusters: [Cluster] = [] {
+        didSet { views = ClusteredFlatIndex.views(of: clusters) }
+    }
+    var views: [ClusterView] = []
     /// Each row's cluster (its slot there is found by scanning the cluster's rows:
     /// keeping it too would cost 4 more bytes a row for a rare lookup).
     var clusterOf: [UInt16] = []
@@ -51,9 +56,11 @@ public struct ClusteredFlatIndex: Sendable {
     public var count: Int { clusterOf.count }
     public var clusterCount: Int { centres.rows }
 
-    /// Bytes held beyond the raw vectors: per row its number, its ring code and its
-    /// cluster (7 bytes), and the centres.
-    public var overheadBytes: Int { count * 7 + centres.count * MemoryLayout<Float>.size }
+    /// Bytes held beyond the raw vectors: per row its number, its shape codes and its
+    /// cluster (8 bytes), and per cluster its centre, axes and band table.
+    public var overheadBytes: Int {
+        count * 8 + centres.count * MemoryLayout<Float>.size + clusters.count * ((Cluster.bands + 1) * 4 + 2 * dims * 4)
+    }
 
     /// The vector stored at `row`.
     public func vector(_ row: Int) -> [Float] {
@@ -110,6 +117,7 @@ public struct ClusteredFlatIndex: Sendable {
     }
 
     /// The answer and how many rows were scored to find it (the rest were skipped).
+    // Long: the query hot path: the cluster heap and the four-stage pipeline share its buffers and closures.
     public func searchCountingRows(
         _ query: [Float], k: Int, filter: RowFilter? = nil,
         excluding: Int? = nil
@@ -122,49 +130,72 @@ public struct ClusteredFlatIndex: Sendable {
         query.withUnsafeBufferPointer { q in
             let q = q.baseAddress!
             let toCentre = distancesToCentres(q)
-            clusters.withUnsafeBufferPointer { clusters in
-                // The nearest cluster first sets a tight k-th distance; then only the
-                // clusters within it are visited, nearest bound first. Many clusters can
-                // have bound 0 (the query inside their ball): the nearer centre goes first.
-                // Order only decides how soon the k-th distance tightens, never the answer.
-                @inline(__always) func key(_ j: Int) -> UInt64 {
-                    // Outside the ball, or inside the hole within the innermost member.
-                    let gap = max(toCentre[j] - clusters[j].radius, clusters[j].inner - toCentre[j])
-                    let bound = ClusteredFlatIndex.bound(gap, toCentre[j], clusters[j].radius)
-                    return ClusteredFlatIndex.visitKey(bound: bound, toCentre: toCentre[j], cluster: j)
-                }
-                let first = Int(clusters.indices.lazy.map(key).min()! & 0xFFFF)
-                scored += scan(
-                    clusters[first], toCentre[first], q,
-                    split: clusters[first].firstSlot(atLeast: clusters[first].step(toCentre[first], unknown: 0)),
-                    into: &heap, filter: filter, excluding: excluding)
-                let threshold = heap.threshold
-                var keys = [UInt64]()
-                for j in clusters.indices where j != first {
-                    let key = key(j)
-                    if Float(bitPattern: UInt32(key >> 32)) <= threshold { keys.append(key) }
-                }
-                var pending = KeyHeap(keys)
-                // A pipeline, as each cluster's members sit in memory of their own: the
-                // rings of the cluster two ahead are fetched, the run its window will
-                // read in the one next, while this one is scored.
-                var next = pending.popMin(), after = pending.popMin()
-                if let n = next { prefetchRings(clusters[Int(n & 0xFFFF)]) }
-                var nextSplit = next.map { n in
-                    prefetchWindow(clusters[Int(n & 0xFFFF)], toCentre[Int(n & 0xFFFF)], heap.threshold)
-                }
-                while let key = next {
-                    let split = nextSplit!
-                    next = after
-                    after = pending.popMin()
-                    if let a = after { prefetchRings(clusters[Int(a & 0xFFFF)]) }
-                    nextSplit = next.map { n in
-                        prefetchWindow(clusters[Int(n & 0xFFFF)], toCentre[Int(n & 0xFFFF)], heap.threshold)
+            views.withUnsafeBufferPointer { clusters in
+                centres.storage.withUnsafeBufferPointer { centres in
+                    let d = dims
+                    @inline(__always) func centre(_ j: Int) -> UnsafePointer<Float> { centres.baseAddress! + j * d }
+                    // The nearest cluster first sets a tight k-th distance; then only the
+                    // clusters within it are visited, nearest bound first. Many clusters can
+                    // have bound 0 (the query inside their ball): the nearer centre goes first.
+                    // Order only decides how soon the k-th distance tightens, never the answer.
+                    @inline(__always) func key(_ j: Int) -> UInt64 {
+                        // Outside the ball, or inside the hole within the innermost member.
+                        let gap = max(toCentre[j] - clusters[j].radius, clusters[j].inner - toCentre[j])
+                        let bound = ClusteredFlatIndex.bound(gap, toCentre[j], clusters[j].radius)
+                        return ClusteredFlatIndex.visitKey(bound: bound, toCentre: toCentre[j], cluster: j)
                     }
-                    let j = Int(key & 0xFFFF)
-                    if Float(bitPattern: UInt32(key >> 32)) > heap.threshold { break }
-                    scored += scan(
-                        clusters[j], toCentre[j], q, split: split, into: &heap, filter: filter, excluding: excluding)
+                    @inline(__always) func candidates(_ j: Int, into out: inout Candidates) {
+                        self.candidates(
+                            clusters[j], toCentre[j], q, centre: centre(j), worst: heap.threshold, filter: filter,
+                            into: &out)
+                    }
+                    @inline(__always) func prefetch(_ key: UInt64?) {
+                        guard let key else { return }
+                        let j = Int(key & 0xFFFF)
+                        prefetchWindow(
+                            clusters[j], window(clusters[j], toCentre[j], heap.threshold), rows: filter != nil)
+                        // And what the query's coordinates in it are measured from.
+                        for offset in stride(from: 0, to: d * 4, by: 64) {
+                            vicinity_prefetch(UnsafeRawPointer(centre(j)) + offset)
+                            if let axes = clusters[j].axes {
+                                vicinity_prefetch(UnsafeRawPointer(axes) + offset)
+                                vicinity_prefetch(UnsafeRawPointer(axes + d) + offset)
+                            }
+                        }
+                    }
+                    var current = Candidates(), next = Candidates()
+                    let first = Int(clusters.indices.lazy.map(key).min()! & 0xFFFF)
+                    candidates(first, into: &current)
+                    scored += score(clusters[first], &current, q, into: &heap, excluding: excluding)
+                    let threshold = heap.threshold
+                    var keys = [UInt64]()
+                    for j in clusters.indices where j != first {
+                        let key = key(j)
+                        if Float(bitPattern: UInt32(key >> 32)) <= threshold { keys.append(key) }
+                    }
+                    var pending = KeyHeap(keys)
+                    // A pipeline, as each cluster's members sit in memory of their own: while
+                    // one cluster is scored, the next one's candidates are picked (their head
+                    // lines asked for), and the shape codes of the one after are asked for.
+                    // A pass made against an earlier k-th distance keeps more members, never fewer.
+                    @inline(__always) func prefetchSteps(_ key: UInt64?) {
+                        guard let key else { return }
+                        let j = Int(key & 0xFFFF)
+                        self.prefetchSteps(clusters[j], toCentre[j], heap.threshold)
+                    }
+                    var now = pending.popMin(), ahead = pending.popMin(), later = pending.popMin()
+                    if let now { candidates(Int(now & 0xFFFF), into: &next) }
+                    prefetch(ahead)
+                    prefetchSteps(later)
+                    while let key = now {
+                        if Float(bitPattern: UInt32(key >> 32)) > heap.threshold { break }
+                        swap(&current, &next)
+                        (now, ahead, later) = (ahead, later, pending.popMin())
+                        if let n = now { candidates(Int(n & 0xFFFF), into: &next) }
+                        prefetch(ahead)
+                        prefetchSteps(later)
+                        scored += score(clusters[Int(key & 0xFFFF)], &current, q, into: &heap, excluding: excluding)
+                    }
                 }
             }
         }

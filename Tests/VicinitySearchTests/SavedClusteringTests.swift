@@ -13,7 +13,10 @@ import VicinityMath
         #expect(read.clusterOf == built.clusterOf && read.centres == built.centres)
         #expect(read.centresByDimension == built.centresByDimension)
         #expect(read.clusters.map(\.rows) == built.clusters.map(\.rows))
-        #expect(read.clusters.map(\.rings) == built.clusters.map(\.rings))
+        #expect(read.clusters.map(\.stepStart) == built.clusters.map(\.stepStart))
+        #expect(
+            read.clusters.map(\.shape) == built.clusters.map(\.shape)
+                && read.clusters.map(\.axes) == built.clusters.map(\.axes))
         #expect(read.clusters.map(\.inner) == built.clusters.map(\.inner))
         #expect(read.clusters.map(\.radius) == built.clusters.map(\.radius) && read.vectors == base)
         // And it reads as few rows: the bounds are the built index's.
