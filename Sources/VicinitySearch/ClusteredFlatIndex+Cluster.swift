@@ -69,9 +69,8 @@ extension ClusteredFlatIndex {
                         x + $0.source * dims, centre: centre, axes: a.baseAddress!, dims: dims)
                 }
             }
-            let order = byRing.indices.sorted {
-                (band(byRing[$0].ring), measured[$0].0, $0) < (band(byRing[$1].ring), measured[$1].0, $1)
-            }
+            let keys = byRing.indices.map { (band: band(byRing[$0].ring), offset: measured[$0].0, index: $0) }
+            let order = keys.sorted { ($0.band, $0.offset, $0.index) < ($1.band, $1.offset, $1.index) }.map(\.index)
             let sorted = order.map { byRing[$0] }
             rows = sorted.map(\.row)
             stepStart = [Int32](repeating: 0, count: Self.bands + 1)
