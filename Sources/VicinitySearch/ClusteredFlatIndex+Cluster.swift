@@ -36,17 +36,7 @@ extension ClusteredFlatIndex {
         /// above; NaN (from distances that overflow) gives `unknown`.
         @inline(__always)
         func step(_ ring: Float, unknown: Int) -> Int {
-            let x = ((ring - inner) * scale).rounded(.down)
-            return x >= 0 ? (x < Float(Self.bands) ? Int(x) : Self.bands) : (x < 0 ? -1 : unknown)
-        }
-
-        /// The slots whose ring steps lie from `low` through `high` (either may be −1 or `bands`).
-        @inline(__always)
-        func slots(steps low: Int, _ high: Int) -> Range<Int> {
-            stepStart.withUnsafeBufferPointer { t in
-                let from = Int(t[min(max(low, 0), Self.bands)]), to = Int(t[min(max(high + 1, 0), Self.bands)])
-                return from..<max(from, to)
-            }
+            ClusteredFlatIndex.band(ring, inner: inner, scale: scale, unknown: unknown)
         }
 
         /// Makes the cluster of `members`: ordered by ring band, then (so that the members a

@@ -20,8 +20,7 @@ extension ClusteredFlatIndex {
         /// `Cluster.step`, on the view.
         @inline(__always)
         func step(_ ring: Float, unknown: Int) -> Int {
-            let x = ((ring - inner) * scale).rounded(.down)
-            return x >= 0 ? (x < Float(Cluster.bands) ? Int(x) : Cluster.bands) : (x < 0 ? -1 : unknown)
+            ClusteredFlatIndex.band(ring, inner: inner, scale: scale, unknown: unknown)
         }
 
         /// The slots whose ring steps lie from `low` through `high` (either may be −1 or `bands`).
@@ -31,6 +30,14 @@ extension ClusteredFlatIndex {
             let from = Int(t[min(max(low, 0), Cluster.bands)]), to = Int(t[min(max(high + 1, 0), Cluster.bands)])
             return from..<max(from, to)
         }
+    }
+
+    /// A distance from the centre as a band of a cluster's span, −1 below every band and
+    /// `bands` above; NaN (from distances that overflow) gives `unknown`.
+    @inline(__always)
+    static func band(_ ring: Float, inner: Float, scale: Float, unknown: Int) -> Int {
+        let x = ((ring - inner) * scale).rounded(.down)
+        return x >= 0 ? (x < Float(Cluster.bands) ? Int(x) : Cluster.bands) : (x < 0 ? -1 : unknown)
     }
 
     /// Views of `clusters`, valid until a cluster next changes: `clusters`' observer makes them
