@@ -38,16 +38,7 @@ extension ClusteredFlatIndex {
             if d < best.distance { best = (d, j) }
         }
         let j = best.cluster
-        let (centre, d) = (centres.row(j), dims)
-        clusters[j].insert(row: count, v, ring: best.distance.squareRoot(), centre: centre) { all in
-            all.withUnsafeBufferPointer { x in
-                centre.withUnsafeBufferPointer { c in
-                    (0..<(all.count / d)).map {
-                        Kernels.squaredL2(x.baseAddress! + $0 * d, c.baseAddress!, d).squareRoot()
-                    }
-                }
-            }
-        }
+        clusters[j].insert(row: count, v, ring: best.distance.squareRoot(), centre: centres.row(j))
         clusterOf.append(UInt16(j))
     }
 }

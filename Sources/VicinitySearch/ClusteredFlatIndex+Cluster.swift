@@ -42,29 +42,38 @@ extension ClusteredFlatIndex {
         /// Makes the cluster of `members`: ordered by ring band, then (so that the members a
         /// query's coordinates leave in tend to sit side by side) by their offset along the first
         /// axis, then by (ring, row); each one's vector copied from `x` at its `source` row
-        /// (`dims` floats), bands over the span of rings, shape codes over their spans.
+        /// (`dims` floats), bands over the span of rings, shape codes over their spans. A ring
+        /// that overflows leaves the cluster one band from 0 to ∞, read whole by every query.
         mutating func fill(
-            _ members: [(ring: Float, row: Int32, source: Int)], from x: UnsafePointer<Float>, dims: Int,
+            _ members: [(row: Int32, source: Int)], from x: UnsafePointer<Float>, dims: Int,
             centre: UnsafePointer<Float>
         ) {
-            let byRing = members.sorted { ($0.ring, $0.row) < ($1.ring, $1.row) }
-            inner = byRing.first?.ring ?? 0
-            radius = byRing.last?.ring ?? 0
+            let rings = members.map { Kernels.squaredL2(x + $0.source * dims, centre, dims).squareRoot() }
+            let finite = rings.allSatisfy(\.isFinite)
+            inner = finite ? rings.min() ?? 0 : 0
+            radius = finite ? rings.max() ?? 0 : (rings.isEmpty ? 0 : .infinity)
             let span = radius - inner
             scale = span > 0 && span.isFinite ? Float(Self.bands) / span : 0
-            axes = ClusteredFlatIndex.principalAxes(of: byRing.map(\.source), from: x, centre: centre, dims: dims)
+            axes = ClusteredFlatIndex.principalAxes(of: members.map(\.source), from: x, centre: centre, dims: dims)
             let measured = axes.withUnsafeBufferPointer { a in
-                byRing.map {
+                members.map {
                     ClusteredFlatIndex.shapeCoordinates(
                         x + $0.source * dims, centre: centre, axes: a.baseAddress!, dims: dims)
                 }
             }
-            let keys = byRing.indices.map { (band: band(byRing[$0].ring), offset: measured[$0].0, index: $0) }
-            let order = keys.sorted { ($0.band, $0.offset, $0.index) < ($1.band, $1.offset, $1.index) }.map(\.index)
-            let sorted = order.map { byRing[$0] }
+            struct Key: Comparable {
+                var band: Int, offset: Double, ring: Float, row: Int32, index: Int
+                static func < (a: Key, b: Key) -> Bool {
+                    (a.band, a.offset, a.ring, a.row) < (b.band, b.offset, b.ring, b.row)
+                }
+            }
+            let order = members.indices.map {
+                Key(band: band(rings[$0]), offset: measured[$0].0, ring: rings[$0], row: members[$0].row, index: $0)
+            }.sorted().map(\.index)
+            let sorted = order.map { members[$0] }
             rows = sorted.map(\.row)
             stepStart = [Int32](repeating: 0, count: Self.bands + 1)
-            for m in sorted { stepStart[band(m.ring) + 1] += 1 }
+            for i in order { stepStart[band(rings[i]) + 1] += 1 }
             for s in 1...Self.bands { stepStart[s] += stepStart[s - 1] }
             let h = ClusteredFlatIndex.headDims(dims), t = dims - h
             heads = [Float](unsafeUninitializedCapacity: sorted.count * h) { out, initialized in
@@ -98,10 +107,8 @@ extension ClusteredFlatIndex {
         }
 
         /// Inserts a member at the end of its ring band. A ring or coordinate outside the span
-        /// the codes were made for makes the cluster again: `measure` gives the rings of vectors.
-        mutating func insert(
-            row: Int, _ v: [Float], ring: Float, centre: [Float], measure: ([Float]) -> [Float]
-        ) {
+        /// the codes were made for makes the cluster again.
+        mutating func insert(row: Int, _ v: [Float], ring: Float, centre: [Float]) {
             let coded = centre.withUnsafeBufferPointer { c in
                 v.withUnsafeBufferPointer { x in
                     axes.withUnsafeBufferPointer { a in
@@ -115,9 +122,7 @@ extension ClusteredFlatIndex {
             }
             guard ring >= inner && ring <= radius && scale > 0, let coded else {
                 let all = vectors(dims: v.count) + v
-                let members = zip(measure(all), rows + [Int32(row)]).enumerated().map {
-                    (ring: $1.0, row: $1.1, source: $0)
-                }
+                let members = (rows + [Int32(row)]).enumerated().map { (row: $1, source: $0) }
                 all.withUnsafeBufferPointer { x in
                     centre.withUnsafeBufferPointer {
                         fill(members, from: x.baseAddress!, dims: v.count, centre: $0.baseAddress!)

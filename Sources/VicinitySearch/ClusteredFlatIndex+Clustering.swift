@@ -22,32 +22,30 @@ extension ClusteredFlatIndex {
     }
 
     /// Puts every row in its given cluster (centres set): members by ring band (see `Cluster.fill`),
-    /// each cluster's vectors stored in that order, exact inner and outer radii.
+    /// each cluster's vectors stored in that order, exact inner and outer radii. Only the grouping
+    /// (a counting sort) runs on one core: each cluster measures its own rings.
     mutating func place(_ all: Matrix, assignment: [Int]) {
         let wanted = centres.rows
         clusteredCount = all.rows
-        clusters = [Cluster](repeating: Cluster(), count: wanted)
+        clusters = []
         clusterOf = assignment.map(UInt16.init)
-        var members = [[(ring: Float, row: Int32)]](repeating: [], count: wanted)
-        var sizes = [Int](repeating: 0, count: wanted)
-        for j in assignment { sizes[j] += 1 }
-        for j in 0..<wanted { members[j].reserveCapacity(sizes[j]) }
-        all.storage.withUnsafeBufferPointer { x in
-            centres.storage.withUnsafeBufferPointer { c in
-                for (i, j) in assignment.enumerated() {
-                    let ring = Kernels.squaredL2(x.baseAddress! + i * dims, c.baseAddress! + j * dims, dims)
-                    members[j].append((ring.squareRoot(), Int32(i)))
-                }
-            }
+        var starts = [Int](repeating: 0, count: wanted + 1)
+        for j in assignment { starts[j + 1] += 1 }
+        for j in 0..<wanted { starts[j + 1] += starts[j] }
+        var grouped = [Int32](repeating: 0, count: all.rows)
+        var next = starts
+        for (i, j) in assignment.enumerated() {
+            grouped[next[j]] = Int32(i)
+            next[j] += 1
         }
-        let (grouped, vectors, d, means) = (members, all, dims, centres)
+        let (byCluster, bounds, vectors, d, means) = (grouped, starts, all, dims, centres)
         clusters = parallelMap(wanted) { j in
             var cluster = Cluster()
             vectors.storage.withUnsafeBufferPointer { x in
                 means.storage.withUnsafeBufferPointer { c in
                     cluster.fill(
-                        grouped[j].map { ($0.ring, $0.row, Int($0.row)) }, from: x.baseAddress!, dims: d,
-                        centre: c.baseAddress! + j * d)
+                        byCluster[bounds[j]..<bounds[j + 1]].map { (row: $0, source: Int($0)) }, from: x.baseAddress!,
+                        dims: d, centre: c.baseAddress! + j * d)
                 }
             }
             return cluster
