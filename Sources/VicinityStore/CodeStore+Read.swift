@@ -65,41 +65,4 @@ extension CodeStore {
             return out
         }
     }
-
-    /// Every item, placed by row, from one read transaction and one cursor pass over `items`.
-    public func snapshot() throws -> StoreSnapshot {
-        try env.read { txn in
-            let meta = try requireMeta(txn)
-            let n = try txn.entries(itemsDB)
-            let dims = meta.codeDims, words = meta.wordsPerItem
-            var ids = [String](repeating: "", count: n)
-            var labels = [Int](repeating: -1, count: n)
-            var codes = Matrix(rows: n, cols: dims)
-            var bits = [UInt64](repeating: 0, count: n * words)
-            var seen = [Bool](repeating: false, count: n)
-            try codes.storage.withUnsafeMutableBufferPointer { codeOut in
-                try txn.forEach(itemsDB) { key, value in
-                    let id = String(decoding: key, as: UTF8.self)
-                    guard let h = ItemRecord.header(value), h.dims == dims, h.words == words else {
-                        throw StoreError.corrupt(
-                            path: path,
-                            detail: "record of \(id) does not decode to \(dims) floats and \(words) bit words")
-                    }
-                    let r = Int(h.row)
-                    guard r < n, !seen[r] else {
-                        throw StoreError.corrupt(
-                            path: path,
-                            detail: "item \(id) claims row \(r) (\(n) items\(r < n ? ", row taken twice" : ""))")
-                    }
-                    seen[r] = true
-                    ids[r] = id
-                    labels[r] = Int(h.label)
-                    ItemRecord.copyCode(value, h, into: codeOut.baseAddress! + r * dims)
-                    for w in 0..<words { bits[r * words + w] = ItemRecord.bitWord(value, h, w) }
-                    return true
-                }
-            }
-            return StoreSnapshot(meta: meta, ids: ids, labels: labels, codes: codes, bits: bits, wordsPerItem: words)
-        }
-    }
 }

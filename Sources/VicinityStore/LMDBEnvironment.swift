@@ -137,6 +137,17 @@ final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
+    /// Inside `first`'s `read`: a second read transaction of the same commit, so two threads can
+    /// each read a part of one snapshot (a transaction is used by one thread at a time). Nil when
+    /// a commit came between or the map moved; the caller then reads all of it in `first`.
+    func readAlongside<T>(_ first: LMDBTransaction, _ body: (LMDBTransaction) throws -> T) throws -> T? {
+        var handle: OpaquePointer?
+        guard mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &handle) == 0, let handle else { return nil }
+        defer { mdb_txn_abort(handle) }
+        guard mdb_txn_id(handle) == mdb_txn_id(first.txn) else { return nil }
+        return try body(LMDBTransaction(txn: handle, env: self))
+    }
+
     /// Runs `body` in a write transaction and commits it; if anything throws,
     /// nothing is written. On MDB_MAP_FULL the map grows and `body` runs again,
     /// so `body` must not have effects outside the transaction.
